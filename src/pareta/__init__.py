@@ -1,0 +1,88 @@
+"""Pareta: deploy task-specific open-weights models, run metered OpenAI-compatible
+inference, browse the benchmark catalog, and evaluate models on your own data."""
+
+from ._async._client import AsyncPareta
+from ._async._streaming import AsyncDeployStream, AsyncStream
+from ._async.endpoints import AsyncMetrics
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APIStreamError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    EndpointNotReadyError,
+    InsufficientCreditsError,
+    NotFoundError,
+    ParetaError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from ._models import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    Choice,
+    Endpoint,
+    EvalResult,
+    EvalRun,
+    EvalSet,
+    FrontierModel,
+    Leaderboard,
+    LeaderboardEntry,
+    Message,
+    Model,
+    ModelList,
+    Task,
+    TaskMatch,
+    TaskMatchCandidate,
+    Usage,
+)
+from ._sync._client import Pareta
+from ._sync._streaming import DeployStream, Stream
+from ._sync.endpoints import Metrics
+from ._version import __version__
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AsyncDeployStream",
+    "AsyncMetrics",
+    "AsyncPareta",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "Choice",
+    "ConflictError",
+    "DeployStream",
+    "Endpoint",
+    "EndpointNotReadyError",
+    "EvalResult",
+    "EvalRun",
+    "EvalSet",
+    "FrontierModel",
+    "InsufficientCreditsError",
+    "Leaderboard",
+    "LeaderboardEntry",
+    "Message",
+    "Metrics",
+    "Model",
+    "ModelList",
+    "NotFoundError",
+    "Pareta",
+    "ParetaError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Stream",
+    "Task",
+    "TaskMatch",
+    "TaskMatchCandidate",
+    "Usage",
+    "__version__",
+]

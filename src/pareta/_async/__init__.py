@@ -1,0 +1,1 @@
+"""The hand-written async client; ``_sync/`` is generated from this package."""

@@ -1,0 +1,104 @@
+"""``AsyncPareta``: the async client, and the resource namespaces hanging off it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from .._config import (
+    DEFAULT_MAX_RETRIES,
+    clamp_retries,
+    env_overrides,
+    normalize_base_url,
+    require_api_key,
+    to_timeout,
+)
+from .._logs import configure_from_env
+from ._http import AsyncAPIClient
+from .chat import AsyncChat
+from .endpoints import AsyncEndpoints
+from .evals import AsyncEvals
+from .models import AsyncModels
+from .tasks import AsyncTasks
+
+DEFAULT_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+
+
+class AsyncPareta:
+    """The async Pareta client: ``chat``, ``models``, ``endpoints``, ``tasks``, ``evals``.
+
+    Build it with ``AsyncPareta.from_env()`` (reads ``PARETA_API_KEY`` and
+    ``PARETA_BASE_URL``) or pass ``api_key=`` explicitly; close it with
+    ``await client.aclose()`` or ``async with``.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        key = require_api_key(api_key)
+        url = normalize_base_url(base_url)
+        retries = clamp_retries(max_retries)
+        configure_from_env()
+        owns = http_client is None
+        if http_client is None:
+            http_client = httpx.AsyncClient(timeout=to_timeout(timeout), limits=DEFAULT_LIMITS)
+        self._client = AsyncAPIClient(
+            api_key=key,
+            base_url=url,
+            max_retries=retries,
+            http_client=http_client,
+            owns_http_client=owns,
+        )
+        self.chat = AsyncChat(self._client)
+        self.models = AsyncModels(self._client)
+        self.endpoints = AsyncEndpoints(self._client)
+        self.tasks = AsyncTasks(self._client)
+        self.evals = AsyncEvals(self._client)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> AsyncPareta:
+        """A client from ``PARETA_API_KEY`` and ``PARETA_BASE_URL``; explicit arguments win."""
+        return cls(**env_overrides(overrides))
+
+    @property
+    def base_url(self) -> str:
+        return self._client.base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._client.max_retries
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout requests run under (an injected client's own)."""
+        return self._client.http_client.timeout
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        return self._client.http_client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
+
+    async def aclose(self) -> None:
+        """Close the HTTP client, unless it was passed in (then it is yours to close)."""
+        await self._client.aclose()
+
+    async def __aenter__(self) -> AsyncPareta:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,164 @@
+"""The request core: headers, the retry loop, and mapping failures to SDK errors."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+from .._config import USER_AGENT
+from .._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    status_error,
+)
+from .._logs import log_response, log_retry
+from .._retry import backoff_delay, is_retryable_status, retry_delay
+from .._twins import asleep
+
+# Client-side mistakes that a second attempt cannot fix.
+_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+
+
+def connection_error(exc: httpx.TransportError, route: str) -> APIConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"request timed out: {route} ({type(exc).__name__})", cause=exc)
+    return APIConnectionError(f"connection error: {route} ({type(exc).__name__}: {exc})", cause=exc)
+
+
+class AsyncAPIClient:
+    """Sends requests for one ``AsyncPareta``: auth, retries, and error mapping."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        max_retries: int,
+        http_client: httpx.AsyncClient,
+        owns_http_client: bool,
+    ) -> None:
+        self.base_url = base_url
+        self.max_retries = max_retries
+        self.http_client = http_client
+        self.owns_http_client = owns_http_client
+        self._auth = f"Bearer {api_key}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def build(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        accept: str = "application/json",
+    ) -> httpx.Request:
+        headers = {"Authorization": self._auth, "User-Agent": USER_AGENT, "Accept": accept}
+        if method == "POST":
+            # One key per call, reused by every retry, so the server bills a call once.
+            headers["Idempotency-Key"] = f"pareta-{uuid.uuid4().hex}"
+        return self.http_client.build_request(
+            method,
+            self.base_url + path,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+        )
+
+    async def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """Send with retries; a 2xx answer comes back, anything else raises.
+
+        With ``stream=True`` the body of a 2xx answer is left unread for the caller.
+        """
+        route = f"{request.method} {request.url.path}"
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                response = await self._attempt(request, stream=stream)
+            except _NOT_RETRYABLE as exc:
+                raise connection_error(exc, route) from exc
+            except httpx.TransportError as exc:
+                if attempt >= self.max_retries:
+                    raise connection_error(exc, route) from exc
+                delay = backoff_delay(attempt)
+                log_retry(request.method, request.url.path, type(exc).__name__, attempt, delay)
+            else:
+                request_id = response.headers.get("x-request-id")
+                log_response(
+                    request.method,
+                    request.url.path,
+                    response.status_code,
+                    request_id,
+                    attempt,
+                    time.monotonic() - started,
+                )
+                if response.is_success:
+                    return response
+                if attempt >= self.max_retries or not is_retryable_status(response.status_code):
+                    raise status_error(response)
+                delay = retry_delay(attempt, response.headers.get("retry-after"))
+                log_retry(
+                    request.method, request.url.path, str(response.status_code), attempt, delay
+                )
+            await asleep(delay)
+            attempt += 1
+
+    async def _attempt(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
+        response = await self.http_client.send(request, stream=True)
+        if stream and response.is_success:
+            return response
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        expect: type | tuple[type, ...] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """The JSON answer of one call; ``expect`` names the JSON types the route returns."""
+        response = await self.send(self.build(method, path, **kwargs))
+        body = parse_json(response)
+        if expect is not None and not isinstance(body, expect):
+            raise invalid_response(response, f"an unexpected JSON {type(body).__name__}")
+        return body
+
+    async def aclose(self) -> None:
+        if self.owns_http_client:
+            await self.http_client.aclose()
+
+
+def parse_json(response: httpx.Response) -> Any:
+    """The JSON body of a 2xx answer, or an error naming the route and the request id."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise invalid_response(response, "a body that is not valid JSON") from exc
+
+
+def invalid_response(response: httpx.Response, what: str) -> APIResponseValidationError:
+    request_id = response.headers.get("x-request-id")
+    route = f"{response.request.method} {response.request.url.path}"
+    return APIResponseValidationError(
+        f"{route} returned {what} (status {response.status_code}, request id {request_id})",
+        request_id=request_id,
+        response=response,
+    )

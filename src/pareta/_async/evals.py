@@ -1,0 +1,238 @@
+"""``evals``: eval sets, eval runs, and the frontier baseline roster."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import time
+from typing import Any
+
+from .._checks import (
+    path_segment,
+    require_index,
+    require_items,
+    require_models,
+    require_seconds,
+    require_text,
+)
+from .._envelopes import record, records
+from .._exceptions import ParetaError
+from .._frontier import parse_frontier, select_roster
+from .._models import EvalRun, EvalSet, FrontierModel
+from .._twins import aread_path, asleep
+from .._uploads import Upload, check_file_argument, is_path, read_file_like, upload_from
+from ._http import AsyncAPIClient
+
+
+def _jsonl(items: builtins.list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(item, separators=(",", ":")) + "\n" for item in items).encode()
+
+
+class AsyncEvalSets:
+    def __init__(self, client: AsyncAPIClient) -> None:
+        self._client = client
+
+    async def create(
+        self, *, task: str, items: builtins.list[dict[str, Any]], name: str | None = None
+    ) -> EvalSet:
+        """Bind rows to a task; they go over the wire as JSONL."""
+        task = require_text(task, "task")
+        rows = require_items(items)
+        data = await self._client.request_json(
+            "POST",
+            "/v1/eval-sets",
+            files={"items": ("items.jsonl", _jsonl(rows), "application/x-ndjson")},
+            data={"task_id": task, "name": name or f"sdk eval set ({len(rows)} items)"},
+            expect=dict,
+        )
+        return EvalSet(record(data, "eval_set"))
+
+    async def list(self) -> builtins.list[EvalSet]:
+        data = await self._client.request_json("GET", "/v1/eval-sets", expect=(dict, list))
+        return [EvalSet(item) for item in records(data, "eval_sets")]
+
+    async def retrieve(self, eval_set_id: str) -> EvalSet:
+        path = f"/v1/eval-sets/{path_segment(eval_set_id, 'eval_set_id')}"
+        data = await self._client.request_json("GET", path, expect=dict)
+        return EvalSet(record(data, "eval_set"))
+
+    async def delete(self, eval_set_id: str) -> None:
+        path = f"/v1/eval-sets/{path_segment(eval_set_id, 'eval_set_id')}"
+        await self._client.request_json("DELETE", path)
+
+    async def upload_document(
+        self,
+        eval_set_id: str,
+        file: Any,
+        *,
+        idx: int,
+        field_name: str,
+        mime: str | None = None,
+    ) -> dict[str, Any]:
+        """Attach a document to row ``idx``'s ``field_name``: inline under 5 MiB, else
+        through a signed storage URL. Returns the final call's response dict."""
+        base = f"/v1/eval-sets/{path_segment(eval_set_id, 'eval_set_id')}"
+        check_file_argument(file)
+        fields = {
+            "idx": require_index(idx, "idx"),
+            "field_name": require_text(field_name, "field_name"),
+        }
+        upload = await self._read(file, mime)
+        if upload.inline:
+            data = await self._client.request_json(
+                "POST",
+                f"{base}/attach-blob",
+                files={"file": (upload.filename, upload.content, upload.mime)},
+                data={**fields, "mime": upload.mime},
+            )
+        else:
+            data = await self._upload_signed(base, upload, fields)
+        return data if isinstance(data, dict) else {"result": data}
+
+    async def _read(self, file: Any, mime: str | None) -> Upload:
+        if is_path(file):
+            return upload_from(await aread_path(file), str(file), mime)
+        if isinstance(file, (bytes, bytearray, memoryview)):
+            return upload_from(file, None, mime)
+        content, name = read_file_like(file)
+        return upload_from(content, name, mime)
+
+    async def _upload_signed(self, base: str, upload: Upload, fields: dict[str, Any]) -> Any:
+        body = {**fields, "mime": upload.mime, "size": len(upload.content)}
+        ticket = await self._client.request_json(
+            "POST", f"{base}/blob-upload-url", json=body, expect=dict
+        )
+        url = ticket.get("upload_url")
+        if not isinstance(url, str):
+            raise ParetaError(f"blob-upload-url answered without an upload_url: {ticket!r}")
+        await self._put(url, upload, ticket.get("headers"))
+        completion = {k: v for k, v in ticket.items() if k not in ("upload_url", "headers")}
+        return await self._client.request_json(
+            "POST", f"{base}/blob-upload-complete", json={**body, **completion}
+        )
+
+    async def _put(self, url: str, upload: Upload, extra_headers: Any) -> None:
+        # Storage authorises the signed URL alone: the API key must never travel there.
+        headers = {"Content-Type": upload.mime}
+        if isinstance(extra_headers, dict):
+            headers.update({str(k): str(v) for k, v in extra_headers.items()})
+        request = self._client.http_client.build_request(
+            "PUT", url, content=upload.content, headers=headers
+        )
+        request.headers.pop("Authorization", None)
+        route = f"PUT {request.url.host}{request.url.path}"
+        try:
+            await self._client.send(request)
+        except ParetaError as exc:
+            raise ParetaError(f"document upload to storage failed ({route}): {exc}") from exc
+
+
+class AsyncEvalRuns:
+    def __init__(self, client: AsyncAPIClient, evals: AsyncEvals) -> None:
+        self._client = client
+        self._evals = evals
+
+    async def create(
+        self,
+        *,
+        eval_set: str | None = None,
+        task: str | None = None,
+        items: builtins.list[dict[str, Any]] | None = None,
+        models: builtins.list[str],
+        frontier: str | builtins.list[str] | None = None,
+        name: str | None = None,
+        wait: bool = False,
+        poll_interval: float = 3.0,
+        timeout: float = 900.0,
+    ) -> EvalRun:
+        """Evaluate open ``models`` (plus ``frontier`` baselines) on an eval set, or on
+        ``task`` + ``items`` created inline. ``wait=True`` polls until the run is terminal."""
+        candidates = require_models(models)
+        baselines = parse_frontier(frontier)
+        poll_interval = require_seconds(poll_interval, "poll_interval")
+        timeout = require_seconds(timeout, "timeout")
+        rows: builtins.list[dict[str, Any]] | None = None
+        if eval_set is not None:
+            eval_set = require_text(eval_set, "eval_set")
+            if items is not None:
+                raise ValueError("pass either eval_set=<id> or task=... + items=..., not both")
+        elif task is None or items is None:
+            raise ValueError(
+                "runs.create needs eval_set=<id>, or task=... and items=[...] to create one inline"
+            )
+        else:
+            task = require_text(task, "task")
+            rows = require_items(items)
+        if isinstance(baselines, str):
+            baselines = await self._resolve_roster(baselines, task, eval_set)
+        if not candidates and not baselines:
+            raise ValueError("models is empty and no frontier ids resolved: nothing to evaluate")
+        if rows is not None and task is not None:
+            created = await self._evals.sets.create(task=task, items=rows, name=name)
+            eval_set = require_text(created.id, "the created eval set's id")
+        body: dict[str, Any] = {
+            "eval_set_id": eval_set,
+            "candidate_model_ids": candidates + baselines,
+        }
+        if name is not None:
+            body["name"] = name
+        data = await self._client.request_json("POST", "/v1/eval-runs", json=body, expect=dict)
+        run = EvalRun(data)
+        if not wait:
+            return run
+        run_id = require_text(run.id, "the run id the server returned")
+        return await self.wait(run_id, poll_interval=poll_interval, timeout=timeout)
+
+    async def _resolve_roster(
+        self, keyword: Any, task: str | None, eval_set: str | None
+    ) -> builtins.list[str]:
+        if task is None and eval_set is not None:
+            task = (await self._evals.sets.retrieve(eval_set)).task_id
+        if not task:
+            raise ValueError(
+                f"frontier={keyword!r} needs a task to resolve against: pass task=..., or an "
+                "eval_set whose task is known, or an explicit list of frontier ids"
+            )
+        return select_roster(await self._evals.frontier_models(task=task), keyword)
+
+    async def retrieve(self, run_id: str) -> EvalRun:
+        path = f"/v1/eval-runs/{path_segment(run_id, 'run_id')}"
+        return EvalRun(await self._client.request_json("GET", path, expect=dict))
+
+    async def wait(
+        self, run_id: str, *, poll_interval: float = 3.0, timeout: float = 900.0
+    ) -> EvalRun:
+        """Poll until the run is completed or failed; a failed run is returned, not raised.
+
+        Raises ``ParetaError`` when ``timeout`` seconds pass first (the run goes on)."""
+        require_text(run_id, "run_id")
+        poll_interval = require_seconds(poll_interval, "poll_interval")
+        timeout = require_seconds(timeout, "timeout")
+        deadline = time.monotonic() + timeout
+        while True:
+            run = await self.retrieve(run_id)
+            if run.is_terminal:
+                return run
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ParetaError(
+                    f"eval run {run_id} did not finish within {timeout:g}s "
+                    f"(last status {run.status!r}); it keeps running server-side, "
+                    f"so fetch it later with evals.runs.retrieve({run_id!r})"
+                )
+            await asleep(min(poll_interval, remaining))
+
+
+class AsyncEvals:
+    def __init__(self, client: AsyncAPIClient) -> None:
+        self._client = client
+        self.sets = AsyncEvalSets(client)
+        self.runs = AsyncEvalRuns(client, self)
+
+    async def frontier_models(self, task: str | None = None) -> builtins.list[FrontierModel]:
+        """The vendor baseline roster; with ``task``, annotated and capability-filtered."""
+        params = None if task is None else {"task": require_text(task, "task")}
+        data = await self._client.request_json(
+            "GET", "/v1/eval/frontier-models", params=params, expect=(dict, list)
+        )
+        return [FrontierModel(item) for item in records(data, "frontier_models")]

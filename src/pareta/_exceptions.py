@@ -1,0 +1,178 @@
+"""The exception hierarchy: every error the SDK raises is a ``ParetaError``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "EndpointNotReadyError",
+    "InsufficientCreditsError",
+    "NotFoundError",
+    "ParetaError",
+    "PermissionDeniedError",
+    "RateLimitError",
+]
+
+
+class ParetaError(Exception):
+    """Base class for every error the SDK raises."""
+
+
+class APIConnectionError(ParetaError):
+    """The request never reached the server, or the connection dropped mid-response."""
+
+    def __init__(
+        self, message: str = "connection error", *, cause: BaseException | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if cause is not None:
+            self.__cause__ = cause
+
+
+class APITimeoutError(APIConnectionError):
+    """The request did not complete within the client timeout."""
+
+    def __init__(
+        self, message: str = "request timed out", *, cause: BaseException | None = None
+    ) -> None:
+        super().__init__(message, cause=cause)
+
+
+class APIStatusError(ParetaError):
+    """The server answered with a non-2xx status."""
+
+    status_code: int
+    detail: Any
+    request_id: str | None
+    response: httpx.Response | None
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status_code: int,
+        detail: Any = None,
+        request_id: str | None = None,
+        response: httpx.Response | None = None,
+    ) -> None:
+        if message is None:
+            message = _describe(detail) or f"HTTP {status_code}"
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.detail = detail
+        self.request_id = request_id
+        self.response = response
+
+
+class BadRequestError(APIStatusError):
+    """400 or 422: the server rejected the request."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing or invalid."""
+
+
+class InsufficientCreditsError(APIStatusError):
+    """402: the org balance is empty; top up in the dashboard."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: authenticated, but not allowed."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the endpoint, task, eval set or run does not exist."""
+
+
+class ConflictError(APIStatusError):
+    """409: a seed endpoint, or transient contention."""
+
+
+class RateLimitError(APIStatusError):
+    """429: rate limited, after the retry budget was spent."""
+
+
+class EndpointNotReadyError(APIStatusError):
+    """503: the endpoint is stopped, cold-starting, or its provider is down."""
+
+
+class APIResponseValidationError(ParetaError):
+    """A 2xx answer the SDK cannot read: not JSON, truncated, or the wrong shape."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        response: httpx.Response | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id
+        self.response = response
+
+
+class APIStreamError(ParetaError):
+    """The server reported an error inside an open stream."""
+
+    def __init__(self, message: str, *, detail: Any = None, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        self.request_id = request_id
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: BadRequestError,
+    429: RateLimitError,
+    503: EndpointNotReadyError,
+}
+
+
+def _describe(detail: Any) -> str:
+    if detail is None or detail == "":
+        return ""
+    return detail if isinstance(detail, str) else str(detail)
+
+
+def error_detail(response: httpx.Response) -> Any:
+    """The FastAPI ``detail`` of an error body, else the raw text (``None`` when empty)."""
+    text = response.text
+    if not text:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return text
+    if isinstance(body, dict) and "detail" in body:
+        return body["detail"]
+    return text
+
+
+def status_error(response: httpx.Response) -> APIStatusError:
+    """Build the most specific ``APIStatusError`` for a non-2xx (already read) response."""
+    cls = _STATUS_ERRORS.get(response.status_code, APIStatusError)
+    return cls(
+        status_code=response.status_code,
+        detail=error_detail(response),
+        request_id=response.headers.get("x-request-id"),
+        response=response,
+    )
