@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import json
-import time
+from time import monotonic
 from typing import Any
 
 from .._checks import (
@@ -208,12 +208,12 @@ class AsyncEvalRuns:
         require_text(run_id, "run_id")
         poll_interval = require_seconds(poll_interval, "poll_interval")
         timeout = require_seconds(timeout, "timeout")
-        deadline = time.monotonic() + timeout
+        deadline = monotonic() + timeout
         while True:
             run = await self.retrieve(run_id)
             if run.is_terminal:
                 return run
-            remaining = deadline - time.monotonic()
+            remaining = deadline - monotonic()
             if remaining <= 0:
                 raise ParetaError(
                     f"eval run {run_id} did not finish within {timeout:g}s "
