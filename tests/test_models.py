@@ -201,9 +201,22 @@ def test_uploads_normalise_and_pick_their_path() -> None:
 
 
 def test_every_name_the_spec_imports_is_exported() -> None:
-    names = """Pareta AsyncPareta ParetaError APIConnectionError APITimeoutError APIStatusError
-    BadRequestError AuthenticationError PermissionDeniedError InsufficientCreditsError
-    NotFoundError ConflictError RateLimitError EndpointNotReadyError""".split()
+    names = [
+        "Pareta",
+        "AsyncPareta",
+        "ParetaError",
+        "APIConnectionError",
+        "APITimeoutError",
+        "APIStatusError",
+        "BadRequestError",
+        "AuthenticationError",
+        "PermissionDeniedError",
+        "InsufficientCreditsError",
+        "NotFoundError",
+        "ConflictError",
+        "RateLimitError",
+        "EndpointNotReadyError",
+    ]
     for name in names:
         assert hasattr(pareta, name), name
     assert set(pareta.__all__) <= set(dir(pareta))

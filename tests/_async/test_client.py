@@ -161,3 +161,28 @@ async def test_resource_namespaces() -> None:
     assert type(client.evals.sets).__name__ == "AsyncEvalSets"
     assert type(client.evals.runs).__name__ == "AsyncEvalRuns"
     await client.aclose()
+
+
+async def test_pareta_log_records_requests_without_the_key(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pareta import _logs
+    from pareta._async import _http
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    monkeypatch.setattr(_http, "asleep", no_wait)
+    monkeypatch.setattr(_logs, "_configured", False)
+    monkeypatch.setenv("PARETA_LOG", "debug")
+    recorder = Recorder(json_response(503, {"detail": "cold"}), json_response(200, {"data": []}))
+    with caplog.at_level("DEBUG", logger="pareta"):
+        await make(recorder).models.list()
+    text = caplog.text
+    assert "GET /v1/models -> 503 request_id=req_test attempt=1" in text
+    assert "retry 1" in text
+    assert "GET /v1/models -> 200 request_id=req_test attempt=2" in text
+    assert API_KEY not in text
+    assert "Bearer" not in text
+    _logs.logger.handlers.clear()
+    _logs.logger.setLevel("NOTSET")
