@@ -35,6 +35,7 @@ RENAMES = {
     "asleep": "sleep",
     "aread_path": "read_path",
     "AsyncShieldCancellation": "ShieldCancellation",
+    "AsyncLoopGuard": "LoopGuard",
     # builtins and the standard library
     "anext": "next",
     "aclose": "close",

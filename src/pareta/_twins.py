@@ -60,3 +60,50 @@ class ShieldCancellation:
 
     def __exit__(self, *exc_info: object) -> None:
         return None
+
+
+class AsyncLoopGuard:
+    """Binds an async client to the event loop of its first request.
+
+    httpx's pooled connections belong to one event loop; reusing them from another loop,
+    or from another async library, fails in obscure ways or hangs. This says so clearly.
+    """
+
+    __slots__ = ("_token",)
+
+    def __init__(self) -> None:
+        self._token: Any = None
+
+    def check(self) -> None:
+        from anyio.lowlevel import current_token
+
+        token = current_token()
+        if self._token is None:
+            self._token = token
+        elif token.native_token is not self._token.native_token:
+            first, now = _library(self._token), _library(token)
+            raise _wrong_loop(first, now)
+
+
+class LoopGuard:
+    """The sync twin: a blocking client has no event loop to belong to."""
+
+    __slots__ = ()
+
+    def check(self) -> None:
+        return None
+
+
+def _library(token: Any) -> str:
+    return str(token.backend_class.__module__).rsplit(".", 1)[-1].lstrip("_")
+
+
+def _wrong_loop(first: str, now: str) -> Exception:
+    from ._exceptions import ParetaError
+
+    where = "another event loop" if first == now else f"{now} (it was first used on {first})"
+    return ParetaError(
+        f"this AsyncPareta client was first used on a {first} event loop and cannot be used "
+        f"from {where}: its pooled connections belong to that loop. Create one client per "
+        "event loop, e.g. inside the function you pass to asyncio.run() or trio.run()."
+    )

@@ -47,15 +47,13 @@ class AsyncPareta:
         url = normalize_base_url(base_url)
         retries = clamp_retries(max_retries)
         configure_from_env()
-        owns = http_client is None
-        if http_client is None:
-            http_client = httpx.AsyncClient(timeout=to_timeout(timeout), limits=DEFAULT_LIMITS)
+        own_timeout = to_timeout(timeout)
         self._client = AsyncAPIClient(
             api_key=key,
             base_url=url,
             max_retries=retries,
             http_client=http_client,
-            owns_http_client=owns,
+            new_http_client=lambda: httpx.AsyncClient(timeout=own_timeout, limits=DEFAULT_LIMITS),
         )
         self.chat = AsyncChat(self._client)
         self.models = AsyncModels(self._client)

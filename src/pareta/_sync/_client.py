@@ -48,15 +48,13 @@ class Pareta:
         url = normalize_base_url(base_url)
         retries = clamp_retries(max_retries)
         configure_from_env()
-        owns = http_client is None
-        if http_client is None:
-            http_client = httpx.Client(timeout=to_timeout(timeout), limits=DEFAULT_LIMITS)
+        own_timeout = to_timeout(timeout)
         self._client = APIClient(
             api_key=key,
             base_url=url,
             max_retries=retries,
             http_client=http_client,
-            owns_http_client=owns,
+            new_http_client=lambda: httpx.Client(timeout=own_timeout, limits=DEFAULT_LIMITS),
         )
         self.chat = Chat(self._client)
         self.models = Models(self._client)

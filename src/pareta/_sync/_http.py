@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,9 +17,14 @@ from .._exceptions import (
     APITimeoutError,
     status_error,
 )
+from .._forks import reset_in_children
 from .._logs import log_response, log_retry
 from .._retry import backoff_delay, is_retryable_status, retry_delay
-from .._twins import sleep
+from .._twins import LoopGuard, sleep
+
+# A forked child keeps its parent's pools referenced but unused: collecting them would
+# close sockets the parent still reads from.
+_abandoned: list[object] = []
 
 # Client-side mistakes that a second attempt cannot fix.
 _NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
@@ -39,14 +45,24 @@ class APIClient:
         api_key: str,
         base_url: str,
         max_retries: int,
-        http_client: httpx.Client,
-        owns_http_client: bool,
+        http_client: httpx.Client | None,
+        new_http_client: Callable[[], httpx.Client],
     ) -> None:
         self.base_url = base_url
         self.max_retries = max_retries
-        self.http_client = http_client
-        self.owns_http_client = owns_http_client
+        self.owns_http_client = http_client is None
+        self._new_http_client = new_http_client
+        self.http_client = new_http_client() if http_client is None else http_client
         self._auth = f"Bearer {api_key}"
+        self._loop_guard = LoopGuard()
+        if self.owns_http_client:
+            reset_in_children(self)
+
+    def reset_after_fork(self) -> None:
+        """In a forked child: start a new pool and leave the parent's sockets alone."""
+        _abandoned.append(self.http_client)
+        self.http_client = self._new_http_client()
+        self._loop_guard = LoopGuard()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -81,6 +97,7 @@ class APIClient:
 
         With ``stream=True`` the body of a 2xx answer is left unread for the caller.
         """
+        self._loop_guard.check()
         route = f"{request.method} {request.url.path}"
         attempt = 0
         while True:

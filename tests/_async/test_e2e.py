@@ -1,0 +1,293 @@
+"""The SDK against the local Pareta server over real sockets."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from pareta import (
+    APIConnectionError,
+    AsyncPareta,
+    ConflictError,
+    EndpointNotReadyError,
+    InsufficientCreditsError,
+    NotFoundError,
+    RateLimitError,
+)
+from pareta._async import _http
+from pareta.local import LocalServer
+
+pytestmark = pytest.mark.anyio
+
+ROWS = [
+    {
+        "input": "This Agreement is effective as of January 1, 2026 between Acme Corp and Beta LLC.",
+        "expected": {"effective_date": "2026-01-01"},
+    },
+    {
+        "input": "Effective 2026-03-15. This Agreement terminates on 2027-12-31.",
+        "expected": {"effective_date": "2026-03-15", "termination_date": "2027-12-31"},
+    },
+    {
+        "input": "Effective as of May 5, 2025, governed by the laws of Delaware.",
+        "expected": {"effective_date": "2025-05-05"},
+    },
+]
+
+
+def make(local: LocalServer, key: str, **kwargs: object) -> AsyncPareta:
+    return AsyncPareta(api_key=key, base_url=local.base_url, **kwargs)  # type: ignore[arg-type]
+
+
+def busy_connections(client: AsyncPareta) -> int:
+    """Connections the pool still lends out (a released one is idle or closed)."""
+    pool = client.http_client._transport._pool  # type: ignore[attr-defined]
+    return sum(1 for c in pool.connections if not (c.is_idle() or c.is_closed()))
+
+
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    delays: list[float] = []
+
+    async def record(seconds: float) -> None:
+        delays.append(seconds)
+
+    monkeypatch.setattr(_http, "asleep", record)
+    return delays
+
+
+async def test_the_whole_discovery_funnel(local: LocalServer, key: str) -> None:
+    async with make(local, key) as pa:
+        match = await pa.tasks.match("extract key fields from contracts")
+        assert match.matched
+        assert match.matcher == "keyword"
+        assert match.chosen is not None
+        task = match.chosen.task_id
+        assert task == "contract-key-fields"
+
+        board = await pa.tasks.leaderboard(task)
+        assert board.recommended == await pa.tasks.recommended(task)
+        candidates = [e.name for e in board.models[:2]]
+        assert all(e.kind == "open" for e in board.models)
+        assert board.frontier is not None
+
+        roster = await pa.evals.frontier_models(task=task)
+        benchmarked = [m.id for m in roster if m.benchmarked]
+        run = await pa.evals.runs.create(
+            task=task,
+            items=ROWS,
+            models=candidates,
+            frontier="benchmarked",
+            wait=True,
+            poll_interval=0.05,
+        )
+        assert run.status == "completed"
+        assert run.candidate_models == candidates + benchmarked
+        assert {r.model_id for r in run.results} == set(candidates + benchmarked)
+        for result in run.results:
+            assert result.n_succeeded == len(ROWS)
+            assert result.quality_ci_low is not None
+            assert result.quality_ci_high is not None
+            assert result.quality_mean is not None
+            assert result.quality_ci_low <= result.quality_mean <= result.quality_ci_high
+        assert run.cost_micro_usd > 0
+        assert run.cost == Decimal(run.cost_micro_usd // 10_000) / 100
+        assert run.eval_set_id is not None
+        assert any(e["kind"] == "eval.run" for e in local.ledger(key))
+
+        open_results = [r for r in run.results if r.kind == "open"]
+        winner = max(open_results, key=lambda r: r.quality_mean or 0.0)
+        assert winner.model_id is not None
+        events = [e async for e in await pa.endpoints.deploy(task=task, model=winner.model_id)]
+        assert events[0]["event"] == "progress"
+        assert events[-1]["event"] == "complete"
+        endpoint_id = events[-1]["data"]["endpoint"]["id"]
+        ep = await pa.endpoints.retrieve(endpoint_id)
+        assert ep.is_live
+        assert ep.model == winner.model_id
+        assert endpoint_id in [m.id for m in await pa.models.list()]
+
+        stream = await pa.chat.completions.create(
+            model=ep.id or "",
+            messages=[{"role": "user", "content": ROWS[1]["input"]}],
+            stream=True,
+        )
+        async with stream:
+            text = "".join([c.choices[0].delta.content or "" async for c in stream])
+        assert "2026-03-15" in text
+        resp = await pa.chat.completions.create(
+            model=ep.id or "", messages=[{"role": "user", "content": ROWS[0]["input"]}]
+        )
+        assert resp.usage.total_tokens
+        assert "2026-01-01" in (resp.choices[0].message.content or "")
+
+        metrics = pa.endpoints.metrics(endpoint_id)
+        activity = await metrics.activity()
+        assert activity
+        assert await metrics.performance(window="1h")
+        assert await metrics.cost(group_by="day")
+
+        await pa.endpoints.stop(endpoint_id)
+        assert (await pa.endpoints.retrieve(endpoint_id)).status == "stopped"
+        async with make(local, key, max_retries=0) as impatient:
+            with pytest.raises(EndpointNotReadyError):
+                await impatient.chat.completions.create(
+                    model=endpoint_id, messages=[{"role": "user", "content": "hi"}]
+                )
+        await pa.endpoints.delete(endpoint_id)
+        with pytest.raises(NotFoundError):
+            await pa.endpoints.retrieve(endpoint_id)
+        assert run.eval_set_id is not None
+        await pa.evals.sets.delete(run.eval_set_id)
+
+
+async def test_deploy_wait_and_seed_endpoints(local: LocalServer, key: str) -> None:
+    async with make(local, key) as pa:
+        ep = await pa.endpoints.deploy(task="contract-key-fields", wait=True)
+        assert ep.is_live
+        assert ep.task == "contract-key-fields"
+        assert ep.model == await pa.tasks.recommended("contract-key-fields")
+        ids = [e.id for e in await pa.endpoints.list()]
+        assert "ep_contract_kie" in ids
+        assert ep.id in ids
+        async with make(local, key, max_retries=0) as impatient:
+            with pytest.raises(ConflictError):
+                await impatient.endpoints.delete("ep_contract_kie")
+
+
+async def test_retries_recover_from_injected_429_and_503(
+    local: LocalServer, key: str, quick_retries: list[float]
+) -> None:
+    local.inject_fault("POST /v1/chat/completions status=429 retry_after=3 count=1")
+    local.inject_fault("POST /v1/chat/completions status=503 count=1")
+    async with make(local, key) as pa:
+        resp = await pa.chat.completions.create(
+            model="ep_contract_kie", messages=[{"role": "user", "content": "Effective 2026-01-01."}]
+        )
+    assert resp.choices[0].message.content
+    assert len(quick_retries) == 2
+    assert 3.0 in quick_retries
+    assert len([e for e in local.ledger(key) if e["kind"] == "chat.completion"]) == 1
+
+
+async def test_retries_exhausted_raise_the_mapped_error(
+    local: LocalServer, key: str, quick_retries: list[float]
+) -> None:
+    local.inject_fault("GET /v1/tasks status=429")
+    async with make(local, key, max_retries=2) as pa:
+        with pytest.raises(RateLimitError) as info:
+            await pa.tasks.list()
+    assert info.value.request_id is not None
+    assert info.value.request_id.startswith("req_")
+    assert len(quick_retries) == 2
+
+
+async def test_dropped_response_is_retried_and_billed_once(
+    local: LocalServer, key: str, quick_retries: list[float]
+) -> None:
+    local.inject_fault("POST /v1/chat/completions drop_after=0 count=1")
+    async with make(local, key) as pa:
+        resp = await pa.chat.completions.create(
+            model="ep_contract_kie", messages=[{"role": "user", "content": "Effective 2026-02-02."}]
+        )
+    assert resp.choices
+    assert len(quick_retries) == 1
+    debits = [e for e in local.ledger(key) if e["kind"] == "chat.completion"]
+    assert len(debits) == 1
+
+
+async def test_mid_stream_drop_raises_connection_error(local: LocalServer, key: str) -> None:
+    local.inject_fault("POST /v1/chat/completions drop_after=2")
+    async with make(local, key) as pa:
+        stream = await pa.chat.completions.create(
+            model="ep_contract_kie",
+            messages=[{"role": "user", "content": "Summarize: effective 2026-01-01, Acme."}],
+            stream=True,
+        )
+        received = []
+        with pytest.raises(APIConnectionError):
+            async for chunk in stream:
+                received.append(chunk)
+        assert len(received) == 2
+        assert busy_connections(pa) == 0
+    assert [e for e in local.ledger(key) if e["kind"] == "chat.completion"] == []
+
+
+async def test_empty_balance_is_402_and_nothing_is_billed(local: LocalServer, key: str) -> None:
+    local.set_balance(0, api_key=key)
+    async with make(local, key) as pa:
+        with pytest.raises(InsufficientCreditsError) as info:
+            await pa.chat.completions.create(
+                model="ep_contract_kie", messages=[{"role": "user", "content": "hi"}]
+            )
+        assert info.value.status_code == 402
+        stream = await pa.chat.completions.create(
+            model="ep_contract_kie", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        with pytest.raises(InsufficientCreditsError):
+            async for _ in stream:
+                pass
+        with pytest.raises(InsufficientCreditsError):
+            await pa.evals.runs.create(task="contract-key-fields", items=ROWS, models=["qwen-1"])
+    assert local.ledger(key) == []
+
+
+async def test_closed_streams_release_their_connections(local: LocalServer, key: str) -> None:
+    async with make(local, key) as pa:
+        for _ in range(20):
+            stream = await pa.chat.completions.create(
+                model="ep_contract_kie",
+                messages=[{"role": "user", "content": "Write a long summary of the contract."}],
+                stream=True,
+                max_tokens=200,
+            )
+            async with stream:
+                async for _ in stream:
+                    break
+            assert busy_connections(pa) == 0
+        for _ in range(5):
+            deploy = await pa.endpoints.deploy(task="contract-key-fields")
+            async for _ in deploy:
+                break
+            await deploy.aclose()
+            assert busy_connections(pa) == 0
+        models = await pa.models.list()
+        assert len(models) >= 1
+
+
+async def test_upload_inline_and_signed(local: LocalServer, key: str) -> None:
+    async with make(local, key) as pa:
+        eval_set = await pa.evals.sets.create(
+            task="invoice-extraction",
+            items=[{"expected": {"total": "1240.00"}}, {"expected": {"total": "89.50"}}],
+        )
+        assert eval_set.item_count == 2
+        assert eval_set.name == "sdk eval set (2 items)"
+        small = await pa.evals.sets.upload_document(
+            eval_set.id or "", b"%PDF-1.4 Invoice Total: $1,240.00", idx=0, field_name="document"
+        )
+        assert small
+        big = b"%PDF-1.4 " + b"0" * (5 * 1024 * 1024)
+        large = await pa.evals.sets.upload_document(
+            eval_set.id or "", big, idx=1, field_name="document", mime="application/pdf"
+        )
+        assert large
+        assert (await pa.evals.sets.retrieve(eval_set.id or "")).id == eval_set.id
+        assert eval_set.id in [s.id for s in await pa.evals.sets.list()]
+
+
+async def test_other_orgs_resources_are_not_found(local: LocalServer, key: str) -> None:
+    async with make(local, key) as mine, make(local, local.mint_key()) as theirs:
+        eval_set = await mine.evals.sets.create(task="contract-key-fields", items=ROWS)
+        with pytest.raises(NotFoundError):
+            await theirs.evals.sets.retrieve(eval_set.id or "")
+
+
+async def test_the_stock_httpx_client_is_left_open(local: LocalServer, key: str) -> None:
+    own = httpx.AsyncClient(timeout=5.0)
+    async with AsyncPareta(api_key=key, base_url=local.base_url, http_client=own) as pa:
+        assert len(await pa.tasks.list()) >= 10
+    assert not own.is_closed
+    await own.aclose()

@@ -1,0 +1,78 @@
+"""What only one twin can show: event-loop binding (async) and forks (sync)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import anyio
+import httpx
+import pytest
+
+from pareta import AsyncPareta, ParetaError
+from pareta.local import LocalServer
+from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
+
+
+def mock_client() -> AsyncPareta:
+    recorder = Recorder(json_response(200, {"data": []}))
+    return AsyncPareta(
+        api_key=API_KEY,
+        base_url=BASE_URL,
+        http_client=httpx.AsyncClient(transport=transport(recorder)),
+    )
+
+
+async def list_models(client: AsyncPareta) -> int:
+    return len(await client.models.list())
+
+
+def test_async_client_used_from_another_library_fails_clearly() -> None:
+    client = mock_client()
+    assert anyio.run(list_models, client, backend="asyncio") == 0
+    with pytest.raises(ParetaError, match=r"trio \(it was first used on asyncio\)"):
+        anyio.run(list_models, client, backend="trio")
+
+
+def test_async_client_used_from_a_second_loop_fails_clearly() -> None:
+    client = mock_client()
+    anyio.run(list_models, client, backend="trio")
+    with pytest.raises(ParetaError, match="another event loop"):
+        anyio.run(list_models, client, backend="trio")
+    assert anyio.run(list_models, mock_client(), backend="trio") == 0
+
+
+def test_forked_child_gets_a_fresh_pool_and_the_parent_keeps_its_own() -> None:
+    script = textwrap.dedent(
+        """
+        import os, sys
+        from pareta import Pareta
+
+        pa = Pareta(api_key=sys.argv[2], base_url=sys.argv[1])
+        pa.tasks.list()
+        parent_pool = pa.http_client
+        pid = os.fork()
+        if pid == 0:
+            fresh = pa.http_client is not parent_pool
+            pool = pa.http_client._transport._pool
+            empty = len(pool.connections) == 0
+            ok = len(pa.tasks.list()) >= 10
+            os._exit(0 if fresh and empty and ok else 3)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, status
+        assert pa.http_client is parent_pool
+        assert len(pa.tasks.list()) >= 10
+        pa.close()
+        print("forked ok")
+        """
+    )
+    with LocalServer() as server:
+        result = subprocess.run(
+            [sys.executable, "-c", script, server.base_url, server.api_key],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "forked ok"
