@@ -23,7 +23,7 @@ pytestmark = pytest.mark.anyio
 
 ROWS = [
     {
-        "input": "This Agreement is effective as of January 1, 2026 between Acme Corp and Beta LLC.",
+        "input": "This Agreement is effective as of January 1, 2026 between Acme Corp and Beta.",
         "expected": {"effective_date": "2026-01-01"},
     },
     {
