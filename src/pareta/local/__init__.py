@@ -1,0 +1,148 @@
+"""The local Pareta server: the whole Pareta HTTP API, offline and stateful.
+
+`pareta.local` is a faithful, in-memory implementation of every route of the
+Pareta API (like stripe-mock or moto), for demos, development and tests. It
+needs the `local` extra: ``pip install "pareta[local]"``.
+
+Running it
+----------
+From a terminal (``pareta local serve`` runs the same thing)::
+
+    python -m pareta.local --port 8000
+    # Pareta local server running at http://127.0.0.1:8000
+    # export PARETA_BASE_URL=http://127.0.0.1:8000 PARETA_API_KEY=pareta_sk_local_...
+
+Flags: ``--host``, ``--port`` (0 picks a free port), ``--balance`` (every org's
+starting balance, micro-USD), ``--deploy-seconds`` (how long a deploy or start
+takes), ``--eval-seconds-per-item`` (eval speed, per item per model),
+``--fault SPEC`` (repeatable), ``--upstream URL`` with ``--upstream-api-key``
+and ``--upstream-model`` (relay inference to a real OpenAI-compatible server,
+such as a model you run locally), ``--seed``, ``--api-key``, ``--log-level``.
+`main(argv)` and `serve(**options)` are the same entry points as functions.
+
+In-process, `LocalServer` binds 127.0.0.1 on a free port in a background
+thread; it works from sync, asyncio and trio code::
+
+    from pareta.local import LocalServer
+
+    with LocalServer(balance=1_000_000, deploy_seconds=0) as server:
+        server.base_url      # "http://127.0.0.1:54321" (no trailing slash, no /v1)
+        server.api_key       # "pareta_sk_local_..."
+
+Options: ``balance``, ``deploy_seconds`` (default 0.2), ``eval_seconds_per_item``
+(default 0.001, so a small run completes well within a second), ``faults``
+(`Fault` objects or spec strings), ``upstream``, ``upstream_api_key``,
+``upstream_model``, ``seed``, ``max_upload_bytes`` (default 64 MiB),
+``upload_url_ttl`` (seconds, default 900), ``api_key``, ``host``, ``port``.
+Admin helpers: ``balance()``, ``set_balance(micro_usd)``, ``ledger()``,
+``inject_fault(fault)``, ``clear_faults()``, ``faults()`` and ``mint_key()``
+(a key for another org); the balance and ledger helpers take an optional
+``api_key`` to act on another org.
+
+For pytest, ``pytest_plugins = ["pareta.local.pytest_plugin"]`` provides a
+``pareta_local`` fixture (see `pareta.local.pytest_plugin`).
+
+What it implements
+------------------
+- Orgs: every distinct ``pareta_sk_...`` key is its own org, opened on first
+  use with the starting balance. A missing key, or one without the
+  ``pareta_sk_`` prefix, answers 401. One org never sees another's endpoints,
+  eval sets, runs or blobs: they answer 404.
+- Every response, errors included, carries ``x-request-id: req_...``; errors
+  are FastAPI's ``{"detail": ...}``; invalid bodies answer 422.
+- Catalog: eleven tasks (text and document), each with a default scorer,
+  a scoring strategy, example rows (``GET /v1/tasks/{id}?examples_n=N``) and a
+  leaderboard whose quality figures are measured by running each model on the
+  task's benchmark rows. Open models appear only as per-task aliases.
+  ``POST /v1/tasks/match`` is a deterministic keyword matcher.
+- Endpoints: deploy streams ``progress`` then ``complete`` (or ``error``) SSE
+  events; status goes starting -> live. Every org has the seed endpoints the
+  documentation uses (``ep_contract_kie``, ``ep_a1b2c3``, ``ep_invoice_xtract``,
+  ...); they can be stopped and started but not deleted (409).
+- Inference: OpenAI-compatible chat completions (JSON or data-only SSE
+  ending in ``data: [DONE]``). ``model`` is an endpoint id, ``task/alias``, or
+  a bare alias (first task in catalog order that has it). The built-in models
+  are deterministic: extraction tasks really extract fields from the text (and
+  from data-URL documents), classifiers label, and lower-ranked aliases
+  deterministically drop or garble fields. A stopped or starting endpoint
+  answers 503.
+- Metering: inference (per token, per alias price) and eval runs (per item
+  per model) debit the org's balance; an empty balance answers 402 before any
+  work. A charge is committed only once the response was fully handed to the
+  client, so a request dropped by a fault or a client is never billed. A POST
+  with an ``Idempotency-Key`` already answered (2xx) for the org is replayed
+  (same status and body, streams included, header ``idempotent-replayed:
+  true``) without billing; a duplicate still in flight answers 409; the same
+  key on a different request answers 422.
+- Evals: eval sets from JSONL (multipart), documents attached inline
+  (``attach-blob``) or through signed URLs, runs scored in the background by
+  the task's scorer with 95% confidence intervals (Student-t, or Wilson when
+  the scores have no spread).
+- Signed uploads: ``POST /v1/eval-sets/{id}/blob-upload-url`` with JSON
+  ``{"idx", "field_name", "mime"?, "size"?}`` returns ``{"upload_url",
+  "method": "PUT", "headers", "upload_id", "expires_at", "max_bytes"}``.
+  ``PUT`` the bytes to ``upload_url`` (no API key: the HMAC token in the URL
+  authorises exactly one upload to that set, row and field until it expires;
+  anything else answers 403; more than ``size`` or ``max_upload_bytes`` bytes
+  answers 413). Then ``POST /v1/eval-sets/{id}/blob-upload-complete`` with
+  ``{"idx", "field_name", "upload_id"?}`` attaches them.
+- Metrics: ``GET /v1/endpoints/{id}/performance|uptime|cost|quality|activity``
+  computed from recorded traffic, with ``window`` (``30m``, ``1h``, ``24h``,
+  ``7d``; default 24h) and ``group_by`` (``hour`` or ``day``).
+
+Admin surface
+-------------
+Outside ``/v1``, authorised by the org's own key, acting on that org:
+
+- ``GET /admin/balance`` -> ``{"org_id", "balance_micro_usd", "available_micro_usd"}``;
+  ``PUT`` (or ``POST``) ``/admin/balance`` with ``{"balance_micro_usd": N}`` sets it.
+- ``GET /admin/ledger`` -> ``{"org_id", "entries": [...]}``, one entry per debit:
+  ``id``, ``kind`` (``chat.completion`` or ``eval.run``), ``amount_micro_usd``,
+  ``balance_after_micro_usd``, ``request_id``, ``idempotency_key``, ``created``,
+  ``detail``.
+- ``GET /admin/faults``; ``POST /admin/faults`` with ``{"spec": "..."}`` or the
+  fault's fields; ``DELETE /admin/faults`` (all) or ``/admin/faults/{id}``.
+  Faults are server-wide.
+- ``POST /admin/keys`` -> ``{"api_key", "org_id"}``: a key for a new org.
+
+Fault specs
+-----------
+One line: ``[METHOD] PATH [key=value ...]``; PATH is a glob, METHOD defaults
+to any. Options:
+
+- ``status=503`` answer this error with ``{"detail": ...}``, and
+  ``retry_after=2`` adds a ``Retry-After`` header;
+- ``latency=0.5`` (or ``500ms``) wait first; a client that gives up
+  meanwhile is never served nor billed;
+- ``drop_after=N`` deliver N SSE events and drop the connection (a plain JSON
+  response is cut off inside its body);
+- ``drop`` send headers promising a body, then drop the connection;
+- ``count=N`` only the next N matching requests;
+- ``probability=0.05`` each matching request with this chance, on the
+  server's seeded RNG;
+- ``detail=some_text`` the error detail (underscores become spaces).
+
+For example ``POST /v1/chat/completions status=503 retry_after=1 count=2``,
+``* /v1/endpoints/* latency=250ms``, ``POST /v1/chat/completions drop_after=3
+probability=0.05``. ``/admin`` routes are never faulted.
+"""
+
+from __future__ import annotations
+
+try:
+    import fastapi  # noqa: F401
+    import python_multipart  # noqa: F401
+    import uvicorn  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        f'pareta.local needs the optional "local" dependencies ({exc.name} is missing). '
+        'Install them with: pip install "pareta[local]"'
+    ) from exc
+
+from .app import create_app
+from .cli import main, serve
+from .faults import Fault
+from .server import LocalServer
+from .state import Config, ServerState
+
+__all__ = ["Config", "Fault", "LocalServer", "ServerState", "create_app", "main", "serve"]

@@ -1,0 +1,145 @@
+"""The command line: `python -m pareta.local` and `pareta local serve`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+
+import uvicorn
+
+from .app import create_app
+from .auth import mint_api_key
+from .faults import Fault
+from .server import as_faults, bind_socket, quiet_injected_drops
+from .state import DEFAULT_BALANCE_MICRO_USD, Config, ServerState
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pareta.local",
+        description="Run the local, offline Pareta API (for demos, development and tests).",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="port; 0 picks a free one (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--balance",
+        type=int,
+        default=DEFAULT_BALANCE_MICRO_USD,
+        help="starting balance of every org, in micro-USD (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--deploy-seconds",
+        type=float,
+        default=3.0,
+        help="how long a deploy or start takes (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--eval-seconds-per-item",
+        type=float,
+        default=0.01,
+        help="eval run speed, seconds per item per model (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="inject a fault, e.g. 'POST /v1/chat/completions status=503 count=2' (repeatable)",
+    )
+    parser.add_argument(
+        "--upstream", metavar="URL", help="forward inference to this OpenAI-compatible server"
+    )
+    parser.add_argument("--upstream-api-key", metavar="KEY", help="bearer key for --upstream")
+    parser.add_argument(
+        "--upstream-model",
+        metavar="NAME",
+        help="model name to request upstream (default: the first it lists)",
+    )
+    parser.add_argument("--seed", type=int, help="seed ids and fault probabilities")
+    parser.add_argument(
+        "--api-key", help="the key to print (default: a fresh pareta_sk_local_ key)"
+    )
+    parser.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    return parser
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    balance: int = DEFAULT_BALANCE_MICRO_USD,
+    deploy_seconds: float = 3.0,
+    eval_seconds_per_item: float = 0.01,
+    faults: Iterable[Fault | str] = (),
+    upstream: str | None = None,
+    upstream_api_key: str | None = None,
+    upstream_model: str | None = None,
+    seed: int | None = None,
+    api_key: str | None = None,
+    log_level: str = "info",
+) -> None:
+    """Serve in the foreground until interrupted, after printing the URL and a key."""
+    config = Config(
+        starting_balance=balance,
+        deploy_seconds=deploy_seconds,
+        eval_seconds_per_item=eval_seconds_per_item,
+        seed=seed,
+        upstream=upstream,
+        upstream_api_key=upstream_api_key,
+        upstream_model=upstream_model,
+    )
+    state = ServerState(config, as_faults(faults))
+    api_key = api_key or mint_api_key()
+    state.org(api_key)
+    sock = bind_socket(host, port)
+    try:
+        shown = f"[{host}]" if ":" in host else host
+        base_url = f"http://{shown}:{sock.getsockname()[1]}"
+        print(f"Pareta local server running at {base_url}", flush=True)
+        print(f"export PARETA_BASE_URL={base_url} PARETA_API_KEY={api_key}", flush=True)
+        quiet_injected_drops()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(state), log_level=log_level, lifespan="off", timeout_graceful_shutdown=5
+            )
+        )
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        faults = as_faults(args.fault)
+    except ValueError as exc:
+        print(f"error: bad --fault: {exc}", file=sys.stderr)
+        return 2
+    try:
+        serve(
+            host=args.host,
+            port=args.port,
+            balance=args.balance,
+            deploy_seconds=args.deploy_seconds,
+            eval_seconds_per_item=args.eval_seconds_per_item,
+            faults=faults,
+            upstream=args.upstream,
+            upstream_api_key=args.upstream_api_key,
+            upstream_model=args.upstream_model,
+            seed=args.seed,
+            api_key=args.api_key,
+            log_level=args.log_level,
+        )
+    except OSError as exc:
+        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0

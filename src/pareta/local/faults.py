@@ -1,0 +1,317 @@
+"""Injectable faults: per route, by count or seeded probability.
+
+A fault is written as one line, ``[METHOD] PATH [key=value ...]``:
+
+    POST /v1/chat/completions status=503 retry_after=1 count=2
+    * /v1/endpoints/* latency=250ms probability=0.1
+    POST /v1/chat/completions drop_after=3
+    GET /v1/tasks drop
+
+PATH is a glob (``*`` matches within and across segments). Faults apply in
+the order they were added; the first that matches, has count left and wins its
+probability roll is applied. ``/admin`` routes are never faulted.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import logging
+import random
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import count as counter
+from typing import Any
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"}
+_fault_ids = counter(1)
+
+
+class InjectedDrop(Exception):
+    """Raised to make the server abort the connection mid-response."""
+
+
+class DropLogFilter(logging.Filter):
+    """Keeps uvicorn quiet about connections we dropped on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None:
+            if isinstance(exc, InjectedDrop):
+                return False
+            exc = exc.__cause__ or exc.__context__
+        return True
+
+
+def _seconds(raw: str) -> float:
+    raw = raw.strip().lower()
+    if raw.endswith("ms"):
+        return float(raw[:-2]) / 1000
+    return float(raw.removesuffix("s"))
+
+
+@dataclass
+class Fault:
+    """One injected misbehaviour on the routes matching `method` and `path`.
+
+    - ``status`` (+ ``retry_after`` seconds): answer with this status and
+      ``{"detail": detail}`` instead of running the route.
+    - ``latency`` seconds: wait before running the route (or before the
+      status). A client that gives up meanwhile gets nothing and is billed
+      nothing.
+    - ``drop_after=N``: deliver N server-sent events, then drop the
+      connection; a non-streamed response is cut off inside its body.
+    - ``drop``: send response headers promising a body, then drop the
+      connection without running the route.
+    - ``count``: apply to the next N matching requests only (default: all).
+    - ``probability``: apply to each matching request with this chance,
+      rolled on the server's seeded RNG.
+    """
+
+    path: str
+    method: str = "*"
+    status: int | None = None
+    retry_after: float | None = None
+    latency: float = 0.0
+    drop_after: int | None = None
+    drop: bool = False
+    count: int | None = None
+    probability: float = 1.0
+    detail: str = "Injected fault"
+    id: str = field(default_factory=lambda: f"flt_{next(_fault_ids)}")
+    hits: int = 0
+
+    def __post_init__(self) -> None:
+        self.method = self.method.upper()
+        if self.method not in _METHODS:
+            raise ValueError(f"unknown method {self.method!r}")
+        if not self.path.startswith(("/", "*")):
+            raise ValueError(f"path must start with '/': {self.path!r}")
+        if self.status is not None and not 400 <= self.status <= 599:
+            raise ValueError("status must be an error status (400-599)")
+        if not 0.0 <= self.probability <= 1.0:
+            raise ValueError("probability must be within [0, 1]")
+        if self.latency < 0 or (self.count is not None and self.count < 0):
+            raise ValueError("latency and count cannot be negative")
+        if self.drop_after is not None and self.drop_after < 0:
+            raise ValueError("drop_after cannot be negative")
+        effects = [self.status is not None, self.drop, self.drop_after is not None]
+        if sum(effects) > 1:
+            raise ValueError("choose one of status, drop and drop_after")
+        if not any(effects) and self.latency == 0:
+            raise ValueError("a fault needs status, latency, drop or drop_after")
+
+    @classmethod
+    def parse(cls, spec: str) -> Fault:
+        """Parse ``[METHOD] PATH [key=value ...]`` (see the module docstring)."""
+        tokens = spec.split()
+        if not tokens:
+            raise ValueError("empty fault spec")
+        method = "*"
+        if tokens[0].upper() in _METHODS and len(tokens) > 1:
+            method = tokens.pop(0).upper()
+        path, options = tokens[0], tokens[1:]
+        kwargs: dict[str, Any] = {}
+        for option in options:
+            key, sep, value = option.partition("=")
+            key = key.lower().replace("-", "_")
+            try:
+                if key == "drop" and not sep:
+                    kwargs["drop"] = True
+                elif key == "drop":
+                    kwargs["drop"] = value.lower() in ("1", "true", "yes")
+                elif key in ("status", "count", "drop_after"):
+                    kwargs[key] = int(value)
+                elif key in ("retry_after", "latency"):
+                    kwargs[key] = _seconds(value)
+                elif key in ("probability", "p"):
+                    kwargs["probability"] = float(value)
+                elif key == "detail":
+                    kwargs["detail"] = value.replace("_", " ")
+                else:
+                    raise ValueError(f"unknown fault option {key!r}")
+            except ValueError as exc:
+                raise ValueError(f"bad fault option {option!r}: {exc}") from None
+        return cls(path=path, method=method, **kwargs)
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method in ("*", method)) and fnmatch.fnmatchcase(path, self.path)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "retry_after": self.retry_after,
+            "latency": self.latency,
+            "drop_after": self.drop_after,
+            "drop": self.drop,
+            "count": self.count,
+            "probability": self.probability,
+            "detail": self.detail,
+            "hits": self.hits,
+        }
+
+
+class FaultInjector:
+    """The active faults and the seeded RNG that rolls their probabilities."""
+
+    def __init__(self, faults: Iterable[Fault] = (), seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = list(faults)
+        self._rng = random.Random(seed)
+
+    def add(self, fault: Fault) -> Fault:
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            before = len(self._faults)
+            self._faults = [f for f in self._faults if f.id != fault_id]
+            return len(self._faults) != before
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def list(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def pick(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.count == 0 or not fault.matches(method, path):
+                    continue
+                if fault.probability < 1.0 and self._rng.random() >= fault.probability:
+                    continue
+                if fault.count is not None:
+                    fault.count -= 1
+                fault.hits += 1
+                return fault
+        return None
+
+
+async def _read_body(receive: Receive) -> tuple[list[Message], bool]:
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return messages, True
+        messages.append(message)
+        if not message.get("more_body", False):
+            return messages, False
+
+
+async def _delay_unless_client_leaves(
+    seconds: float, receive: Receive
+) -> tuple[list[Message], bool]:
+    """Sleep, but give up as soon as the client disconnects, so it is never billed."""
+    messages, gone = await _read_body(receive)
+    if gone:
+        return messages, True
+    left = False
+    async with anyio.create_task_group() as tg:
+
+        async def watch() -> None:
+            nonlocal left
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            left = True
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(watch)
+        await anyio.sleep(seconds)
+        tg.cancel_scope.cancel()
+    return messages, left
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+class FaultMiddleware:
+    def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
+        self.app = app
+        self.injector = injector
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fault = None
+        if scope["type"] == "http" and not scope["path"].startswith("/admin"):
+            fault = self.injector.pick(scope["method"], scope["path"])
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        if fault.latency > 0:
+            messages, left = await _delay_unless_client_leaves(fault.latency, receive)
+            if left:
+                return
+            receive = _replay(messages, receive)
+        if fault.status is not None:
+            await _send_error(send, fault)
+        elif fault.drop:
+            await _send_truncated(send)
+        elif fault.drop_after is not None:
+            await self.app(scope, receive, _dropping_send(send, fault.drop_after))
+        else:
+            await self.app(scope, receive, send)
+
+
+async def _send_error(send: Send, fault: Fault) -> None:
+    assert fault.status is not None
+    body = json.dumps({"detail": fault.detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if fault.retry_after is not None:
+        value = fault.retry_after
+        text = str(int(value)) if float(value).is_integer() else f"{value:g}"
+        headers.append((b"retry-after", text.encode()))
+    await send({"type": "http.response.start", "status": fault.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_truncated(send: Send) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b'{"id": "', "more_body": True})
+    raise InjectedDrop("connection dropped by an injected fault")
+
+
+def _dropping_send(send: Send, events_allowed: int) -> Send:
+    delivered = 0
+    streaming = False
+
+    async def dropping_send(message: Message) -> None:
+        nonlocal delivered, streaming
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers", []))
+            streaming = headers.get(b"content-type", b"").startswith(b"text/event-stream")
+            await send(message)
+            return
+        body: bytes = message.get("body", b"")
+        if not streaming:
+            # A plain response has no events to count: cut it off mid-body.
+            await send(
+                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+            )
+            raise InjectedDrop("connection dropped by an injected fault")
+        events = body.count(b"\n\n")
+        if events and delivered + events > events_allowed:
+            raise InjectedDrop(f"connection dropped after {delivered} events by an injected fault")
+        delivered += events
+        await send(message)
+
+    return dropping_send

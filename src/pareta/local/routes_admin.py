@@ -1,0 +1,108 @@
+"""The admin surface (outside `/v1`): balances, the ledger, faults and keys.
+
+Every route acts on the org of the API key that calls it; faults are
+server-wide.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from .deps import CurrentOrg, State, json_response
+from .faults import Fault
+from .state import Org, ServerState
+
+router = APIRouter(prefix="/admin")
+
+
+class BalanceUpdate(BaseModel):
+    balance_micro_usd: int
+
+
+class FaultRequest(BaseModel):
+    """Either `spec` (the one-line format) or the fields of `Fault`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    spec: str | None = None
+    path: str | None = None
+    method: str = "*"
+    status: int | None = None
+    retry_after: float | None = None
+    latency: float = 0.0
+    drop_after: int | None = None
+    drop: bool = False
+    count: int | None = None
+    probability: float = Field(default=1.0, ge=0.0, le=1.0)
+    detail: str = "Injected fault"
+
+    def to_fault(self) -> Fault:
+        if self.spec is not None:
+            return Fault.parse(self.spec)
+        if self.path is None:
+            raise ValueError("give either spec or path")
+        return Fault(**self.model_dump(exclude={"spec"}))
+
+
+def _balance(state: ServerState, org: Org) -> Response:
+    return json_response(
+        {
+            "org_id": org.id,
+            "balance_micro_usd": state.meter.balance(org.id),
+            "available_micro_usd": state.meter.available(org.id),
+        }
+    )
+
+
+@router.get("/balance")
+async def read_balance(org: CurrentOrg, state: State) -> Response:
+    return _balance(state, org)
+
+
+@router.put("/balance")
+@router.post("/balance")
+async def set_balance(update: BalanceUpdate, org: CurrentOrg, state: State) -> Response:
+    state.meter.set_balance(org.id, update.balance_micro_usd)
+    return _balance(state, org)
+
+
+@router.get("/ledger")
+async def read_ledger(org: CurrentOrg, state: State) -> Response:
+    entries = [e.to_json() for e in state.meter.ledger(org.id)]
+    return json_response({"org_id": org.id, "entries": entries})
+
+
+@router.get("/faults")
+async def list_faults(org: CurrentOrg, state: State) -> Response:
+    return json_response({"faults": [f.to_json() for f in state.faults.list()]})
+
+
+@router.post("/faults")
+async def add_fault(request: FaultRequest, org: CurrentOrg, state: State) -> Response:
+    try:
+        fault = request.to_fault()
+    except (ValueError, TypeError) as exc:
+        raise HTTPException(422, f"Invalid fault: {exc}") from None
+    return json_response({"fault": state.faults.add(fault).to_json()})
+
+
+@router.delete("/faults")
+async def clear_faults(org: CurrentOrg, state: State) -> Response:
+    cleared = len(state.faults.list())
+    state.faults.clear()
+    return json_response({"cleared": cleared})
+
+
+@router.delete("/faults/{fault_id}")
+async def remove_fault(fault_id: str, org: CurrentOrg, state: State) -> Response:
+    if not state.faults.remove(fault_id):
+        raise HTTPException(404, f"Fault {fault_id!r} not found")
+    return json_response({"id": fault_id, "deleted": True})
+
+
+@router.post("/keys")
+async def mint_key(org: CurrentOrg, state: State) -> Response:
+    new_org = state.mint_org()
+    return json_response({"api_key": new_org.api_key, "org_id": new_org.id})

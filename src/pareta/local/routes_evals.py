@@ -1,0 +1,326 @@
+"""Eval sets, document blobs (inline and signed-URL uploads), and eval runs."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import FormData, UploadFile
+
+from .deps import CurrentOrg, State, base_url, invalid, json_response, not_found, settlement
+from .evals import evaluate
+from .state import EvalRun, EvalSet, Org, ServerState
+from .storage import Blob, TokenRejected
+from .tasks import Task
+
+router = APIRouter()
+MAX_ROWS = 100_000
+# Multipart framing and form fields around an upload's bytes.
+MULTIPART_OVERHEAD = 1 << 20
+
+
+class UploadUrlRequest(BaseModel):
+    idx: int = Field(ge=0)
+    field_name: str = Field(min_length=1, max_length=64)
+    mime: str = "application/octet-stream"
+    size: int | None = Field(default=None, ge=0)
+
+
+class UploadCompleteRequest(BaseModel):
+    idx: int = Field(ge=0)
+    field_name: str = Field(min_length=1, max_length=64)
+    upload_id: str | None = None
+
+
+class EvalRunRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    eval_set_id: str = Field(min_length=1)
+    candidate_model_ids: list[str] = Field(min_length=1)
+    name: str | None = None
+
+
+def _eval_set(org: Org, eval_set_id: str) -> EvalSet:
+    eval_set = org.eval_sets.get(eval_set_id)
+    if eval_set is None:
+        raise not_found("Eval set", eval_set_id)
+    return eval_set
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"Upload exceeds the {limit} byte limit.")
+
+
+def _check_length(request: Request, limit: int) -> None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
+        raise _too_large(limit)
+
+
+async def _form_text(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    if isinstance(value, UploadFile):
+        return (await value.read()).decode("utf-8", errors="replace")
+    return value
+
+
+def _parse_rows(raw: str) -> list[dict[str, Any]]:
+    rows = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise invalid(["body", "items", number], f"line {number} is not valid JSON") from None
+        if not isinstance(row, dict):
+            raise invalid(["body", "items", number], f"line {number} is not a JSON object", row)
+        rows.append(row)
+    if not rows:
+        raise invalid(["body", "items"], "items must hold at least one JSONL row")
+    if len(rows) > MAX_ROWS:
+        raise invalid(["body", "items"], f"at most {MAX_ROWS} rows per eval set")
+    return rows
+
+
+@router.post("/v1/eval-sets")
+async def create_eval_set(request: Request, org: CurrentOrg, state: State) -> Response:
+    limit = state.config.max_upload_bytes
+    _check_length(request, limit)
+    async with request.form(max_part_size=limit) as form:
+        items = await _form_text(form, "items")
+        task_id = await _form_text(form, "task_id")
+        name = await _form_text(form, "name")
+    if not task_id:
+        raise invalid(["body", "task_id"], "task_id is required")
+    if items is None:
+        raise invalid(["body", "items"], "items (a JSONL file part) is required")
+    task = state.catalog.tasks.get(task_id)
+    if task is None:
+        raise not_found("Task", task_id)
+    rows = _parse_rows(items)
+    eval_set = EvalSet(
+        id=state.new_id("es", 8),
+        task=task,
+        name=name or f"eval set ({len(rows)} items)",
+        rows=rows,
+        created=time.time(),
+    )
+    org.eval_sets[eval_set.id] = eval_set
+    return json_response({"eval_set": eval_set.to_json()})
+
+
+@router.get("/v1/eval-sets")
+async def list_eval_sets(org: CurrentOrg) -> Response:
+    return json_response({"eval_sets": [s.to_json() for s in org.eval_sets.values()]})
+
+
+@router.get("/v1/eval-sets/{eval_set_id}")
+async def retrieve_eval_set(eval_set_id: str, org: CurrentOrg) -> Response:
+    return json_response({"eval_set": _eval_set(org, eval_set_id).to_json()})
+
+
+@router.delete("/v1/eval-sets/{eval_set_id}")
+async def delete_eval_set(eval_set_id: str, org: CurrentOrg) -> Response:
+    _eval_set(org, eval_set_id)
+    del org.eval_sets[eval_set_id]
+    return json_response({"id": eval_set_id, "object": "eval_set", "deleted": True})
+
+
+def _check_slot(eval_set: EvalSet, idx: int, field_name: str) -> None:
+    task = eval_set.task
+    if not task.has_blob_input:
+        raise invalid(["body", "field_name"], f"task {task.id!r} takes no documents", field_name)
+    if field_name not in task.blob_fields:
+        allowed = ", ".join(task.blob_fields)
+        raise invalid(["body", "field_name"], f"field_name must be one of: {allowed}", field_name)
+    if not 0 <= idx < len(eval_set.rows):
+        raise invalid(["body", "idx"], f"idx must be within 0..{len(eval_set.rows) - 1}", idx)
+
+
+def _attached(eval_set: EvalSet, idx: int, field_name: str, blob: Blob) -> dict[str, Any]:
+    eval_set.blobs[(idx, field_name)] = blob
+    return {
+        "eval_set_id": eval_set.id,
+        "idx": idx,
+        "field_name": field_name,
+        "attached": True,
+        **blob.describe(),
+    }
+
+
+@router.post("/v1/eval-sets/{eval_set_id}/attach-blob")
+async def attach_blob(
+    eval_set_id: str, request: Request, org: CurrentOrg, state: State
+) -> Response:
+    eval_set = _eval_set(org, eval_set_id)
+    limit = state.config.max_upload_bytes
+    _check_length(request, limit)
+    async with request.form(max_part_size=MULTIPART_OVERHEAD) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise invalid(["body", "file"], "file (a file part) is required")
+        data = await upload.read(limit + 1)
+        part_mime = upload.content_type
+        idx_raw, field_name, mime = form.get("idx"), form.get("field_name"), form.get("mime")
+    if len(data) > limit:
+        raise _too_large(limit)
+    if not isinstance(idx_raw, str) or not idx_raw.strip().lstrip("-").isdigit():
+        raise invalid(["body", "idx"], "idx must be an integer", idx_raw)
+    if not isinstance(field_name, str):
+        raise invalid(["body", "field_name"], "field_name is required")
+    idx = int(idx_raw)
+    _check_slot(eval_set, idx, field_name)
+    blob_mime = mime if isinstance(mime, str) and mime else part_mime or "application/octet-stream"
+    return json_response(_attached(eval_set, idx, field_name, Blob(data, blob_mime)))
+
+
+@router.post("/v1/eval-sets/{eval_set_id}/blob-upload-url")
+async def blob_upload_url(
+    eval_set_id: str, body: UploadUrlRequest, request: Request, org: CurrentOrg, state: State
+) -> Response:
+    eval_set = _eval_set(org, eval_set_id)
+    _check_slot(eval_set, body.idx, body.field_name)
+    limit = state.config.max_upload_bytes
+    if body.size is not None and body.size > limit:
+        raise _too_large(limit)
+    max_bytes = limit if body.size is None else body.size
+    claims, token = state.signer.mint(
+        org.id, eval_set.id, body.idx, body.field_name, body.mime, max_bytes
+    )
+    path = f"/storage/eval-sets/{eval_set.id}/rows/{body.idx}/{quote(body.field_name)}"
+    return json_response(
+        {
+            "upload_url": f"{base_url(request)}{path}?token={token}",
+            "method": "PUT",
+            "headers": {"Content-Type": body.mime},
+            "upload_id": claims.upload_id,
+            "expires_at": int(claims.expires_at),
+            "max_bytes": max_bytes,
+        }
+    )
+
+
+def _org_by_id(state: ServerState, org_id: str) -> Org | None:
+    return next((org for org in state.orgs() if org.id == org_id), None)
+
+
+@router.put("/storage/eval-sets/{eval_set_id}/rows/{idx}/{field_name}")
+async def put_blob(
+    eval_set_id: str,
+    idx: int,
+    field_name: str,
+    request: Request,
+    state: State,
+    token: Annotated[str, Query(min_length=1)],
+) -> Response:
+    """Signed-URL storage: authorised by the token alone, never by an API key."""
+    try:
+        claims = state.signer.verify(token, eval_set_id, idx, field_name)
+    except TokenRejected as exc:
+        raise HTTPException(403, str(exc)) from None
+    org = _org_by_id(state, claims.org_id)
+    eval_set = org.eval_sets.get(eval_set_id) if org else None
+    if eval_set is None:
+        raise not_found("Eval set", eval_set_id)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > claims.max_bytes:
+            raise _too_large(claims.max_bytes)
+        chunks.append(chunk)
+    blob = Blob(b"".join(chunks), claims.mime)
+    eval_set.staged[(idx, field_name)] = (claims, blob)
+    return json_response({"upload_id": claims.upload_id, "stored": True, **blob.describe()})
+
+
+@router.post("/v1/eval-sets/{eval_set_id}/blob-upload-complete")
+async def blob_upload_complete(
+    eval_set_id: str, body: UploadCompleteRequest, org: CurrentOrg
+) -> Response:
+    eval_set = _eval_set(org, eval_set_id)
+    _check_slot(eval_set, body.idx, body.field_name)
+    staged = eval_set.staged.get((body.idx, body.field_name))
+    if staged is None or (body.upload_id is not None and staged[0].upload_id != body.upload_id):
+        raise HTTPException(
+            404,
+            f"No uploaded bytes for row {body.idx} field {body.field_name!r} of this eval set; "
+            "PUT them to the upload URL first.",
+        )
+    del eval_set.staged[(body.idx, body.field_name)]
+    claims, blob = staged
+    return json_response(
+        {**_attached(eval_set, body.idx, body.field_name, blob), "upload_id": claims.upload_id}
+    )
+
+
+def _unknown_models(task: Task, state: ServerState, model_ids: list[str]) -> list[str]:
+    return [m for m in model_ids if state.catalog.resolve_candidate(task, m) is None]
+
+
+@router.post("/v1/eval-runs")
+async def create_eval_run(
+    body: EvalRunRequest, request: Request, org: CurrentOrg, state: State
+) -> Response:
+    eval_set = _eval_set(org, body.eval_set_id)
+    task = eval_set.task
+    model_ids = list(dict.fromkeys(body.candidate_model_ids))
+    now = time.time()
+    run = EvalRun(
+        id=state.new_id("run", 8),
+        eval_set_id=eval_set.id,
+        task=task,
+        name=body.name,
+        candidates=model_ids,
+        item_count=len(eval_set.rows),
+        created=now,
+        finishes_at=now,
+        results=[],
+        cost_micro_usd=0,
+    )
+    unknown = _unknown_models(task, state, model_ids)
+    if unknown:
+        run.error_detail = (
+            f"Unknown model id(s) for task {task.id!r}: {', '.join(unknown)}. Use aliases from "
+            f"GET /v1/tasks/{task.id}/leaderboard or ids from GET /v1/eval/frontier-models."
+        )
+        run.finishes_at = now + 0.05
+        org.runs[run.id] = run
+        return json_response({"run_id": run.id, "status": "running"})
+    state.meter.require_credit(org.id)
+    models = [state.catalog.resolve_candidate(task, m) for m in model_ids]
+    outcomes = evaluate(task, eval_set.rows, eval_set.blobs, [m for m in models if m is not None])
+    run.results = [o.to_json() for o in outcomes]
+    run.cost_micro_usd = sum(o.cost_micro_usd for o in outcomes)
+    work = len(eval_set.rows) * len(models)
+    run.finishes_at = now + work * state.config.eval_seconds_per_item
+    hold = state.meter.reserve(
+        org.id,
+        run.cost_micro_usd,
+        "eval.run",
+        run_id=run.id,
+        eval_set_id=eval_set.id,
+        items=len(eval_set.rows),
+        models=model_ids,
+    )
+    org.runs[run.id] = run
+
+    def forget_run() -> None:
+        # An undelivered answer is unbilled, so the run must not exist either.
+        org.runs.pop(run.id, None)
+
+    settlement(request).add(hold, on_abort=forget_run)
+    return json_response({"run_id": run.id, "status": "running"})
+
+
+@router.get("/v1/eval-runs/{run_id}")
+async def retrieve_eval_run(run_id: str, org: CurrentOrg) -> Response:
+    run = org.runs.get(run_id)
+    if run is None:
+        raise not_found("Eval run", run_id)
+    return json_response(run.to_json())

@@ -1,0 +1,244 @@
+"""The server's in-memory state: configuration, orgs and what each org owns.
+
+Lifecycles are functions of the clock rather than of background tasks: an
+endpoint stores its timed status transitions and an eval run its schedule, so
+the state behaves the same under uvicorn, an ASGI test transport, asyncio or
+trio, and nothing is left running at shutdown.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .auth import mint_api_key, org_id_for
+from .catalog import Catalog, ModelRef
+from .faults import Fault, FaultInjector
+from .idempotency import IdempotencyStore
+from .matcher import TaskMatcher
+from .metering import Meter
+from .storage import Blob, UploadClaims, UploadSigner
+from .tasks import TASKS, Task
+
+DEFAULT_BALANCE_MICRO_USD = 25_000_000
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# The endpoint ids the documentation's examples call, present in every org.
+SEED_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
+    ("ep_contract_kie", "contract-key-fields", "contract-kie-1"),
+    ("ep_a1b2c3", "contract-key-fields", "recommended"),
+    ("ep_contract_kie_01", "contract-key-fields", "contract-kie-1"),
+    ("ep_contract_qwen", "contract-key-fields", "qwen-1"),
+    ("ep_contract_kie_qwen", "contract-key-fields", "qwen-2"),
+    ("ep-contract-key-fields", "contract-key-fields", "recommended"),
+    ("ep_invoice_xtract", "invoice-extraction", "qwen2.5-vl-1"),
+    ("ep_invoice_extract", "invoice-extraction", "recommended"),
+)
+
+
+@dataclass
+class Config:
+    starting_balance: int = DEFAULT_BALANCE_MICRO_USD
+    deploy_seconds: float = 0.2
+    eval_seconds_per_item: float = 0.001
+    max_upload_bytes: int = 64 * 1024 * 1024
+    upload_url_ttl: float = 900.0
+    seed: int | None = None
+    upstream: str | None = None
+    upstream_api_key: str | None = None
+    upstream_model: str | None = None
+
+
+@dataclass
+class Traffic:
+    """One served (or refused) inference request on an endpoint."""
+
+    at: float
+    latency_ms: float
+    status: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_micro_usd: int = 0
+    frontier_cost_micro_usd: int = 0
+    quality: float | None = None
+    stream: bool = False
+
+
+@dataclass
+class Endpoint:
+    id: str
+    task: Task
+    model: ModelRef
+    created: float
+    transitions: list[tuple[float, str]]
+    extra: dict[str, Any] = field(default_factory=dict)
+    seed: bool = False
+    traffic: list[Traffic] = field(default_factory=list)
+
+    def status(self, now: float | None = None) -> str:
+        now = time.time() if now is None else now
+        i = bisect.bisect_right(self.transitions, (now, "\uffff"))
+        return self.transitions[i - 1][1] if i else "starting"
+
+    def schedule(self, now: float, *steps: tuple[float, str]) -> None:
+        """Forget pending transitions and plan new ones, each `delay` after now."""
+        self.transitions = [t for t in self.transitions if t[0] <= now]
+        self.transitions.extend((now + delay, status) for delay, status in steps)
+
+    def to_json(self, base_url: str) -> dict[str, Any]:
+        status = self.status()
+        record = {
+            **self.extra,
+            "id": self.id,
+            "object": "endpoint",
+            "name": self.id,
+            "model": self.model.id,
+            "task": self.task.id,
+            "status": status,
+            "url": f"{base_url}/v1" if status == "live" else None,
+            "created": int(self.created),
+            "owned_by": "pareta",
+            "seed": self.seed,
+        }
+        return record
+
+
+@dataclass
+class EvalSet:
+    id: str
+    task: Task
+    name: str
+    rows: list[dict[str, Any]]
+    created: float
+    blobs: dict[tuple[int, str], Blob] = field(default_factory=dict)
+    staged: dict[tuple[int, str], tuple[UploadClaims, Blob]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "eval_set",
+            "task_id": self.task.id,
+            "name": self.name,
+            "item_count": len(self.rows),
+            "scoring_strategy": self.task.scoring_strategy,
+            "default_scorer": self.task.default_scorer,
+            "has_blob_input": self.task.has_blob_input,
+            "blobs_attached": len(self.blobs),
+            "created_at": int(self.created),
+        }
+
+
+@dataclass
+class EvalRun:
+    id: str
+    eval_set_id: str
+    task: Task
+    name: str | None
+    candidates: list[str]
+    item_count: int
+    created: float
+    finishes_at: float
+    results: list[dict[str, Any]]
+    cost_micro_usd: int
+    error_detail: str | None = None
+
+    def status(self, now: float | None = None) -> str:
+        now = time.time() if now is None else now
+        if now >= self.finishes_at:
+            return "failed" if self.error_detail else "completed"
+        queued_until = self.created + 0.3 * (self.finishes_at - self.created)
+        return "running" if now < queued_until else "evaluating"
+
+    def to_json(self) -> dict[str, Any]:
+        status = self.status()
+        terminal = status in ("completed", "failed")
+        run = {
+            "id": self.id,
+            "object": "eval_run",
+            "status": status,
+            "eval_set_id": self.eval_set_id,
+            "task_id": self.task.id,
+            "name": self.name,
+            "candidate_models": list(self.candidates),
+            "item_count": self.item_count,
+            "cost_micro_usd": self.cost_micro_usd,
+            "error_detail": self.error_detail if terminal else None,
+            "created_at": int(self.created),
+            "completed_at": int(self.finishes_at) if terminal else None,
+        }
+        return {"run": run, "results": self.results if status == "completed" else []}
+
+
+@dataclass
+class Org:
+    id: str
+    api_key: str
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    eval_sets: dict[str, EvalSet] = field(default_factory=dict)
+    runs: dict[str, EvalRun] = field(default_factory=dict)
+
+
+@functools.cache
+def default_catalog() -> Catalog:
+    """The catalog is immutable, so every server in a process shares one."""
+    return Catalog()
+
+
+class ServerState:
+    def __init__(self, config: Config | None = None, faults: list[Fault] | None = None) -> None:
+        self.config = config or Config()
+        self.catalog = default_catalog()
+        self.matcher = TaskMatcher(TASKS)
+        self.meter = Meter(self.config.starting_balance)
+        self.faults = FaultInjector(faults or (), seed=self.config.seed)
+        self.idempotency = IdempotencyStore()
+        self.signer = UploadSigner(self.config.upload_url_ttl)
+        self._orgs: dict[str, Org] = {}
+        self._lock = threading.Lock()
+        self._rng = random.Random(self.config.seed)
+        self.started = time.time()
+
+    def new_id(self, prefix: str, nbytes: int = 6) -> str:
+        with self._lock:
+            return f"{prefix}_{self._rng.getrandbits(8 * nbytes):0{2 * nbytes}x}"
+
+    def org(self, api_key: str) -> Org:
+        """The org behind a key, opened on first use with the starting balance."""
+        org = self._orgs.get(api_key)
+        if org is not None:
+            return org
+        with self._lock:
+            org = self._orgs.get(api_key)
+            if org is None:
+                org = Org(org_id_for(api_key), api_key)
+                self._seed_endpoints(org)
+                self.meter.open_account(org.id)
+                self._orgs[api_key] = org
+        return org
+
+    def orgs(self) -> list[Org]:
+        with self._lock:
+            return list(self._orgs.values())
+
+    def mint_org(self) -> Org:
+        return self.org(mint_api_key())
+
+    def _seed_endpoints(self, org: Org) -> None:
+        for endpoint_id, task_id, alias in SEED_ENDPOINTS:
+            task = self.catalog.tasks[task_id]
+            model = self.resolve_alias(task, alias)
+            assert model is not None
+            org.endpoints[endpoint_id] = Endpoint(
+                endpoint_id, task, model, self.started, [(self.started, "live")], seed=True
+            )
+
+    def resolve_alias(self, task: Task, alias: str) -> ModelRef | None:
+        if alias == "recommended":
+            alias = self.catalog.recommended(task)
+        return self.catalog.open_model(task, alias)

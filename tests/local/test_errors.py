@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from pareta.local import LocalServer
+
+from .helpers import chat_body
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer sk-openai-key"},
+        {"Authorization": "pareta_sk_nobearer"},
+        {"Authorization": "Bearer pareta_sk_"},
+    ],
+)
+def test_401_without_a_pareta_key(server: LocalServer, headers: dict[str, str]) -> None:
+    response = httpx.get(f"{server.base_url}/v1/endpoints", headers=headers)
+    assert response.status_code == 401
+    assert "pareta_sk_" in response.json()["detail"]
+    assert response.headers["x-request-id"].startswith("req_")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/endpoints/ep_nope",
+        "/v1/endpoints/ep_nope/performance",
+        "/v1/tasks/no-task",
+        "/v1/tasks/no-task/leaderboard",
+        "/v1/eval-sets/es_nope",
+        "/v1/eval-runs/run_nope",
+        "/v1/eval/frontier-models?task=no-task",
+    ],
+)
+def test_404_for_unknown_ids(client: httpx.Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert isinstance(response.json()["detail"], str)
+
+
+def test_404_for_unknown_model_and_actions(client: httpx.Client) -> None:
+    assert client.post("/v1/chat/completions", json=chat_body("ep_nope")).status_code == 404
+    assert client.post("/v1/endpoints/ep_nope/start").status_code == 404
+    assert client.delete("/v1/endpoints/ep_nope").status_code == 404
+    run = client.post("/v1/eval-runs", json={"eval_set_id": "es_x", "candidate_model_ids": ["a"]})
+    assert run.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"model": "ep_contract_kie"},
+        {"model": "ep_contract_kie", "messages": []},
+        {"model": "", "messages": [{"role": "user", "content": "x"}]},
+        {"model": "ep_contract_kie", "messages": ["hi"]},
+        {
+            "model": "ep_contract_kie",
+            "messages": [{"role": "user", "content": "x"}],
+            "stream": "yes",
+        },
+        {
+            "model": "ep_contract_kie",
+            "messages": [{"role": "user", "content": "x"}],
+            "max_tokens": 0,
+        },
+    ],
+)
+def test_422_for_invalid_chat_bodies(client: httpx.Client, body: dict[str, object]) -> None:
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 422
+    assert "detail" in response.json()
+
+
+def test_422_for_invalid_bodies_elsewhere(client: httpx.Client) -> None:
+    assert client.post("/v1/chat/completions", content=b"{not json").status_code == 422
+    assert client.post("/v1/tasks/match", json={"query": "   "}).status_code == 422
+    assert client.post("/v1/tasks/match", json={"query": "x", "top_k": 0}).status_code == 422
+    assert client.post("/v1/endpoints", json={"model": "x"}).status_code == 422
+    assert client.post("/v1/endpoints", json={"task": "x", "name": "../etc"}).status_code == 422
+    assert client.get("/v1/tasks/contract-key-fields?examples_n=-1").status_code == 422
+    assert client.post("/v1/eval-runs", json={"eval_set_id": "es_x"}).status_code == 422
+    bad_jsonl = {"items": ("items.jsonl", b'{"input": 1}\nnot json\n')}
+    response = client.post("/v1/eval-sets", data={"task_id": "sentiment-analysis"}, files=bad_jsonl)
+    assert response.status_code == 422
+    empty = client.post(
+        "/v1/eval-sets",
+        data={"task_id": "sentiment-analysis"},
+        files={"items": ("items.jsonl", b"\n")},
+    )
+    assert empty.status_code == 422
+
+
+def test_409_deleting_a_seed(client: httpx.Client) -> None:
+    response = client.delete("/v1/endpoints/ep_contract_kie")
+    assert response.status_code == 409
+    assert "seed" in response.json()["detail"]
+
+
+def test_402_on_an_empty_balance(server: LocalServer, client: httpx.Client, api_key: str) -> None:
+    server.set_balance(0, api_key=api_key)
+    response = client.post("/v1/chat/completions", json=chat_body())
+    assert response.status_code == 402
+    assert "credit" in response.json()["detail"].lower()
+    assert server.ledger(api_key=api_key) == []
+    assert client.get("/v1/tasks").status_code == 200  # catalog reads stay free
+
+
+def test_413_for_oversized_uploads() -> None:
+    with LocalServer(max_upload_bytes=1024) as server:
+        headers = {"Authorization": f"Bearer {server.api_key}"}
+        with httpx.Client(base_url=server.base_url, headers=headers) as c:
+            rows = b'{"expected": {"total": "1"}}\n'
+            es = c.post(
+                "/v1/eval-sets",
+                data={"task_id": "invoice-extraction"},
+                files={"items": ("i.jsonl", rows)},
+            ).json()["eval_set"]
+            inline = c.post(
+                f"/v1/eval-sets/{es['id']}/attach-blob",
+                data={"idx": "0", "field_name": "document"},
+                files={"file": ("big.pdf", b"x" * 2048, "application/pdf")},
+            )
+            assert inline.status_code == 413
+            signed = c.post(
+                f"/v1/eval-sets/{es['id']}/blob-upload-url",
+                json={"idx": 0, "field_name": "document", "size": 4096},
+            )
+            assert signed.status_code == 413
+            url = c.post(
+                f"/v1/eval-sets/{es['id']}/blob-upload-url",
+                json={"idx": 0, "field_name": "document", "size": 100},
+            ).json()["upload_url"]
+            assert httpx.put(url, content=b"y" * 200).status_code == 413
