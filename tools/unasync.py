@@ -41,6 +41,10 @@ RENAMES = {
     "aclose": "close",
     # httpx and httpx-sse
     "AsyncClient": "Client",
+    "AsyncBaseTransport": "BaseTransport",
+    "AsyncHTTPTransport": "HTTPTransport",
+    "AsyncByteStream": "SyncByteStream",
+    "handle_async_request": "handle_request",
     "aread": "read",
     "aiter_sse": "iter_sse",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -43,8 +44,12 @@ def make(local: LocalServer, key: str, **kwargs: object) -> AsyncPareta:
 
 def busy_connections(client: AsyncPareta) -> int:
     """Connections the pool still lends out (a released one is idle or closed)."""
-    pool = client.http_client._transport._pool  # type: ignore[attr-defined]
-    return sum(1 for c in pool.connections if not (c.is_idle() or c.is_closed()))
+    transport: Any = client.http_client._transport
+    shards = getattr(transport, "shards", [transport])
+    connections = [c for shard in shards for c in shard._pool.connections]
+    busy = sum(1 for c in connections if not (c.is_idle() or c.is_closed()))
+    assert busy == sum(getattr(transport, "in_flight", [busy]))
+    return busy
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Any
+from urllib.request import getproxies
 
 import httpx
 
@@ -17,6 +18,7 @@ from .._config import (
 )
 from .._logs import configure_from_env
 from ._http import AsyncAPIClient
+from ._transport import AsyncShardedTransport
 from .chat import AsyncChat
 from .endpoints import AsyncEndpoints
 from .evals import AsyncEvals
@@ -24,6 +26,17 @@ from .models import AsyncModels
 from .tasks import AsyncTasks
 
 DEFAULT_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+
+
+def _new_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """The SDK-owned client: 256 connections split across small pools for fan-out.
+
+    With proxy variables in the environment, httpx's own transport honours them."""
+    if getproxies():
+        return httpx.AsyncClient(timeout=timeout, limits=DEFAULT_LIMITS)
+    return httpx.AsyncClient(
+        timeout=timeout, transport=AsyncShardedTransport(limits=DEFAULT_LIMITS)
+    )
 
 
 class AsyncPareta:
@@ -53,7 +66,7 @@ class AsyncPareta:
             base_url=url,
             max_retries=retries,
             http_client=http_client,
-            new_http_client=lambda: httpx.AsyncClient(timeout=own_timeout, limits=DEFAULT_LIMITS),
+            new_http_client=lambda: _new_http_client(own_timeout),
         )
         self.chat = AsyncChat(self._client)
         self.models = AsyncModels(self._client)

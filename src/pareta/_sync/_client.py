@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Any
+from urllib.request import getproxies
 
 import httpx
 
@@ -18,6 +19,7 @@ from .._config import (
 )
 from .._logs import configure_from_env
 from ._http import APIClient
+from ._transport import ShardedTransport
 from .chat import Chat
 from .endpoints import Endpoints
 from .evals import Evals
@@ -25,6 +27,17 @@ from .models import Models
 from .tasks import Tasks
 
 DEFAULT_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+
+
+def _new_http_client(timeout: httpx.Timeout) -> httpx.Client:
+    """The SDK-owned client: 256 connections split across small pools for fan-out.
+
+    With proxy variables in the environment, httpx's own transport honours them."""
+    if getproxies():
+        return httpx.Client(timeout=timeout, limits=DEFAULT_LIMITS)
+    return httpx.Client(
+        timeout=timeout, transport=ShardedTransport(limits=DEFAULT_LIMITS)
+    )
 
 
 class Pareta:
@@ -54,7 +67,7 @@ class Pareta:
             base_url=url,
             max_retries=retries,
             http_client=http_client,
-            new_http_client=lambda: httpx.Client(timeout=own_timeout, limits=DEFAULT_LIMITS),
+            new_http_client=lambda: _new_http_client(own_timeout),
         )
         self.chat = Chat(self._client)
         self.models = Models(self._client)

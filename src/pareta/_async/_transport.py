@@ -1,0 +1,101 @@
+"""The default transport: one connection budget split across small httpx pools.
+
+httpcore's pool does work per request that grows with the connections it holds, so a
+single pool of 256 connections spends most of its time scanning itself under heavy
+fan-out. The same budget split into pools of 16, each request going to the pool with
+the fewest requests in flight, keeps the cost per request flat as concurrency grows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+
+import httpx
+
+SHARD_CONNECTIONS = 16
+
+
+class _ReleasingStream(httpx.AsyncByteStream):
+    """A response body that gives its shard's slot back when it is closed."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, release: _Release) -> None:
+        self._stream = stream
+        self._release = release
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # The inner iterator itself, not a generator around it: nothing of ours is left
+        # suspended when a caller stops reading early.
+        return self._stream.__aiter__()
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            self._release()
+
+
+class _Release:
+    """Decrements a shard's in-flight count exactly once."""
+
+    __slots__ = ("_done", "_shard", "_transport")
+
+    def __init__(self, transport: AsyncShardedTransport, shard: int) -> None:
+        self._transport = transport
+        self._shard = shard
+        self._done = False
+
+    def __call__(self) -> None:
+        if not self._done:
+            self._done = True
+            self._transport._finish(self._shard)
+
+
+class AsyncShardedTransport(httpx.AsyncBaseTransport):
+    """Sends each request through the least busy of several small connection pools."""
+
+    def __init__(self, *, limits: httpx.Limits, shard_connections: int = SHARD_CONNECTIONS) -> None:
+        total = limits.max_connections or 100
+        count = max(1, -(-total // shard_connections))
+        per_shard = -(-total // count)
+        keepalive = (
+            per_shard
+            if limits.max_keepalive_connections is None
+            else max(1, -(-limits.max_keepalive_connections // count))
+        )
+        shard_limits = httpx.Limits(
+            max_connections=per_shard,
+            max_keepalive_connections=min(keepalive, per_shard),
+            keepalive_expiry=limits.keepalive_expiry,
+        )
+        self.shards = [httpx.AsyncHTTPTransport(limits=shard_limits) for _ in range(count)]
+        self.in_flight = [0] * count
+        # The sync twin is shared by threads; the count must not drift.
+        self._lock = threading.Lock()
+
+    def _start(self) -> int:
+        with self._lock:
+            in_flight = self.in_flight
+            shard = in_flight.index(min(in_flight))
+            in_flight[shard] += 1
+            return shard
+
+    def _finish(self, shard: int) -> None:
+        with self._lock:
+            self.in_flight[shard] -= 1
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        shard = self._start()
+        release = _Release(self, shard)
+        try:
+            response = await self.shards[shard].handle_async_request(request)
+        except BaseException:
+            release()
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _ReleasingStream(response.stream, release)
+        return response
+
+    async def aclose(self) -> None:
+        for shard in self.shards:
+            await shard.aclose()

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from pareta._async._transport import AsyncShardedTransport
+from tests.helpers import Chunks
+
+pytestmark = pytest.mark.anyio
+
+
+def sharded(count: int, handler: object) -> AsyncShardedTransport:
+    transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=16 * count))
+    assert len(transport.shards) == count
+    transport.shards = [httpx.MockTransport(handler) for _ in range(count)]  # type: ignore[arg-type,misc]
+    return transport
+
+
+def streaming(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, stream=Chunks([b"a", b"b"]))
+
+
+def test_the_budget_is_split_into_small_pools() -> None:
+    transport = AsyncShardedTransport(
+        limits=httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    )
+    assert len(transport.shards) == 16
+    pool = transport.shards[0]._pool
+    assert pool._max_connections == 16
+    assert pool._max_keepalive_connections == 4
+    small = AsyncShardedTransport(limits=httpx.Limits(max_connections=10))
+    assert len(small.shards) == 1
+    assert small.shards[0]._pool._max_connections == 10
+
+
+async def test_requests_go_to_the_least_busy_pool_and_come_back() -> None:
+    transport = sharded(3, streaming)
+    async with httpx.AsyncClient(transport=transport) as client:
+        responses = [
+            await client.send(client.build_request("GET", "http://x/"), stream=True)
+            for _ in range(3)
+        ]
+        assert transport.in_flight == [1, 1, 1]
+        await responses[1].aclose()
+        assert transport.in_flight == [1, 0, 1]
+        again = await client.send(client.build_request("GET", "http://x/"), stream=True)
+        assert transport.in_flight == [1, 1, 1]
+        assert await again.aread() == b"ab"
+        await again.aclose()
+        for response in responses:
+            await response.aclose()
+            await response.aclose()  # a second close gives nothing back twice
+        assert transport.in_flight == [0, 0, 0]
+        plain = await client.get("http://x/")
+        assert plain.content == b"ab"
+        assert transport.in_flight == [0, 0, 0]
+
+
+async def test_a_failed_request_gives_its_slot_back() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    transport = sharded(2, refuse)
+    async with httpx.AsyncClient(transport=transport) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get("http://x/")
+    assert transport.in_flight == [0, 0]
