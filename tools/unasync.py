@@ -36,6 +36,8 @@ RENAMES = {
     "aread_path": "read_path",
     "AsyncShieldCancellation": "ShieldCancellation",
     "AsyncLoopGuard": "LoopGuard",
+    "arun_batch": "run_batch",
+    "AsyncCall": "SyncCall",
     # builtins and the standard library
     "anext": "next",
     "aclose": "close",

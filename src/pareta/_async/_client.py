@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.request import getproxies
 
 import httpx
 
+from .._batch import AsyncCall, Progress, arun_batch
 from .._config import (
     DEFAULT_MAX_RETRIES,
     clamp_retries,
@@ -25,6 +27,7 @@ from .evals import AsyncEvals
 from .models import AsyncModels
 from .tasks import AsyncTasks
 
+R = TypeVar("R")
 DEFAULT_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=256)
 
 
@@ -98,6 +101,21 @@ class AsyncPareta:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
+
+    async def map(
+        self,
+        method: AsyncCall[R],
+        items: Iterable[object],
+        *,
+        concurrency: int = 64,
+        on_progress: Progress | None = None,
+    ) -> list[R | Exception]:
+        """Call ``method`` (e.g. ``client.evals.runs.create``) once per item, ``concurrency``
+        at a time. A dict item is passed as keyword arguments, anything else as the one
+        positional argument. Results, or the exception of a failed item, come back in
+        input order; an ``InsufficientCreditsError`` stops the batch early.
+        ``on_progress(done, total)`` is called after each item."""
+        return await arun_batch(method, items, concurrency=concurrency, on_progress=on_progress)
 
     async def aclose(self) -> None:
         """Close the HTTP client, unless it was passed in (then it is yours to close)."""

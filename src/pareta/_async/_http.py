@@ -47,6 +47,7 @@ class AsyncAPIClient:
         http_client: httpx.AsyncClient | None,
         new_http_client: Callable[[], httpx.AsyncClient],
     ) -> None:
+        self.api_key = api_key
         self.base_url = base_url
         self.max_retries = max_retries
         self.owns_http_client = http_client is None

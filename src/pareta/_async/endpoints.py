@@ -53,6 +53,9 @@ class AsyncMetrics:
 
 
 class AsyncEndpoints:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "endpoints"
+
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 

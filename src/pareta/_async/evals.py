@@ -29,6 +29,9 @@ def _jsonl(items: builtins.list[dict[str, Any]]) -> bytes:
 
 
 class AsyncEvalSets:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "evals.sets"
+
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
@@ -128,6 +131,9 @@ class AsyncEvalSets:
 
 
 class AsyncEvalRuns:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "evals.runs"
+
     def __init__(self, client: AsyncAPIClient, evals: AsyncEvals) -> None:
         self._client = client
         self._evals = evals
@@ -224,6 +230,9 @@ class AsyncEvalRuns:
 
 
 class AsyncEvals:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "evals"
+
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
         self.sets = AsyncEvalSets(client)

@@ -7,6 +7,9 @@ from ._http import AsyncAPIClient
 
 
 class AsyncModels:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "models"
+
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 

@@ -12,6 +12,9 @@ from ._http import AsyncAPIClient
 
 
 class AsyncTasks:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "tasks"
+
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.request import getproxies
 
 import httpx
 
+from .._batch import SyncCall, Progress, run_batch
 from .._config import (
     DEFAULT_MAX_RETRIES,
     clamp_retries,
@@ -26,6 +28,7 @@ from .evals import Evals
 from .models import Models
 from .tasks import Tasks
 
+R = TypeVar("R")
 DEFAULT_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=256)
 
 
@@ -99,6 +102,21 @@ class Pareta:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
+
+    def map(
+        self,
+        method: SyncCall[R],
+        items: Iterable[object],
+        *,
+        concurrency: int = 64,
+        on_progress: Progress | None = None,
+    ) -> list[R | Exception]:
+        """Call ``method`` (e.g. ``client.evals.runs.create``) once per item, ``concurrency``
+        at a time. A dict item is passed as keyword arguments, anything else as the one
+        positional argument. Results, or the exception of a failed item, come back in
+        input order; an ``InsufficientCreditsError`` stops the batch early.
+        ``on_progress(done, total)`` is called after each item."""
+        return run_batch(method, items, concurrency=concurrency, on_progress=on_progress)
 
     def close(self) -> None:
         """Close the HTTP client, unless it was passed in (then it is yours to close)."""

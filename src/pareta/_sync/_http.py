@@ -48,6 +48,7 @@ class APIClient:
         http_client: httpx.Client | None,
         new_http_client: Callable[[], httpx.Client],
     ) -> None:
+        self.api_key = api_key
         self.base_url = base_url
         self.max_retries = max_retries
         self.owns_http_client = http_client is None

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal, overload
 
+from .._batch import Progress, run_batch
 from .._checks import require_messages, require_text
 from .._models import ChatCompletion
 from ._http import APIClient
@@ -12,6 +14,9 @@ from ._streaming import Stream
 
 
 class Completions:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "chat.completions"
+
     def __init__(self, client: APIClient) -> None:
         self._client = client
 
@@ -62,6 +67,25 @@ class Completions:
             "POST", "/v1/chat/completions", json=body, expect=dict
         )
         return ChatCompletion(data)
+
+    def create_many(
+        self,
+        requests: Iterable[dict[str, Any]],
+        *,
+        concurrency: int = 64,
+        on_progress: Progress | None = None,
+    ) -> list[ChatCompletion | Exception]:
+        """Run many completions, ``concurrency`` at a time; each request is the keyword
+        arguments of one ``create`` call. Results (or exceptions) come in input order."""
+        requests = list(requests)
+        for position, request in enumerate(requests):
+            if not isinstance(request, dict):
+                raise TypeError(f"requests[{position}] must be a dict of create() arguments")
+            if request.get("stream"):
+                raise ValueError("create_many runs whole completions; drop stream=True")
+        return run_batch(
+            self.create, requests, concurrency=concurrency, on_progress=on_progress
+        )
 
 
 class Chat:

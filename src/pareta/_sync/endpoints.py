@@ -54,6 +54,9 @@ class Metrics:
 
 
 class Endpoints:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "endpoints"
+
     def __init__(self, client: APIClient) -> None:
         self._client = client
 

@@ -30,6 +30,9 @@ def _jsonl(items: builtins.list[dict[str, Any]]) -> bytes:
 
 
 class EvalSets:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "evals.sets"
+
     def __init__(self, client: APIClient) -> None:
         self._client = client
 
@@ -129,6 +132,9 @@ class EvalSets:
 
 
 class EvalRuns:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "evals.runs"
+
     def __init__(self, client: APIClient, evals: Evals) -> None:
         self._client = client
         self._evals = evals
@@ -225,6 +231,9 @@ class EvalRuns:
 
 
 class Evals:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "evals"
+
     def __init__(self, client: APIClient) -> None:
         self._client = client
         self.sets = EvalSets(client)

@@ -8,6 +8,9 @@ from ._http import APIClient
 
 
 class Models:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "models"
+
     def __init__(self, client: APIClient) -> None:
         self._client = client
 

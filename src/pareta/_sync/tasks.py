@@ -13,6 +13,9 @@ from ._http import APIClient
 
 
 class Tasks:
+    # Where the resource hangs off the client: the sync fan-out finds its async twin.
+    _path = "tasks"
+
     def __init__(self, client: APIClient) -> None:
         self._client = client
 
