@@ -6,6 +6,8 @@ Outermost first: request ids on every response, injected faults,
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
@@ -18,6 +20,30 @@ from .middleware import RequestIdMiddleware
 from .state import ServerState
 
 
+def _error(description: str) -> dict[str, Any]:
+    detail = {"anyOf": [{"type": "string"}, {"type": "array"}, {"type": "object"}]}
+    body = {"type": "object", "properties": {"detail": detail}, "required": ["detail"]}
+    return {"description": description, "content": {"application/json": {"schema": body}}}
+
+
+# The errors any route can answer, documented so that the schema tells the whole truth
+# (the API fuzz checks every status against it).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("Bad request"),
+    401: _error("Missing or invalid API key"),
+    402: _error("The org balance cannot cover the call"),
+    403: _error("Not allowed (a bad or expired upload token)"),
+    404: _error("Unknown id, or another org's"),
+    409: _error("A seed endpoint, or the same Idempotency-Key still in flight"),
+    413: _error("Upload too large"),
+    422: _error("Invalid request"),
+    429: _error("Rate limited (injected)"),
+    500: _error("Internal error"),
+    502: _error("The upstream model server failed"),
+    503: _error("The endpoint is stopped or cold, or an injected fault"),
+}
+
+
 async def _insufficient_credits(request: Request, exc: Exception) -> Response:
     return json_response({"detail": str(exc)}, 402)
 
@@ -25,7 +51,7 @@ async def _insufficient_credits(request: Request, exc: Exception) -> Response:
 def create_app(state: ServerState | None = None) -> FastAPI:
     """Build the local Pareta API over `state` (a fresh one by default)."""
     state = state or ServerState()
-    app = FastAPI(title="Pareta (local)", docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="Pareta (local)", docs_url="/docs", redoc_url=None, responses=ERRORS)
     app.state.pareta = state
     for module in (routes_inference, routes_endpoints, routes_catalog, routes_evals, routes_admin):
         app.include_router(module.router)
