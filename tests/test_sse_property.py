@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import httpx
@@ -26,7 +27,7 @@ chunks = st.lists(
 
 def split(raw: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({0, len(raw), *(c % (len(raw) + 1) for c in cuts)})
-    return [raw[a:b] for a, b in zip(points, points[1:], strict=False)]
+    return [raw[a:b] for a, b in itertools.pairwise(points)]
 
 
 def client(body: Chunks) -> Pareta:
