@@ -158,7 +158,12 @@ class Usage(ParetaObject):
 
 
 class ChatCompletion(ParetaObject):
-    __slots__ = ()
+    # Streams read ``chunk.choices[0]`` once or more per chunk: build the views once.
+    __slots__ = ("_choices",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+        self._choices: list[Choice] | None = None
 
     @property
     def id(self) -> str | None:
@@ -174,7 +179,10 @@ class ChatCompletion(ParetaObject):
 
     @property
     def choices(self) -> list[Choice]:
-        return _objects(Choice, self._data.get("choices"))
+        choices = self._choices
+        if choices is None:
+            choices = self._choices = _objects(Choice, self._data.get("choices"))
+        return choices
 
     @property
     def usage(self) -> Usage:

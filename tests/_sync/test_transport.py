@@ -11,7 +11,7 @@ pytestmark = pytest.mark.anyio
 
 
 def sharded(count: int, handler: object) -> ShardedTransport:
-    transport = ShardedTransport(limits=httpx.Limits(max_connections=16 * count))
+    transport = ShardedTransport(limits=httpx.Limits(max_connections=2 * count))
     assert len(transport.shards) == count
     transport.shards = [httpx.MockTransport(handler) for _ in range(count)]  # type: ignore[arg-type,misc]
     return transport
@@ -25,13 +25,13 @@ def test_the_budget_is_split_into_small_pools() -> None:
     transport = ShardedTransport(
         limits=httpx.Limits(max_connections=256, max_keepalive_connections=64)
     )
-    assert len(transport.shards) == 16
+    assert len(transport.shards) == 128
     pool = transport.shards[0]._pool
-    assert pool._max_connections == 16
-    assert pool._max_keepalive_connections == 4
-    small = ShardedTransport(limits=httpx.Limits(max_connections=10))
-    assert len(small.shards) == 1
-    assert small.shards[0]._pool._max_connections == 10
+    assert pool._max_connections == 2
+    assert pool._max_keepalive_connections == 1
+    wide = ShardedTransport(limits=httpx.Limits(max_connections=10), shard_connections=16)
+    assert len(wide.shards) == 1
+    assert wide.shards[0]._pool._max_connections == 10
 
 
 def test_requests_go_to_the_least_busy_pool_and_come_back() -> None:
@@ -39,13 +39,13 @@ def test_requests_go_to_the_least_busy_pool_and_come_back() -> None:
     with httpx.Client(transport=transport) as client:
         responses = [
             client.send(client.build_request("GET", "http://x/"), stream=True)
-            for _ in range(3)
+            for _ in range(4)
         ]
-        assert transport.in_flight == [1, 1, 1]
+        assert transport.in_flight == [2, 1, 1]  # idle pools first, then the least busy
         responses[1].close()
-        assert transport.in_flight == [1, 0, 1]
+        assert transport.in_flight == [2, 0, 1]
         again = client.send(client.build_request("GET", "http://x/"), stream=True)
-        assert transport.in_flight == [1, 1, 1]
+        assert transport.in_flight == [2, 1, 1]
         assert again.read() == b"ab"
         again.close()
         for response in responses:
