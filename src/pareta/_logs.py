@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 
+import httpx
+
 logger = logging.getLogger("pareta")
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _configured = False
@@ -23,23 +25,27 @@ def configure_from_env() -> None:
     _configured = True
 
 
-def log_response(
-    method: str, path: str, status: int, request_id: str | None, attempt: int, elapsed: float
-) -> None:
+def log_response(response: httpx.Response, attempt: int, elapsed: float) -> None:
     if logger.isEnabledFor(logging.INFO):
+        request = response.request
         logger.info(
             "%s %s -> %s request_id=%s attempt=%d elapsed=%.3fs",
-            method,
-            path,
-            status,
-            request_id,
+            request.method,
+            request.url.path,
+            response.status_code,
+            response.headers.get("x-request-id"),
             attempt + 1,
             elapsed,
         )
 
 
-def log_retry(method: str, path: str, reason: str, attempt: int, delay: float) -> None:
+def log_retry(request: httpx.Request, reason: str, attempt: int, delay: float) -> None:
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug(
-            "%s %s failed (%s); retry %d in %.2fs", method, path, reason, attempt + 1, delay
+            "%s %s failed (%s); retry %d in %.2fs",
+            request.method,
+            request.url.path,
+            reason,
+            attempt + 1,
+            delay,
         )

@@ -19,7 +19,7 @@ from httpx_sse import EventSource, ServerSentEvent
 from .._exceptions import APIConnectionError, APIStreamError
 from .._models import ChatCompletionChunk
 from .._twins import AsyncShieldCancellation
-from ._http import AsyncAPIClient, connection_error, invalid_response
+from ._http import AsyncAPIClient, connection_error, invalid_response, route
 
 _T = TypeVar("_T")
 
@@ -81,7 +81,7 @@ class AsyncSSEStream(Generic[_T]):
 
     @property
     def _route(self) -> str:
-        return f"{self._request.method} {self._request.url.path}"
+        return route(self._request)
 
     def _load(self, event: ServerSentEvent) -> Any:
         try:

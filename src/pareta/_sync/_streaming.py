@@ -20,7 +20,7 @@ from httpx_sse import EventSource, ServerSentEvent
 from .._exceptions import APIConnectionError, APIStreamError
 from .._models import ChatCompletionChunk
 from .._twins import ShieldCancellation
-from ._http import APIClient, connection_error, invalid_response
+from ._http import APIClient, connection_error, invalid_response, route
 
 _T = TypeVar("_T")
 
@@ -82,7 +82,7 @@ class SSEStream(Generic[_T]):
 
     @property
     def _route(self) -> str:
-        return f"{self._request.method} {self._request.url.path}"
+        return route(self._request)
 
     def _load(self, event: ServerSentEvent) -> Any:
         try:
