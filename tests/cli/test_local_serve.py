@@ -18,6 +18,7 @@ def run(capsys: pytest.CaptureFixture[str]) -> Run:
 def test_serve_help_is_the_servers_own(run: Run) -> None:
     result = run("local", "serve", "--help")
     assert result.code == 0
+    assert result.out.startswith("usage: pareta local serve ")
     assert "--port" in result.out
     assert "--deploy-seconds" in result.out
 

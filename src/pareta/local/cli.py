@@ -15,9 +15,9 @@ from .server import as_faults, bind_socket, quiet_injected_drops
 from .state import DEFAULT_BALANCE_MICRO_USD, Config, ServerState
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m pareta.local") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m pareta.local",
+        prog=prog,
         description="Run the local, offline Pareta API (for demos, development and tests).",
     )
     parser.add_argument(
@@ -115,8 +115,8 @@ def serve(
         sock.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, *, prog: str = "python -m pareta.local") -> int:
+    args = build_parser(prog).parse_args(argv)
     try:
         faults = as_faults(args.fault)
     except ValueError as exc:

@@ -28,7 +28,7 @@ def serve_local(args: argparse.Namespace, out: Output, extra: list[str]) -> int:
         out.error(f"error: {INSTALL_HINT} ({exc})")
         return 1
     try:
-        return main(extra)
+        return main(extra, prog="pareta local serve")
     except SystemExit as exit:
         # Its parser exits on --help and on a bad option; `pareta` returns the status instead.
         return exit.code if isinstance(exit.code, int) else 2
