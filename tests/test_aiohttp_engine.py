@@ -76,3 +76,28 @@ def test_connection_errors_and_timeouts_map_to_sdk_errors(local: LocalServer) ->
             anyio.run(lambda: use(local.base_url, local.mint_key(), timeout=0.3), backend="asyncio")
     finally:
         local.clear_faults()
+
+
+async def stream_until_drop(base_url: str, key: str) -> int:
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as http:
+        pa = AsyncPareta(api_key=key, base_url=base_url, http_client=http)
+        stream = await pa.chat.completions.create(
+            model="ep_contract_kie", messages=MESSAGES, stream=True
+        )
+        received = 0
+        async with stream:
+            try:
+                async for _ in stream:
+                    received += 1
+            except APIConnectionError:
+                return received
+        return -1
+
+
+def test_a_drop_mid_stream_is_a_connection_error(local: LocalServer) -> None:
+    local.inject_fault("POST /v1/chat/completions drop_after=1")
+    try:
+        received = anyio.run(stream_until_drop, local.base_url, local.mint_key(), backend="asyncio")
+    finally:
+        local.clear_faults()
+    assert received == 1

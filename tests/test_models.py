@@ -255,3 +255,41 @@ def test_import_pareta_loads_no_optional_dependency() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "error"),
+    [
+        ("require_index", "0", TypeError),
+        ("require_seconds", "3", TypeError),
+        ("require_seconds", float("nan"), ValueError),
+        ("require_models", 5, TypeError),
+        ("require_models", ["qwen-1", ""], TypeError),
+        ("require_positive_int", 2.0, TypeError),
+    ],
+)
+def test_preflight_checks_name_the_argument(check: str, value: object, error: type) -> None:
+    from pareta import _checks
+
+    with pytest.raises(error):
+        getattr(_checks, check)(
+            value, "arg"
+        ) if check != "require_models" else _checks.require_models(value)
+
+
+def test_api_key_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match="api_key"):
+        pareta.Pareta(api_key=123)  # type: ignore[arg-type]
+
+
+def test_status_error_detail_and_message() -> None:
+    import httpx
+
+    from pareta._exceptions import status_error
+
+    response = httpx.Response(418, json={"error": "teapot"}, headers={"x-request-id": "req_1"})
+    error = status_error(response)
+    assert error.detail == '{"error":"teapot"}'
+    assert error.request_id == "req_1"
+    custom = pareta.NotFoundError("gone", status_code=404, detail="x")
+    assert (str(custom), custom.detail, custom.response) == ("gone", "x", None)

@@ -18,7 +18,7 @@ def reset_in_children(client: Forkable) -> None:
     _clients.add(client)
 
 
-def _after_fork_in_child() -> None:
+def _after_fork_in_child() -> None:  # pragma: no cover  # runs in the child: test_lifecycle
     for client in list(_clients):
         client.reset_after_fork()
 

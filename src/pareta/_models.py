@@ -138,7 +138,8 @@ class Choice(ParetaObject):
     @property
     def delta(self) -> Message:
         """The increment carried by a streamed chunk (empty when absent)."""
-        return Message(_as_dict(self._data.get("delta")))
+        delta = self._data.get("delta")
+        return Message(delta if isinstance(delta, dict) else {})
 
 
 class Usage(ParetaObject):
