@@ -271,10 +271,9 @@ def test_import_pareta_loads_no_optional_dependency() -> None:
 def test_preflight_checks_name_the_argument(check: str, value: object, error: type) -> None:
     from pareta import _checks
 
+    arguments = (value,) if check == "require_models" else (value, "arg")
     with pytest.raises(error):
-        getattr(_checks, check)(
-            value, "arg"
-        ) if check != "require_models" else _checks.require_models(value)
+        getattr(_checks, check)(*arguments)
 
 
 def test_api_key_must_be_a_string() -> None:
