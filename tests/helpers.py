@@ -103,5 +103,15 @@ def _fresh(response: httpx.Response) -> httpx.Response:
     return httpx.Response(response.status_code, headers=response.headers, content=content)
 
 
+def busy_connections(client: Any) -> int:
+    """Connections an SDK-owned pool still lends out (a released one is idle or closed);
+    checks the transport's own in-flight count agrees."""
+    transport: Any = client.http_client._transport
+    connections = [c for shard in transport.shards for c in shard._pool.connections]
+    busy = sum(1 for c in connections if not (c.is_idle() or c.is_closed()))
+    assert busy == sum(transport.in_flight)
+    return busy
+
+
 def transport(recorder: Recorder) -> httpx.MockTransport:
     return httpx.MockTransport(recorder)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Any
 
 import anyio
 import pytest
 
 from pareta import AsyncPareta
 from pareta.local import LocalServer
+from tests.helpers import busy_connections
 
 pytestmark = pytest.mark.anyio
 MESSAGES = [{"role": "user", "content": "Write a long summary of the contract, effective 2026."}]
@@ -20,13 +20,6 @@ MESSAGES = [{"role": "user", "content": "Write a long summary of the contract, e
 def local() -> Iterator[LocalServer]:
     with LocalServer(deploy_seconds=5, eval_seconds_per_item=1.0) as server:
         yield server
-
-
-def busy(client: AsyncPareta) -> int:
-    transport: Any = client.http_client._transport
-    connections = [c for shard in transport.shards for c in shard._pool.connections]
-    assert sum(transport.in_flight) == 0
-    return sum(1 for c in connections if not (c.is_idle() or c.is_closed()))
 
 
 async def still_usable(pa: AsyncPareta) -> None:
@@ -42,7 +35,7 @@ async def test_cancelled_requests_release_their_connections(local: LocalServer) 
                 with anyio.move_on_after(0.05) as scope:
                     await pa.tasks.list()
                 assert scope.cancelled_caught
-            assert busy(pa) == 0
+            assert busy_connections(pa) == 0
             await still_usable(pa)
     finally:
         local.clear_faults()
@@ -60,7 +53,7 @@ async def test_streams_cancelled_in_the_handshake_release_it(local: LocalServer)
                     async for _ in stream:
                         pass
                 assert scope.cancelled_caught
-                assert busy(pa) == 0
+                assert busy_connections(pa) == 0
     finally:
         local.clear_faults()
     async with AsyncPareta(api_key=local.mint_key(), base_url=local.base_url) as pa:
@@ -83,7 +76,7 @@ async def test_streams_cancelled_mid_read_release_their_connections(local: Local
             assert scope.cancelled_caught
             assert stream.response is not None
             assert stream.response.is_closed
-        assert busy(pa) == 0
+        assert busy_connections(pa) == 0
         await still_usable(pa)
 
 
@@ -102,7 +95,7 @@ async def test_cancelled_deploy_and_wait_release_their_connections(local: LocalS
         with anyio.move_on_after(0.3) as waiting:
             await pa.evals.runs.wait(run.id or "", poll_interval=0.05)
         assert waiting.cancelled_caught
-        assert busy(pa) == 0
+        assert busy_connections(pa) == 0
         await still_usable(pa)
 
 
@@ -131,5 +124,5 @@ async def test_asyncio_task_cancellation(local: LocalServer) -> None:
             task.cancel()
         results = await asyncio.gather(*tasks, return_exceptions=True)
         assert all(isinstance(r, asyncio.CancelledError) for r in results)
-        assert busy(pa) == 0
+        assert busy_connections(pa) == 0
         await still_usable(pa)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from pareta import AsyncPareta, ChatCompletion, ParetaError
 from pareta.local import LocalServer
+from tests.helpers import busy_connections
 
 pytestmark = pytest.mark.anyio
 
@@ -33,13 +33,6 @@ def server() -> Iterator[LocalServer]:
         yield running
 
 
-def busy(client: AsyncPareta) -> int:
-    transport: Any = client.http_client._transport
-    connections = [c for shard in transport.shards for c in shard._pool.connections]
-    assert sum(transport.in_flight) == 0
-    return sum(1 for c in connections if not (c.is_idle() or c.is_closed()))
-
-
 async def test_soak_with_faults_bills_each_success_once(server: LocalServer) -> None:
     requests = [
         {
@@ -53,7 +46,7 @@ async def test_soak_with_faults_bills_each_success_once(server: LocalServer) -> 
         api_key=server.api_key, base_url=server.base_url, timeout=2.0, max_retries=3
     ) as pa:
         results = await pa.chat.completions.create_many(requests, concurrency=CONCURRENCY)
-        assert busy(pa) == 0
+        assert busy_connections(pa) == 0
     outcomes = Counter(type(r).__name__ for r in results)
     assert all(isinstance(r, (ChatCompletion, ParetaError)) for r in results), outcomes
     successes = sum(isinstance(r, ChatCompletion) for r in results)

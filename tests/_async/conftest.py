@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from pareta._async import _http
 from pareta.local import LocalServer
 
 
@@ -18,3 +19,15 @@ def local() -> Iterator[LocalServer]:
 def key(local: LocalServer) -> Iterator[str]:
     yield local.mint_key()
     local.clear_faults()
+
+
+@pytest.fixture
+def backoff_delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Replaces the backoff sleep: records each requested delay instead of waiting."""
+    recorded: list[float] = []
+
+    async def record(seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(_http, "asleep", record)
+    return recorded

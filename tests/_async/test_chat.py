@@ -17,7 +17,6 @@ from pareta import (
     EndpointNotReadyError,
     InsufficientCreditsError,
 )
-from pareta._async import _http
 from tests.helpers import (
     API_KEY,
     BASE_URL,
@@ -29,7 +28,7 @@ from tests.helpers import (
     transport,
 )
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("backoff_delays")]
 
 MESSAGES = [{"role": "user", "content": "Extract the parties."}]
 COMPLETION = {
@@ -48,14 +47,6 @@ CHUNKS = [
     {"id": "c", "choices": [{"index": 0, "delta": {"content": " parties"}}]},
     {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
 ]
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def fake_sleep(seconds: float) -> None:
-        return None
-
-    monkeypatch.setattr(_http, "asleep", fake_sleep)
 
 
 def make(recorder: Recorder, **kwargs: object) -> AsyncPareta:

@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from pareta import APIStatusError, AsyncPareta, ChatCompletion, ParetaError
-from pareta._async import _http
 from pareta.local import LocalServer
 from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
 
@@ -32,16 +31,8 @@ class LosesFirstAnswer(httpx.AsyncHTTPTransport):
         return response
 
 
-@pytest.fixture
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def fake_sleep(seconds: float) -> None:
-        return None
-
-    monkeypatch.setattr(_http, "asleep", fake_sleep)
-
-
 async def test_a_post_retried_after_a_lost_answer_is_billed_once(
-    local: LocalServer, key: str, no_backoff: None
+    local: LocalServer, key: str, backoff_delays: list[float]
 ) -> None:
     lossy = LosesFirstAnswer()
     async with httpx.AsyncClient(transport=lossy) as http:
@@ -79,7 +70,7 @@ async def test_key_is_not_sent_across_origins_on_redirect() -> None:
     assert [r.url.host for r in recorder.requests] == ["api.test"]
 
 
-async def test_key_never_appears_in_error_messages(no_backoff: None) -> None:
+async def test_key_never_appears_in_error_messages(backoff_delays: list[float]) -> None:
     def fail(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("models"):
             raise httpx.ConnectError(f"refused {request.headers}", request=request)

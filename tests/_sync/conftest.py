@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from pareta._sync import _http
 from pareta.local import LocalServer
 
 
@@ -19,3 +20,15 @@ def local() -> Iterator[LocalServer]:
 def key(local: LocalServer) -> Iterator[str]:
     yield local.mint_key()
     local.clear_faults()
+
+
+@pytest.fixture
+def backoff_delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Replaces the backoff sleep: records each requested delay instead of waiting."""
+    recorded: list[float] = []
+
+    def record(seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(_http, "sleep", record)
+    return recorded

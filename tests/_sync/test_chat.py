@@ -18,7 +18,6 @@ from pareta import (
     EndpointNotReadyError,
     InsufficientCreditsError,
 )
-from pareta._sync import _http
 from tests.helpers import (
     API_KEY,
     BASE_URL,
@@ -30,7 +29,7 @@ from tests.helpers import (
     transport,
 )
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("backoff_delays")]
 
 MESSAGES = [{"role": "user", "content": "Extract the parties."}]
 COMPLETION = {
@@ -49,14 +48,6 @@ CHUNKS = [
     {"id": "c", "choices": [{"index": 0, "delta": {"content": " parties"}}]},
     {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
 ]
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake_sleep(seconds: float) -> None:
-        return None
-
-    monkeypatch.setattr(_http, "sleep", fake_sleep)
 
 
 def make(recorder: Recorder, **kwargs: object) -> Pareta:

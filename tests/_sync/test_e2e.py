@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
@@ -18,8 +17,8 @@ from pareta import (
     NotFoundError,
     RateLimitError,
 )
-from pareta._sync import _http
 from pareta.local import LocalServer
+from tests.helpers import busy_connections
 
 pytestmark = pytest.mark.anyio
 
@@ -41,27 +40,6 @@ ROWS = [
 
 def make(local: LocalServer, key: str, **kwargs: object) -> Pareta:
     return Pareta(api_key=key, base_url=local.base_url, **kwargs)  # type: ignore[arg-type]
-
-
-def busy_connections(client: Pareta) -> int:
-    """Connections the pool still lends out (a released one is idle or closed)."""
-    transport: Any = client.http_client._transport
-    shards = getattr(transport, "shards", [transport])
-    connections = [c for shard in shards for c in shard._pool.connections]
-    busy = sum(1 for c in connections if not (c.is_idle() or c.is_closed()))
-    assert busy == sum(getattr(transport, "in_flight", [busy]))
-    return busy
-
-
-@pytest.fixture
-def quick_retries(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    delays: list[float] = []
-
-    def record(seconds: float) -> None:
-        delays.append(seconds)
-
-    monkeypatch.setattr(_http, "sleep", record)
-    return delays
 
 
 def test_the_whole_discovery_funnel(local: LocalServer, key: str) -> None:
@@ -164,7 +142,7 @@ def test_deploy_wait_and_seed_endpoints(local: LocalServer, key: str) -> None:
 
 
 def test_retries_recover_from_injected_429_and_503(
-    local: LocalServer, key: str, quick_retries: list[float]
+    local: LocalServer, key: str, backoff_delays: list[float]
 ) -> None:
     local.inject_fault("POST /v1/chat/completions status=429 retry_after=3 count=1")
     local.inject_fault("POST /v1/chat/completions status=503 count=1")
@@ -173,13 +151,13 @@ def test_retries_recover_from_injected_429_and_503(
             model="ep_contract_kie", messages=[{"role": "user", "content": "Effective 2026-01-01."}]
         )
     assert resp.choices[0].message.content
-    assert len(quick_retries) == 2
-    assert 3.0 in quick_retries
+    assert len(backoff_delays) == 2
+    assert 3.0 in backoff_delays
     assert len([e for e in local.ledger(key) if e["kind"] == "chat.completion"]) == 1
 
 
 def test_retries_exhausted_raise_the_mapped_error(
-    local: LocalServer, key: str, quick_retries: list[float]
+    local: LocalServer, key: str, backoff_delays: list[float]
 ) -> None:
     local.inject_fault("GET /v1/tasks status=429")
     with make(local, key, max_retries=2) as pa:
@@ -187,11 +165,11 @@ def test_retries_exhausted_raise_the_mapped_error(
             pa.tasks.list()
     assert info.value.request_id is not None
     assert info.value.request_id.startswith("req_")
-    assert len(quick_retries) == 2
+    assert len(backoff_delays) == 2
 
 
 def test_dropped_response_is_retried_and_billed_once(
-    local: LocalServer, key: str, quick_retries: list[float]
+    local: LocalServer, key: str, backoff_delays: list[float]
 ) -> None:
     local.inject_fault("POST /v1/chat/completions drop_after=0 count=1")
     with make(local, key) as pa:
@@ -199,7 +177,7 @@ def test_dropped_response_is_retried_and_billed_once(
             model="ep_contract_kie", messages=[{"role": "user", "content": "Effective 2026-02-02."}]
         )
     assert resp.choices
-    assert len(quick_retries) == 1
+    assert len(backoff_delays) == 1
     debits = [e for e in local.ledger(key) if e["kind"] == "chat.completion"]
     assert len(debits) == 1
 

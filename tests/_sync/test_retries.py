@@ -21,7 +21,6 @@ from pareta import (
     PermissionDeniedError,
     RateLimitError,
 )
-from pareta._sync import _http
 from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
 
 pytestmark = pytest.mark.anyio
@@ -30,18 +29,6 @@ RETRYABLE = [408, 409, 429, 500, 502, 503, 504]
 NOT_RETRYABLE = [400, 401, 402, 403, 404, 422]
 MESSAGES = [{"role": "user", "content": "hi"}]
 COMPLETION = {"id": "c1", "choices": [{"message": {"role": "assistant", "content": "ok"}}]}
-
-
-@pytest.fixture
-def delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Replaces the backoff sleep: records each requested delay instead of waiting."""
-    recorded: list[float] = []
-
-    def fake_sleep(seconds: float) -> None:
-        recorded.append(seconds)
-
-    monkeypatch.setattr(_http, "sleep", fake_sleep)
-    return recorded
 
 
 def make(recorder: Recorder, **kwargs: object) -> Pareta:
@@ -55,7 +42,7 @@ def make(recorder: Recorder, **kwargs: object) -> Pareta:
 
 @pytest.mark.parametrize("status", RETRYABLE)
 def test_retryable_status_is_retried_max_retries_times(
-    status: int, delays: list[float]
+    status: int, backoff_delays: list[float]
 ) -> None:
     recorder = Recorder(json_response(status, {"detail": "busy"}))
     client = make(recorder, max_retries=3)
@@ -63,11 +50,11 @@ def test_retryable_status_is_retried_max_retries_times(
         client.models.list()
     assert info.value.status_code == status
     assert len(recorder.requests) == 4
-    assert len(delays) == 3
+    assert len(backoff_delays) == 3
 
 
 @pytest.mark.parametrize("status", RETRYABLE)
-def test_retryable_status_recovers(status: int, delays: list[float]) -> None:
+def test_retryable_status_recovers(status: int, backoff_delays: list[float]) -> None:
     recorder = Recorder(json_response(status, {"detail": "busy"}), json_response(200, {"data": []}))
     client = make(recorder)
     models = client.models.list()
@@ -76,16 +63,16 @@ def test_retryable_status_recovers(status: int, delays: list[float]) -> None:
 
 
 @pytest.mark.parametrize("status", NOT_RETRYABLE)
-def test_stable_4xx_is_not_retried(status: int, delays: list[float]) -> None:
+def test_stable_4xx_is_not_retried(status: int, backoff_delays: list[float]) -> None:
     recorder = Recorder(json_response(status, {"detail": "no"}))
     client = make(recorder, max_retries=5)
     with pytest.raises(APIStatusError):
         client.models.list()
     assert len(recorder.requests) == 1
-    assert delays == []
+    assert backoff_delays == []
 
 
-def test_max_retries_zero_sends_once(delays: list[float]) -> None:
+def test_max_retries_zero_sends_once(backoff_delays: list[float]) -> None:
     recorder = Recorder(json_response(503, {"detail": "cold"}))
     client = make(recorder, max_retries=0)
     with pytest.raises(EndpointNotReadyError):
@@ -93,57 +80,57 @@ def test_max_retries_zero_sends_once(delays: list[float]) -> None:
     assert len(recorder.requests) == 1
 
 
-def test_backoff_grows_exponentially_with_bounded_jitter(delays: list[float]) -> None:
+def test_backoff_grows_exponentially_with_bounded_jitter(backoff_delays: list[float]) -> None:
     recorder = Recorder(json_response(500, {"detail": "boom"}))
     client = make(recorder, max_retries=6)
     with pytest.raises(APIStatusError):
         client.models.list()
     bases = [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
-    assert len(delays) == len(bases)
-    for delay, base in zip(delays, bases, strict=True):
+    assert len(backoff_delays) == len(bases)
+    for delay, base in zip(backoff_delays, bases, strict=True):
         assert base <= delay < base + 0.25
 
 
-def test_retry_after_seconds_sets_the_delay(delays: list[float]) -> None:
+def test_retry_after_seconds_sets_the_delay(backoff_delays: list[float]) -> None:
     recorder = Recorder(
         json_response(429, {"detail": "slow down"}, **{"retry-after": "7"}),
         json_response(200, {"data": []}),
     )
     client = make(recorder)
     client.models.list()
-    assert delays == [7.0]
+    assert backoff_delays == [7.0]
 
 
-def test_retry_after_is_capped_at_30_seconds(delays: list[float]) -> None:
+def test_retry_after_is_capped_at_30_seconds(backoff_delays: list[float]) -> None:
     recorder = Recorder(
         json_response(503, {"detail": "x"}, **{"retry-after": "600"}),
         json_response(200, {"data": []}),
     )
     make(recorder).models.list()
-    assert delays == [30.0]
+    assert backoff_delays == [30.0]
 
 
-def test_retry_after_http_date(delays: list[float]) -> None:
+def test_retry_after_http_date(backoff_delays: list[float]) -> None:
     when = email.utils.formatdate(time.time() + 12, usegmt=True)
     recorder = Recorder(
         json_response(503, {"detail": "x"}, **{"retry-after": when}),
         json_response(200, {"data": []}),
     )
     make(recorder).models.list()
-    assert len(delays) == 1
-    assert 9.0 <= delays[0] <= 12.0
+    assert len(backoff_delays) == 1
+    assert 9.0 <= backoff_delays[0] <= 12.0
 
 
-def test_unparseable_retry_after_falls_back_to_backoff(delays: list[float]) -> None:
+def test_unparseable_retry_after_falls_back_to_backoff(backoff_delays: list[float]) -> None:
     recorder = Recorder(
         json_response(503, {"detail": "x"}, **{"retry-after": "soon"}),
         json_response(200, {"data": []}),
     )
     make(recorder).models.list()
-    assert 0.5 <= delays[0] < 0.75
+    assert 0.5 <= backoff_delays[0] < 0.75
 
 
-def test_connection_errors_are_retried_then_raised(delays: list[float]) -> None:
+def test_connection_errors_are_retried_then_raised(backoff_delays: list[float]) -> None:
     calls = []
 
     def refuse(request: httpx.Request) -> httpx.Response:
@@ -159,7 +146,7 @@ def test_connection_errors_are_retried_then_raised(delays: list[float]) -> None:
     assert len(calls) == 3
 
 
-def test_timeouts_raise_api_timeout_error(delays: list[float]) -> None:
+def test_timeouts_raise_api_timeout_error(backoff_delays: list[float]) -> None:
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
@@ -170,7 +157,7 @@ def test_timeouts_raise_api_timeout_error(delays: list[float]) -> None:
     assert isinstance(info.value.__cause__, httpx.ReadTimeout)
 
 
-def test_connection_error_then_success(delays: list[float]) -> None:
+def test_connection_error_then_success(backoff_delays: list[float]) -> None:
     def drop(request: httpx.Request) -> httpx.Response:
         raise httpx.RemoteProtocolError("dropped", request=request)
 
@@ -180,16 +167,16 @@ def test_connection_error_then_success(delays: list[float]) -> None:
     assert completion.choices[0].message.content == "ok"
 
 
-def test_unsupported_protocol_is_not_retried(delays: list[float]) -> None:
+def test_unsupported_protocol_is_not_retried(backoff_delays: list[float]) -> None:
     client = Pareta(api_key=API_KEY, base_url="http://localhost:1")
     client._client.base_url = "ftp://example.test"
     with pytest.raises(APIConnectionError):
         client.models.list()
-    assert delays == []
+    assert backoff_delays == []
     client.close()
 
 
-def test_post_carries_one_idempotency_key_across_retries(delays: list[float]) -> None:
+def test_post_carries_one_idempotency_key_across_retries(backoff_delays: list[float]) -> None:
     recorder = Recorder(
         json_response(503, {"detail": "x"}),
         json_response(502, {"detail": "x"}),
@@ -225,7 +212,7 @@ def test_get_carries_no_idempotency_key() -> None:
     ],
 )
 def test_status_maps_to_its_exception(
-    status: int, cls: type[APIStatusError], delays: list[float]
+    status: int, cls: type[APIStatusError], backoff_delays: list[float]
 ) -> None:
     recorder = Recorder(json_response(status, {"detail": "it went wrong"}))
     with pytest.raises(cls) as info:
@@ -241,7 +228,9 @@ def test_status_maps_to_its_exception(
 
 
 @pytest.mark.parametrize("status", [500, 502, 504, 418])
-def test_other_statuses_are_plain_api_status_errors(status: int, delays: list[float]) -> None:
+def test_other_statuses_are_plain_api_status_errors(
+    status: int, backoff_delays: list[float]
+) -> None:
     recorder = Recorder(json_response(status, {"detail": "x"}))
     with pytest.raises(APIStatusError) as info:
         make(recorder, max_retries=0).models.list()

@@ -7,7 +7,6 @@ import httpx
 import pytest
 
 from pareta import APIStatusError, Pareta, ChatCompletion, ParetaError
-from pareta._sync import _http
 from pareta.local import LocalServer
 from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
 
@@ -33,16 +32,8 @@ class LosesFirstAnswer(httpx.HTTPTransport):
         return response
 
 
-@pytest.fixture
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake_sleep(seconds: float) -> None:
-        return None
-
-    monkeypatch.setattr(_http, "sleep", fake_sleep)
-
-
 def test_a_post_retried_after_a_lost_answer_is_billed_once(
-    local: LocalServer, key: str, no_backoff: None
+    local: LocalServer, key: str, backoff_delays: list[float]
 ) -> None:
     lossy = LosesFirstAnswer()
     with httpx.Client(transport=lossy) as http:
@@ -80,7 +71,7 @@ def test_key_is_not_sent_across_origins_on_redirect() -> None:
     assert [r.url.host for r in recorder.requests] == ["api.test"]
 
 
-def test_key_never_appears_in_error_messages(no_backoff: None) -> None:
+def test_key_never_appears_in_error_messages(backoff_delays: list[float]) -> None:
     def fail(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("models"):
             raise httpx.ConnectError(f"refused {request.headers}", request=request)
