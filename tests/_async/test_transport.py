@@ -11,8 +11,8 @@ pytestmark = pytest.mark.anyio
 
 def sharded(count: int, handler: object) -> AsyncShardedTransport:
     transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=2 * count))
-    assert len(transport.shards) == count
-    transport.shards = [httpx.MockTransport(handler) for _ in range(count)]  # type: ignore[arg-type,misc]
+    assert len(transport.in_flight) == count
+    transport._pools = [httpx.MockTransport(handler) for _ in range(count)]  # type: ignore[arg-type]
     return transport
 
 
@@ -24,13 +24,16 @@ def test_the_budget_is_split_into_small_pools() -> None:
     transport = AsyncShardedTransport(
         limits=httpx.Limits(max_connections=256, max_keepalive_connections=64)
     )
-    assert len(transport.shards) == 128
-    pool = transport.shards[0]._pool
+    assert len(transport.in_flight) == 128
+    assert transport.shards == []  # pools are made when first needed
+    pool = transport._shard_transport(5)._pool  # type: ignore[attr-defined]
     assert pool._max_connections == 2
     assert pool._max_keepalive_connections == 1
+    assert len(transport.shards) == 1
+    assert transport._shard_transport(5) is transport.shards[0]
     wide = AsyncShardedTransport(limits=httpx.Limits(max_connections=10), shard_connections=16)
-    assert len(wide.shards) == 1
-    assert wide.shards[0]._pool._max_connections == 10
+    assert len(wide.in_flight) == 1
+    assert wide._shard_transport(0)._pool._max_connections == 10  # type: ignore[attr-defined]
 
 
 async def test_requests_go_to_the_least_busy_pool_and_come_back() -> None:

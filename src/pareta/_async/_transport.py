@@ -65,19 +65,31 @@ class AsyncShardedTransport(httpx.AsyncBaseTransport):
             if limits.max_keepalive_connections is None
             else max(1, -(-limits.max_keepalive_connections // count))
         )
-        shard_limits = httpx.Limits(
+        self._limits = httpx.Limits(
             max_connections=per_shard,
             max_keepalive_connections=min(keepalive, per_shard),
             keepalive_expiry=limits.keepalive_expiry,
         )
         # One TLS context for every pool: loading the CA bundle once, not once per pool.
-        tls = httpx.create_ssl_context()
-        self.shards = [
-            httpx.AsyncHTTPTransport(limits=shard_limits, verify=tls) for _ in range(count)
-        ]
+        self._tls = httpx.create_ssl_context()
+        # Pools are made when first needed: a client that never fans out builds one or two.
+        self._pools: list[httpx.AsyncBaseTransport | None] = [None] * count
         self.in_flight = [0] * count
         # The sync twin is shared by threads; the count must not drift.
         self._lock = threading.Lock()
+
+    @property
+    def shards(self) -> list[httpx.AsyncBaseTransport]:
+        """The pools made so far."""
+        return [pool for pool in self._pools if pool is not None]
+
+    def _shard_transport(self, shard: int) -> httpx.AsyncBaseTransport:
+        pool = self._pools[shard]
+        if pool is None:
+            pool = self._pools[shard] = httpx.AsyncHTTPTransport(
+                limits=self._limits, verify=self._tls
+            )
+        return pool
 
     def _start(self) -> int:
         with self._lock:
@@ -94,7 +106,7 @@ class AsyncShardedTransport(httpx.AsyncBaseTransport):
         shard = self._start()
         release = _Release(self, shard)
         try:
-            response = await self.shards[shard].handle_async_request(request)
+            response = await self._shard_transport(shard).handle_async_request(request)
         except BaseException:
             release()
             raise

@@ -66,19 +66,31 @@ class ShardedTransport(httpx.BaseTransport):
             if limits.max_keepalive_connections is None
             else max(1, -(-limits.max_keepalive_connections // count))
         )
-        shard_limits = httpx.Limits(
+        self._limits = httpx.Limits(
             max_connections=per_shard,
             max_keepalive_connections=min(keepalive, per_shard),
             keepalive_expiry=limits.keepalive_expiry,
         )
         # One TLS context for every pool: loading the CA bundle once, not once per pool.
-        tls = httpx.create_ssl_context()
-        self.shards = [
-            httpx.HTTPTransport(limits=shard_limits, verify=tls) for _ in range(count)
-        ]
+        self._tls = httpx.create_ssl_context()
+        # Pools are made when first needed: a client that never fans out builds one or two.
+        self._pools: list[httpx.BaseTransport | None] = [None] * count
         self.in_flight = [0] * count
         # The sync twin is shared by threads; the count must not drift.
         self._lock = threading.Lock()
+
+    @property
+    def shards(self) -> list[httpx.BaseTransport]:
+        """The pools made so far."""
+        return [pool for pool in self._pools if pool is not None]
+
+    def _shard_transport(self, shard: int) -> httpx.BaseTransport:
+        pool = self._pools[shard]
+        if pool is None:
+            pool = self._pools[shard] = httpx.HTTPTransport(
+                limits=self._limits, verify=self._tls
+            )
+        return pool
 
     def _start(self) -> int:
         with self._lock:
@@ -95,7 +107,7 @@ class ShardedTransport(httpx.BaseTransport):
         shard = self._start()
         release = _Release(self, shard)
         try:
-            response = self.shards[shard].handle_request(request)
+            response = self._shard_transport(shard).handle_request(request)
         except BaseException:
             release()
             raise
