@@ -56,3 +56,17 @@ async def test_soak_with_faults_bills_each_success_once(server: LocalServer) -> 
     keys = Counter(e["idempotency_key"] for e in debits)
     assert keys.most_common(1)[0][1] == 1
     assert sum(f.hits for f in server.faults()) >= CALLS * 0.04
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_fan_out_of_10_000_completions_without_faults() -> None:
+    with LocalServer(seed=5, balance=10**12) as server:
+        requests = [
+            {"model": "ep_a1b2c3", "messages": [{"role": "user", "content": f"Item {i}."}]}
+            for i in range(CALLS)
+        ]
+        async with AsyncPareta(api_key=server.api_key, base_url=server.base_url) as pa:
+            results = await pa.chat.completions.create_many(requests, concurrency=CONCURRENCY)
+            assert busy_connections(pa) == 0
+        assert all(isinstance(r, ChatCompletion) for r in results)
+        assert len([e for e in server.ledger() if e["kind"] == "chat.completion"]) == CALLS
