@@ -76,3 +76,39 @@ def test_forked_child_gets_a_fresh_pool_and_the_parent_keeps_its_own() -> None:
         )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "forked ok"
+
+
+def test_forked_child_of_an_async_client_gets_a_fresh_pool_and_loop() -> None:
+    script = textwrap.dedent(
+        """
+        import os, sys
+        import anyio
+        from pareta import AsyncPareta
+
+        pa = AsyncPareta(api_key=sys.argv[2], base_url=sys.argv[1])
+
+        async def tasks():
+            return len(await pa.tasks.list())
+
+        assert anyio.run(tasks) >= 10
+        parent_pool = pa.http_client
+        pid = os.fork()
+        if pid == 0:
+            # A new event loop in the child: the client was rebound, not left to the parent's.
+            ok = pa.http_client is not parent_pool and anyio.run(tasks, backend="trio") >= 10
+            os._exit(0 if ok else 3)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, status
+        assert pa.http_client is parent_pool
+        print("forked ok")
+        """
+    )
+    with LocalServer() as server:
+        result = subprocess.run(
+            [sys.executable, "-c", script, server.base_url, server.api_key],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "forked ok"
