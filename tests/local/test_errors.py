@@ -136,3 +136,21 @@ def test_413_for_oversized_uploads() -> None:
                 json={"idx": 0, "field_name": "document", "size": 100},
             ).json()["upload_url"]
             assert httpx.put(url, content=b"y" * 200).status_code == 413
+
+
+@pytest.mark.anyio
+async def test_a_crashing_route_answers_a_json_500_with_a_request_id() -> None:
+    from pareta.local import create_app
+
+    app = create_app()
+
+    @app.get("/v1/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://local") as raw:
+        response = await raw.get("/v1/boom", headers={"Authorization": "Bearer pareta_sk_x"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal Server Error"}
+    assert response.headers["x-request-id"].startswith("req_")
