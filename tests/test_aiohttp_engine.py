@@ -101,3 +101,20 @@ def test_a_drop_mid_stream_is_a_connection_error(local: LocalServer) -> None:
     finally:
         local.clear_faults()
     assert received == 1
+
+
+def test_aiohttp_failures_map_to_httpx_errors() -> None:
+    import asyncio
+
+    import aiohttp
+
+    from pareta.transports import _map_error
+
+    request = httpx.Request("GET", "http://x/")
+    assert isinstance(_map_error(asyncio.TimeoutError(), request), httpx.ReadTimeout)
+    assert isinstance(
+        _map_error(aiohttp.ServerDisconnectedError(), request), httpx.RemoteProtocolError
+    )
+    other = _map_error(aiohttp.ClientError(), request)
+    assert type(other) is httpx.ReadError
+    assert str(other) == "ClientError"
