@@ -10,22 +10,19 @@ from pareta import (
     APIResponseValidationError,
     APIStreamError,
     APITimeoutError,
-    AsyncPareta,
     AsyncStream,
     ChatCompletion,
     ChatCompletionChunk,
     EndpointNotReadyError,
     InsufficientCreditsError,
 )
+from tests._async.support import mocked
 from tests.helpers import (
-    API_KEY,
-    BASE_URL,
     Chunks,
     Recorder,
     json_response,
     sse_data,
     sse_response,
-    transport,
 )
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("backoff_delays")]
@@ -49,13 +46,7 @@ CHUNKS = [
 ]
 
 
-def make(recorder: Recorder, **kwargs: object) -> AsyncPareta:
-    return AsyncPareta(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        http_client=httpx.AsyncClient(transport=transport(recorder)),
-        **kwargs,  # type: ignore[arg-type]
-    )
+make = mocked
 
 
 async def test_create_returns_a_typed_completion() -> None:

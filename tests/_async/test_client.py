@@ -5,18 +5,13 @@ import pytest
 
 import pareta
 from pareta import AsyncPareta, ParetaError
+from tests._async.support import mocked
 from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
 
 pytestmark = pytest.mark.anyio
 
 
-def make(recorder: Recorder, **kwargs: object) -> AsyncPareta:
-    return AsyncPareta(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        http_client=httpx.AsyncClient(transport=transport(recorder)),
-        **kwargs,  # type: ignore[arg-type]
-    )
+make = mocked
 
 
 async def test_missing_key_raises_with_a_hint() -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 import httpx
 import pytest
 
@@ -7,7 +9,6 @@ from pareta import (
     APIConnectionError,
     AsyncDeployStream,
     AsyncMetrics,
-    AsyncPareta,
     ConflictError,
     Endpoint,
     Model,
@@ -15,14 +16,12 @@ from pareta import (
     NotFoundError,
     ParetaError,
 )
+from tests._async.support import mocked
 from tests.helpers import (
-    API_KEY,
-    BASE_URL,
     Recorder,
     json_response,
     sse_events,
     sse_response,
-    transport,
 )
 
 pytestmark = pytest.mark.anyio
@@ -42,13 +41,7 @@ DEPLOY_EVENTS = [
 ]
 
 
-def make(recorder: Recorder) -> AsyncPareta:
-    return AsyncPareta(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        max_retries=0,
-        http_client=httpx.AsyncClient(transport=transport(recorder)),
-    )
+make = functools.partial(mocked, max_retries=0)
 
 
 async def test_models_list_is_iterable_and_sized() -> None:

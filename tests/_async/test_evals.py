@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import io
 import json
 from decimal import Decimal
@@ -8,9 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pareta import AsyncPareta, EvalRun, EvalSet, FrontierModel, ParetaError
+from pareta import EvalRun, EvalSet, FrontierModel, ParetaError
 from pareta._async import evals as evals_module
-from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
+from tests._async.support import mocked
+from tests.helpers import Recorder, json_response
 
 pytestmark = pytest.mark.anyio
 
@@ -81,13 +83,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return fake
 
 
-def make(recorder: Recorder) -> AsyncPareta:
-    return AsyncPareta(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        max_retries=0,
-        http_client=httpx.AsyncClient(transport=transport(recorder)),
-    )
+make = functools.partial(mocked, max_retries=0)
 
 
 async def test_sets_create_sends_jsonl_multipart_with_default_name() -> None:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from pareta import AsyncPareta, Leaderboard, Task, TaskMatch
-from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
+from pareta import Leaderboard, Task, TaskMatch
+from tests._async.support import mocked
+from tests.helpers import BASE_URL, Recorder, json_response
 
 pytestmark = pytest.mark.anyio
 
@@ -45,12 +45,7 @@ MATCH = {
 }
 
 
-def make(recorder: Recorder) -> AsyncPareta:
-    return AsyncPareta(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        http_client=httpx.AsyncClient(transport=transport(recorder)),
-    )
+make = mocked
 
 
 async def test_list_and_retrieve() -> None:

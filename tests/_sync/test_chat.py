@@ -11,22 +11,19 @@ from pareta import (
     APIResponseValidationError,
     APIStreamError,
     APITimeoutError,
-    Pareta,
     Stream,
     ChatCompletion,
     ChatCompletionChunk,
     EndpointNotReadyError,
     InsufficientCreditsError,
 )
+from tests._sync.support import mocked
 from tests.helpers import (
-    API_KEY,
-    BASE_URL,
     Chunks,
     Recorder,
     json_response,
     sse_data,
     sse_response,
-    transport,
 )
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("backoff_delays")]
@@ -50,13 +47,7 @@ CHUNKS = [
 ]
 
 
-def make(recorder: Recorder, **kwargs: object) -> Pareta:
-    return Pareta(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        http_client=httpx.Client(transport=transport(recorder)),
-        **kwargs,  # type: ignore[arg-type]
-    )
+make = mocked
 
 
 def test_create_returns_a_typed_completion() -> None:

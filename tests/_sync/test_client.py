@@ -6,18 +6,13 @@ import pytest
 
 import pareta
 from pareta import Pareta, ParetaError
+from tests._sync.support import mocked
 from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
 
 pytestmark = pytest.mark.anyio
 
 
-def make(recorder: Recorder, **kwargs: object) -> Pareta:
-    return Pareta(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        http_client=httpx.Client(transport=transport(recorder)),
-        **kwargs,  # type: ignore[arg-type]
-    )
+make = mocked
 
 
 def test_missing_key_raises_with_a_hint() -> None:

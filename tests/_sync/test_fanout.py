@@ -6,7 +6,8 @@ import pytest
 
 from pareta import Pareta, ChatCompletion, InsufficientCreditsError, NotFoundError
 from pareta.local import LocalServer
-from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
+from tests._sync.support import mocked
+from tests.helpers import Recorder, json_response
 
 pytestmark = pytest.mark.anyio
 
@@ -23,13 +24,7 @@ def completion(request: httpx.Request) -> httpx.Response:
 
 
 def make(handler: object, **kwargs: object) -> Pareta:
-    return Pareta(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        max_retries=0,
-        http_client=httpx.Client(transport=transport(Recorder(handler))),  # type: ignore[arg-type]
-        **kwargs,  # type: ignore[arg-type]
-    )
+    return mocked(Recorder(handler), max_retries=0, **kwargs)  # type: ignore[arg-type]
 
 
 def request(prompt: str) -> dict[str, object]:

@@ -21,7 +21,8 @@ from pareta import (
     PermissionDeniedError,
     RateLimitError,
 )
-from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
+from tests._sync.support import mocked
+from tests.helpers import API_KEY, Recorder, json_response
 
 pytestmark = pytest.mark.anyio
 
@@ -31,13 +32,7 @@ MESSAGES = [{"role": "user", "content": "hi"}]
 COMPLETION = {"id": "c1", "choices": [{"message": {"role": "assistant", "content": "ok"}}]}
 
 
-def make(recorder: Recorder, **kwargs: object) -> Pareta:
-    return Pareta(
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        http_client=httpx.Client(transport=transport(recorder)),
-        **kwargs,  # type: ignore[arg-type]
-    )
+make = mocked
 
 
 @pytest.mark.parametrize("status", RETRYABLE)
