@@ -43,6 +43,19 @@ def test_async_client_used_from_a_second_loop_fails_clearly() -> None:
     assert anyio.run(list_models, mock_client(), backend="trio") == 0
 
 
+def run_against_local_server(script: str) -> str:
+    """Runs ``script`` in a fresh interpreter (``argv``: base URL, key); returns its output."""
+    with LocalServer() as server:
+        result = subprocess.run(
+            [sys.executable, "-c", script, server.base_url, server.api_key],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_forked_child_gets_a_fresh_pool_and_the_parent_keeps_its_own() -> None:
     script = textwrap.dedent(
         """
@@ -67,15 +80,7 @@ def test_forked_child_gets_a_fresh_pool_and_the_parent_keeps_its_own() -> None:
         print("forked ok")
         """
     )
-    with LocalServer() as server:
-        result = subprocess.run(
-            [sys.executable, "-c", script, server.base_url, server.api_key],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "forked ok"
+    assert run_against_local_server(script) == "forked ok"
 
 
 def test_forked_child_of_an_async_client_gets_a_fresh_pool_and_loop() -> None:
@@ -103,12 +108,4 @@ def test_forked_child_of_an_async_client_gets_a_fresh_pool_and_loop() -> None:
         print("forked ok")
         """
     )
-    with LocalServer() as server:
-        result = subprocess.run(
-            [sys.executable, "-c", script, server.base_url, server.api_key],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "forked ok"
+    assert run_against_local_server(script) == "forked ok"

@@ -128,14 +128,10 @@ class Stream(SSEStream[ChatCompletionChunk]):
     """The chunks of a streamed chat completion; ends on the server's ``[DONE]``."""
 
     def _decode(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
-        data = event.data
-        if data == "[DONE]":
+        if event.data == "[DONE]":
             self._done = True
             raise StopIteration
-        try:
-            chunk = json.loads(data)
-        except ValueError:
-            chunk = self._load(event)  # raises, naming the route
+        chunk = self._load(event)
         if not isinstance(chunk, dict):
             assert self._response is not None
             raise invalid_response(self._response, f"a chunk that is not an object: {chunk!r}")
