@@ -39,9 +39,16 @@ def client(body: Chunks) -> Pareta:
 
 
 @settings(max_examples=150)
-@given(payloads=chunks, cuts=st.lists(st.integers(min_value=0), max_size=30))
-def test_chat_chunks_survive_any_split(payloads: list[dict[str, object]], cuts: list[int]) -> None:
-    raw = sse_data(*payloads)
+@given(
+    payloads=chunks,
+    cuts=st.lists(st.integers(min_value=0), max_size=30),
+    newline=st.sampled_from([b"\n", b"\r\n", b"\r"]),
+)
+def test_chat_chunks_survive_any_split(
+    payloads: list[dict[str, object]], cuts: list[int], newline: bytes
+) -> None:
+    # JSON escapes CR and LF inside strings, so only the line ends change.
+    raw = sse_data(*payloads).replace(b"\n", newline)
     stream = client(Chunks(split(raw, cuts))).chat.completions.create(
         model="ep_1", messages=[{"role": "user", "content": "x"}], stream=True
     )

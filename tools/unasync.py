@@ -4,7 +4,7 @@
     python tools/unasync.py --check   # exit 1 if anything is stale, orphaned or unused
 
 Every ``AsyncX`` class found in an async source maps to ``X``; the explicit table below
-maps the rest (httpx's, httpx-sse's and our own ``a``-prefixed twins). A name that
+maps the rest (httpx's and our own ``a``-prefixed twins). A name that
 starts with ``Async`` and is in neither place is an error rather than unasync's silent
 ``SyncX`` default.
 """
@@ -34,6 +34,7 @@ RENAMES = {
     "_async": "_sync",
     "asleep": "sleep",
     "aread_path": "read_path",
+    "adrain": "drain",
     "AsyncShieldCancellation": "ShieldCancellation",
     "AsyncLoopGuard": "LoopGuard",
     "arun_batch": "run_batch",
@@ -41,14 +42,15 @@ RENAMES = {
     # builtins and the standard library
     "anext": "next",
     "aclose": "close",
-    # httpx and httpx-sse
+    # httpx
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",
     "AsyncHTTPTransport": "HTTPTransport",
     "AsyncByteStream": "SyncByteStream",
     "handle_async_request": "handle_request",
     "aread": "read",
-    "aiter_sse": "iter_sse",
+    "aiter_bytes": "iter_bytes",
+    "aiter_raw": "iter_raw",
 }
 CLASS_RE = re.compile(r"^\s*class (Async\w+)", re.MULTILINE)
 

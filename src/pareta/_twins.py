@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 # anyio is imported where it is used: `import pareta` stays as cheap as `import httpx`.
@@ -34,6 +35,24 @@ async def aread_path(path: str | os.PathLike[str]) -> bytes:
 def read_path(path: str | os.PathLike[str]) -> bytes:
     with open(path, "rb") as file:
         return file.read()
+
+
+async def adrain(chunks: AsyncIterator[bytes], within: float) -> None:
+    """Read the rest of a body for up to ``within`` seconds, so its connection is reused.
+
+    A misbehaving server or proxy may hold the response open after its last event; then
+    the wait ends at ``within`` and the connection is closed instead of reused.
+    """
+    import anyio
+
+    with anyio.move_on_after(within):
+        async for _ in chunks:
+            pass
+
+
+def drain(chunks: Iterator[bytes], within: float) -> None:
+    """The sync twin does not read: a blocking read cannot be bounded in time, and a
+    connection closed after a stream costs less than a stream that hangs at its end."""
 
 
 class AsyncShieldCancellation:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import json
 
 import httpx
@@ -261,6 +262,29 @@ async def test_any_split_of_the_stream_gives_the_same_chunks() -> None:
         assert [c.to_dict() async for c in stream] == CHUNKS
 
 
+async def test_a_compressed_stream_is_decoded() -> None:
+    body = gzip.compress(sse_data(*CHUNKS))
+    pieces = [body[i : i + 16] for i in range(0, len(body), 16)]
+    headers = {"content-type": "text/event-stream", "content-encoding": "gzip"}
+    recorder = Recorder(httpx.Response(200, stream=Chunks(pieces), headers=headers))
+    stream = await make(recorder).chat.completions.create(
+        model="ep_1", messages=MESSAGES, stream=True
+    )
+    assert [c.to_dict() async for c in stream] == CHUNKS
+
+
+async def test_chunks_can_be_pulled_one_at_a_time() -> None:
+    recorder = Recorder(sse_response(sse_data(*CHUNKS)))
+    stream = await make(recorder).chat.completions.create(
+        model="ep_1", messages=MESSAGES, stream=True
+    )
+    first = await stream.__anext__()
+    assert first.choices[0].delta.role == "assistant"
+    assert [c.to_dict() async for c in stream] == CHUNKS[1:]
+    with pytest.raises(StopAsyncIteration):
+        await stream.__anext__()
+
+
 async def test_closing_early_releases_the_response() -> None:
     body = Chunks([sse_data(chunk, done=False) for chunk in CHUNKS] + [sse_data()])
     recorder = Recorder(sse_response(body))
@@ -275,6 +299,16 @@ async def test_closing_early_releases_the_response() -> None:
     assert stream.response.is_closed
     assert [c async for c in stream] == []  # a closed stream is simply over
     await stream.aclose()  # and closing twice is fine
+
+
+async def test_a_stream_closed_before_reading_sends_nothing() -> None:
+    recorder = Recorder(sse_response(sse_data(*CHUNKS)))
+    stream = await make(recorder).chat.completions.create(
+        model="ep_1", messages=MESSAGES, stream=True
+    )
+    await stream.aclose()
+    assert [c async for c in stream] == []
+    assert recorder.requests == []
 
 
 async def test_exhausted_stream_is_closed() -> None:

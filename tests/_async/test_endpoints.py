@@ -76,6 +76,15 @@ async def test_deploy_streams_progress_events_by_default() -> None:
     assert recorder.last.headers["accept"] == "text/event-stream"
 
 
+async def test_deploy_stream_skips_events_without_data() -> None:
+    # Keep-alives: a comment, and a named event with no data line.
+    body = b": keep-alive\n\nevent: ping\n\n" + sse_events(*DEPLOY_EVENTS)
+    recorder = Recorder(sse_response(body))
+    stream = await make(recorder).endpoints.deploy(task="contract-key-fields")
+    events = [event async for event in stream]
+    assert events == [{"event": name, "data": data} for name, data in DEPLOY_EVENTS]
+
+
 async def test_deploy_wait_returns_the_live_endpoint() -> None:
     recorder = Recorder(sse_response(sse_events(*DEPLOY_EVENTS)))
     ep = await make(recorder).endpoints.deploy(

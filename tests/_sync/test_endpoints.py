@@ -77,6 +77,15 @@ def test_deploy_streams_progress_events_by_default() -> None:
     assert recorder.last.headers["accept"] == "text/event-stream"
 
 
+def test_deploy_stream_skips_events_without_data() -> None:
+    # Keep-alives: a comment, and a named event with no data line.
+    body = b": keep-alive\n\nevent: ping\n\n" + sse_events(*DEPLOY_EVENTS)
+    recorder = Recorder(sse_response(body))
+    stream = make(recorder).endpoints.deploy(task="contract-key-fields")
+    events = [event for event in stream]
+    assert events == [{"event": name, "data": data} for name, data in DEPLOY_EVENTS]
+
+
 def test_deploy_wait_returns_the_live_endpoint() -> None:
     recorder = Recorder(sse_response(sse_events(*DEPLOY_EVENTS)))
     ep = make(recorder).endpoints.deploy(

@@ -3,30 +3,36 @@
 A stream sends nothing until iteration starts. The handshake (connect and status line)
 goes through the client's retry loop; after the first byte nothing is retried and a
 drop raises ``APIConnectionError``. Closing the stream, or leaving the loop through an
-exception, releases the connection.
+exception, releases the connection. After ``[DONE]`` the async stream reads the end of
+the body, briefly, so the connection is reused (see ``_twins.adrain``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent
+from httpx_sse import ServerSentEvent
 
 from .._exceptions import APIConnectionError, APIStreamError
 from .._models import ChatCompletionChunk
-from .._twins import AsyncShieldCancellation
+from .._sse import SSEParser
+from .._twins import AsyncShieldCancellation, adrain
 from ._http import AsyncAPIClient, connection_error, invalid_response, route
 
 _T = TypeVar("_T")
 
+# How long a stream may wait, after its last event, for the end of the body (see ``_drain``).
+DRAIN_S = 0.1
+
 
 class AsyncSSEStream(Generic[_T]):
     _response: httpx.Response | None = None
-    _events: AsyncIterator[ServerSentEvent] | None = None
+    _items: AsyncGenerator[_T, None] | None = None
     _done = False
 
     def __init__(self, client: AsyncAPIClient, request: httpx.Request) -> None:
@@ -42,32 +48,50 @@ class AsyncSSEStream(Generic[_T]):
     def request_id(self) -> str | None:
         return None if self._response is None else self._response.headers.get("x-request-id")
 
-    def __aiter__(self) -> AsyncSSEStream[_T]:
-        return self
+    def __aiter__(self) -> AsyncIterator[_T]:
+        # The loop drives the generator itself: one layer per chunk, not two.
+        if self._items is None:
+            self._items = self._iterate()
+        return self._items
 
     async def __anext__(self) -> _T:
-        if self._done:
-            raise StopAsyncIteration
-        try:
-            events = self._events or await self._start()
-            while True:
-                try:
-                    event = await anext(events)
-                except StopAsyncIteration:
-                    self._end_of_stream()
-                    raise
-                item = self._decode(event)
-                if item is not None:
-                    return item
-        except httpx.TransportError as exc:
-            await self.aclose()
-            raise connection_error(exc, self._route) from exc
-        except BaseException:
-            # The end of the stream, an error, or a cancellation: release the connection.
-            await self.aclose()
-            raise
+        return await anext(self.__aiter__())
 
-    async def _start(self) -> AsyncIterator[ServerSentEvent]:
+    async def _iterate(self) -> AsyncGenerator[_T, None]:
+        if self._done:
+            return
+        try:
+            response = await self._start()
+            parser = SSEParser()
+            # Raw bytes skip httpx's decoder layer; a compressed stream needs it.
+            if "content-encoding" in response.headers:
+                chunks = response.aiter_bytes()
+            else:
+                chunks = response.aiter_raw()
+            async for data in chunks:
+                for event in parser.feed(data):
+                    item = self._decode(event)
+                    if item is not None:
+                        yield item
+                    elif self._done:
+                        await self._drain(chunks)
+                        return
+            self._end_of_stream()
+        except httpx.TransportError as exc:
+            raise connection_error(exc, self._route) from exc
+        finally:
+            # The end of the stream, an error, a cancellation or ``aclose()``.
+            self._done = True
+            await self._release()
+
+    async def _drain(self, chunks: AsyncIterator[bytes]) -> None:
+        # After the last event only the end of the body should follow; reading it lets
+        # the connection go back to the pool instead of being closed with the response.
+        # A server that cuts the connection there has sent everything: nothing is lost.
+        with contextlib.suppress(httpx.HTTPError):
+            await adrain(chunks, DRAIN_S)
+
+    async def _start(self) -> httpx.Response:
         response = await self._client.send(self._request, stream=True)
         self._response = response
         content_type = response.headers.get("content-type", "")
@@ -76,8 +100,7 @@ class AsyncSSEStream(Generic[_T]):
             raise invalid_response(
                 response, f"content type {content_type!r} where an event stream was expected"
             )
-        self._events = EventSource(response).aiter_sse()
-        return self._events
+        return response
 
     @property
     def _route(self) -> str:
@@ -101,15 +124,17 @@ class AsyncSSEStream(Generic[_T]):
     async def aclose(self) -> None:
         """Stop reading and release the connection. Safe to call more than once."""
         self._done = True
-        events, self._events = self._events, None
-        response = self._response
-        with AsyncShieldCancellation():
-            try:
-                if events is not None:
-                    await events.aclose()  # type: ignore[attr-defined]
-            finally:
-                if response is not None:
-                    await response.aclose()
+        items = self._items
+        try:
+            if items is not None:
+                await items.aclose()
+        finally:
+            await self._release()
+
+    async def _release(self) -> None:
+        if self._response is not None:
+            with AsyncShieldCancellation():
+                await self._response.aclose()
 
     async def __aenter__(self) -> AsyncSSEStream[_T]:
         return self
@@ -129,7 +154,7 @@ class AsyncStream(AsyncSSEStream[ChatCompletionChunk]):
     def _decode(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
         if event.data == "[DONE]":
             self._done = True
-            raise StopAsyncIteration
+            return None
         chunk = self._load(event)
         if not isinstance(chunk, dict):
             assert self._response is not None

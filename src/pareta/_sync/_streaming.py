@@ -4,30 +4,36 @@
 A stream sends nothing until iteration starts. The handshake (connect and status line)
 goes through the client's retry loop; after the first byte nothing is retried and a
 drop raises ``APIConnectionError``. Closing the stream, or leaving the loop through an
-exception, releases the connection.
+exception, releases the connection. After ``[DONE]`` the async stream reads the end of
+the body, briefly, so the connection is reused (see ``_twins.adrain``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent
+from httpx_sse import ServerSentEvent
 
 from .._exceptions import APIConnectionError, APIStreamError
 from .._models import ChatCompletionChunk
-from .._twins import ShieldCancellation
+from .._sse import SSEParser
+from .._twins import ShieldCancellation, drain
 from ._http import APIClient, connection_error, invalid_response, route
 
 _T = TypeVar("_T")
 
+# How long a stream may wait, after its last event, for the end of the body (see ``_drain``).
+DRAIN_S = 0.1
+
 
 class SSEStream(Generic[_T]):
     _response: httpx.Response | None = None
-    _events: Iterator[ServerSentEvent] | None = None
+    _items: Generator[_T, None] | None = None
     _done = False
 
     def __init__(self, client: APIClient, request: httpx.Request) -> None:
@@ -43,32 +49,50 @@ class SSEStream(Generic[_T]):
     def request_id(self) -> str | None:
         return None if self._response is None else self._response.headers.get("x-request-id")
 
-    def __iter__(self) -> SSEStream[_T]:
-        return self
+    def __iter__(self) -> Iterator[_T]:
+        # The loop drives the generator itself: one layer per chunk, not two.
+        if self._items is None:
+            self._items = self._iterate()
+        return self._items
 
     def __next__(self) -> _T:
-        if self._done:
-            raise StopIteration
-        try:
-            events = self._events or self._start()
-            while True:
-                try:
-                    event = next(events)
-                except StopIteration:
-                    self._end_of_stream()
-                    raise
-                item = self._decode(event)
-                if item is not None:
-                    return item
-        except httpx.TransportError as exc:
-            self.close()
-            raise connection_error(exc, self._route) from exc
-        except BaseException:
-            # The end of the stream, an error, or a cancellation: release the connection.
-            self.close()
-            raise
+        return next(self.__iter__())
 
-    def _start(self) -> Iterator[ServerSentEvent]:
+    def _iterate(self) -> Generator[_T, None]:
+        if self._done:
+            return
+        try:
+            response = self._start()
+            parser = SSEParser()
+            # Raw bytes skip httpx's decoder layer; a compressed stream needs it.
+            if "content-encoding" in response.headers:
+                chunks = response.iter_bytes()
+            else:
+                chunks = response.iter_raw()
+            for data in chunks:
+                for event in parser.feed(data):
+                    item = self._decode(event)
+                    if item is not None:
+                        yield item
+                    elif self._done:
+                        self._drain(chunks)
+                        return
+            self._end_of_stream()
+        except httpx.TransportError as exc:
+            raise connection_error(exc, self._route) from exc
+        finally:
+            # The end of the stream, an error, a cancellation or ``aclose()``.
+            self._done = True
+            self._release()
+
+    def _drain(self, chunks: Iterator[bytes]) -> None:
+        # After the last event only the end of the body should follow; reading it lets
+        # the connection go back to the pool instead of being closed with the response.
+        # A server that cuts the connection there has sent everything: nothing is lost.
+        with contextlib.suppress(httpx.HTTPError):
+            drain(chunks, DRAIN_S)
+
+    def _start(self) -> httpx.Response:
         response = self._client.send(self._request, stream=True)
         self._response = response
         content_type = response.headers.get("content-type", "")
@@ -77,8 +101,7 @@ class SSEStream(Generic[_T]):
             raise invalid_response(
                 response, f"content type {content_type!r} where an event stream was expected"
             )
-        self._events = EventSource(response).iter_sse()
-        return self._events
+        return response
 
     @property
     def _route(self) -> str:
@@ -102,15 +125,17 @@ class SSEStream(Generic[_T]):
     def close(self) -> None:
         """Stop reading and release the connection. Safe to call more than once."""
         self._done = True
-        events, self._events = self._events, None
-        response = self._response
-        with ShieldCancellation():
-            try:
-                if events is not None:
-                    events.close()  # type: ignore[attr-defined]
-            finally:
-                if response is not None:
-                    response.close()
+        items = self._items
+        try:
+            if items is not None:
+                items.close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._response is not None:
+            with ShieldCancellation():
+                self._response.close()
 
     def __enter__(self) -> SSEStream[_T]:
         return self
@@ -130,7 +155,7 @@ class Stream(SSEStream[ChatCompletionChunk]):
     def _decode(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
         if event.data == "[DONE]":
             self._done = True
-            raise StopIteration
+            return None
         chunk = self._load(event)
         if not isinstance(chunk, dict):
             assert self._response is not None
