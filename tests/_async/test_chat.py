@@ -262,6 +262,16 @@ async def test_any_split_of_the_stream_gives_the_same_chunks() -> None:
         assert [c.to_dict() async for c in stream] == CHUNKS
 
 
+async def test_blocks_without_data_are_skipped() -> None:
+    # httpx-sse's decoder dispatches a block that set only an id or a retry interval.
+    body = b"retry: 3000\n\nid: 1\n" + sse_data(CHUNKS[0], done=False) + b": keep-alive\n\n"
+    recorder = Recorder(sse_response(body + sse_data(*CHUNKS[1:])))
+    stream = await make(recorder).chat.completions.create(
+        model="ep_1", messages=MESSAGES, stream=True
+    )
+    assert [c.to_dict() async for c in stream] == CHUNKS
+
+
 async def test_a_compressed_stream_is_decoded() -> None:
     body = gzip.compress(sse_data(*CHUNKS))
     pieces = [body[i : i + 16] for i in range(0, len(body), 16)]

@@ -152,9 +152,12 @@ class AsyncStream(AsyncSSEStream[ChatCompletionChunk]):
     """The chunks of a streamed chat completion; ends on the server's ``[DONE]``."""
 
     def _decode(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
-        if event.data == "[DONE]":
+        data = event.data
+        if data == "[DONE]":
             self._done = True
             return None
+        if not data:
+            return None  # a block with only an id or retry field: nothing to deliver
         chunk = self._load(event)
         if not isinstance(chunk, dict):
             assert self._response is not None
