@@ -42,6 +42,8 @@ RENAMES = {
     # builtins and the standard library
     "anext": "next",
     "aclose": "close",
+    "ag_running": "gi_running",
+    "AsyncGeneratorType": "GeneratorType",
     # httpx
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",

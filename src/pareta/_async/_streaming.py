@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
-from types import TracebackType
+from types import AsyncGeneratorType, TracebackType
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -78,6 +78,8 @@ class AsyncSSEStream(Generic[_T]):
                         return
             self._end_of_stream()
         except httpx.TransportError as exc:
+            if self._done:
+                return  # closed by ``aclose()`` from another task: the stream simply ends
             raise connection_error(exc, self._route) from exc
         finally:
             # The end of the stream, an error, a cancellation or ``aclose()``.
@@ -126,7 +128,8 @@ class AsyncSSEStream(Generic[_T]):
         self._done = True
         items = self._items
         try:
-            if items is not None:
+            # Closed from another task while one reads: closing the response ends its read.
+            if isinstance(items, AsyncGeneratorType) and not items.ag_running:
                 await items.aclose()
         finally:
             await self._release()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Generator, Iterator
-from types import TracebackType
+from types import GeneratorType, TracebackType
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -79,6 +79,8 @@ class SSEStream(Generic[_T]):
                         return
             self._end_of_stream()
         except httpx.TransportError as exc:
+            if self._done:
+                return  # closed by ``aclose()`` from another task: the stream simply ends
             raise connection_error(exc, self._route) from exc
         finally:
             # The end of the stream, an error, a cancellation or ``aclose()``.
@@ -127,7 +129,8 @@ class SSEStream(Generic[_T]):
         self._done = True
         items = self._items
         try:
-            if items is not None:
+            # Closed from another task while one reads: closing the response ends its read.
+            if isinstance(items, GeneratorType) and not items.gi_running:
                 items.close()
         finally:
             self._release()
