@@ -57,7 +57,7 @@ def loopback_server(chunks: int, pinning: Pinning) -> Iterator[str]:
 
 
 def run_worker(
-    client: str, url: str, plan: list[tuple[str, int]], pinning: Pinning
+    client: str, url: str, plan: list[tuple[str, int]], pinning: Pinning, ramp_ms: int = 0
 ) -> dict[str, Any]:
     """Run ``worker.py`` for one client; its JSON answer, or ``{"error": ...}``."""
     command = [
@@ -71,6 +71,8 @@ def run_worker(
         ",".join(workload for workload, _ in plan),
         "--counts",
         ",".join(str(count) for _, count in plan),
+        "--ramp-ms",
+        str(ramp_ms),
     ]
     if pinning.clients:
         command += ["--cpus", pinning.clients]

@@ -41,6 +41,7 @@ class Settings:
     rss_reps: int  # processes per client that run only the 256-concurrent workload
     rss_requests: int  # requests each of those runs (after one warm-up round)
     import_runs: int  # fresh interpreters per imported module
+    ramp_ms: int = 0  # concurrent loops start this far apart; 0: all at once, as a batch does
 
     def count(self, workload: str) -> int:
         return {SEQ: self.seq, C64: self.c64, C256: self.c256, STREAM: self.streams}[workload]
@@ -93,6 +94,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, argparse.Namesp
         ("rss-reps", "peak-RSS processes per client"),
         ("rss-requests", "requests per peak-RSS process"),
         ("import-runs", "interpreters per import measurement"),
+        ("ramp-ms", "ms between the starts of concurrent loops (default 0: all at once)"),
     ):
         parser.add_argument(f"--{field}", type=int, default=None, help=help_text)
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and clients")
@@ -103,8 +105,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, argparse.Namesp
     for name in preset:
         value = getattr(args, name)
         if value is not None:
-            if value < 1:
-                parser.error(f"--{name.replace('_', '-')} must be at least 1")
+            if value < (0 if name == "ramp_ms" else 1):
+                parser.error(f"--{name.replace('_', '-')} is too small")
             preset[name] = value
     return Settings(**preset), args
 
@@ -177,14 +179,20 @@ def run_clients(
                 continue
             plan = [(w, settings.count(w)) for w in BY_NAME[name].workloads]
             started = time.perf_counter()
-            record(run, run_worker(name, url, plan, pinning))
+            record(run, run_worker(name, url, plan, pinning, settings.ramp_ms))
             elapsed = time.perf_counter() - started
             progress(f"rep {rep + 1}/{settings.reps} {name}: {run['status']} ({elapsed:.1f} s)")
     for rep in range(settings.rss_reps):
         for name in names:
             run = runs[name]
             if run["status"] == "ok" and C256 in BY_NAME[name].workloads:
-                record(run, run_worker(name, url, [(C256, settings.rss_requests)], pinning), RSS)
+                record(
+                    run,
+                    run_worker(
+                        name, url, [(C256, settings.rss_requests)], pinning, settings.ramp_ms
+                    ),
+                    RSS,
+                )
         progress(f"peak RSS {rep + 1}/{settings.rss_reps} done")
     return runs
 

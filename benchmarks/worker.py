@@ -33,10 +33,10 @@ from spec import BY_NAME, CONCURRENCY, STREAM, Kind, Unavailable
 
 WARMUP_SEQUENTIAL = 20  # requests completed before a sequential measurement starts
 WARMUP_ROUNDS = 1  # ... and per worker before a concurrent one (the pool is full by then)
-# Concurrent loops start one after another, this far apart: 256 requests fired at once at a
-# cold httpcore pool push it into a regime 5-20x costlier for hundreds of requests, which
-# would make the steady-state numbers depend on the luck of the start.
-RAMP_S = 0.002
+# How far apart concurrent loops start (``--ramp-ms``). 0, the default, starts them all at
+# once, as ``gather`` or a batch helper does; a ramp shows a pool's steady state without
+# the burst (see README.md).
+RAMP_S = 0.0
 
 Result = dict[str, float]
 
@@ -198,7 +198,7 @@ def measure_sync(name: str, url: str, workload: str, count: int) -> Result:
         if workers == 1:
             loop()
         else:
-            # Threads start (staggered) during the warm-up, outside the window.
+            # Threads start during the warm-up, outside the window.
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 list(pool.map(loop, range(workers)))
         assert window.result is not None
@@ -221,11 +221,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workloads", required=True, help="comma-separated workload names")
     parser.add_argument("--counts", required=True, help="comma-separated, one per workload")
     parser.add_argument("--cpus", default="", help="comma-separated CPUs to pin this process to")
+    parser.add_argument("--ramp-ms", type=int, default=0, help="ms between loop starts")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    global RAMP_S
+    RAMP_S = args.ramp_ms / 1000
     if args.cpus and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {int(cpu) for cpu in args.cpus.split(",")})
     client = BY_NAME[args.client]
