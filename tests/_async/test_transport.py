@@ -59,6 +59,16 @@ async def test_requests_go_to_the_least_busy_pool_and_come_back() -> None:
         assert transport.in_flight == [0, 0, 0]
 
 
+async def test_a_slot_is_given_back_once_however_often_its_body_is_closed() -> None:
+    transport = sharded(1, streaming)
+    response = await transport.handle_async_request(httpx.Request("GET", "http://x/"))
+    assert transport.in_flight == [1]
+    assert isinstance(response.stream, httpx.AsyncByteStream)
+    await response.stream.aclose()
+    await response.stream.aclose()
+    assert transport.in_flight == [0]
+
+
 async def test_a_failed_request_gives_its_slot_back() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)

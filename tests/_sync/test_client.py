@@ -6,6 +6,9 @@ import pytest
 
 import pareta
 from pareta import Pareta, ParetaError
+from pareta._sync import _http
+from pareta._sync._transport import ShardedTransport
+from pareta.local import LocalServer
 from tests._sync.support import mocked
 from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
 
@@ -144,6 +147,39 @@ def test_owned_client_is_closed_on_exit() -> None:
         inner = client.http_client
         assert not inner.is_closed
     assert inner.is_closed
+
+
+def test_proxy_variables_switch_to_httpx_own_transport(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    with Pareta(api_key=API_KEY) as client:
+        # httpx mounts a proxy transport for the variable; the split pools would bypass it.
+        assert not isinstance(client.http_client._transport, ShardedTransport)
+        assert any(pattern.pattern == "https://" for pattern in client.http_client._mounts)
+
+
+def test_a_forked_child_starts_a_fresh_pool(key: str, local: LocalServer) -> None:
+    # The fork itself is exercised in a subprocess (tests/test_lifecycle.py); this runs
+    # the child's reset in-process.
+    with Pareta(api_key=key, base_url=local.base_url) as client:
+        client.tasks.list()
+        parent_pool = client.http_client
+        client._client.reset_after_fork()
+        assert client.http_client is not parent_pool
+        assert not parent_pool.is_closed  # the parent's sockets are left alone
+        assert client.tasks.list()
+    parent_pool.close()
+
+
+def test_the_url_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_http, "_URL_CACHE_SIZE", 2)
+    recorder = Recorder(json_response(200, {"id": "t"}))
+    client = mocked(recorder)
+    for task_id in ("a", "b", "c", "a"):
+        client.tasks.retrieve(task_id)
+    assert [r.url.path for r in recorder.requests] == [f"/v1/tasks/{t}" for t in "abca"]
+    assert len(client._client._urls) == 2
 
 
 def test_resource_namespaces() -> None:

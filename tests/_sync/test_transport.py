@@ -60,6 +60,16 @@ def test_requests_go_to_the_least_busy_pool_and_come_back() -> None:
         assert transport.in_flight == [0, 0, 0]
 
 
+def test_a_slot_is_given_back_once_however_often_its_body_is_closed() -> None:
+    transport = sharded(1, streaming)
+    response = transport.handle_request(httpx.Request("GET", "http://x/"))
+    assert transport.in_flight == [1]
+    assert isinstance(response.stream, httpx.SyncByteStream)
+    response.stream.close()
+    response.stream.close()
+    assert transport.in_flight == [0]
+
+
 def test_a_failed_request_gives_its_slot_back() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
