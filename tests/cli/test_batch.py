@@ -45,3 +45,13 @@ def test_batch_rejects_rows_without_a_prompt(cli: Run, tmp_path: Path) -> None:
     result = cli("batch", "ep_contract_kie", rows_file(tmp_path, [{"text": "x"}]))
     assert result.code != 0
     assert "prompt" in result.err
+
+
+def test_batch_prints_each_failed_row_with_its_error(cli: Run, tmp_path: Path) -> None:
+    rows = [{"prompt": "Effective 2026-01-01."}, {"prompt": "Effective 2026-01-02."}]
+    result = cli("batch", "ep_nope", rows_file(tmp_path, rows))
+    assert result.code == 0, result.err
+    failures = [line for line in result.out.splitlines() if "NotFoundError: " in line]
+    assert [line.split()[0] for line in failures] == ["0", "1"]
+    assert all("ep_nope" in line for line in failures)
+    assert result.out.endswith("0 answered, 2 failed\n")

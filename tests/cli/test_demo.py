@@ -5,8 +5,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from pareta import ChatCompletionChunk, EvalRun, Leaderboard, ParetaError
+from pareta.cli.console import Output
+from pareta.cli.demo.story import Story
 
 from .support import Run, invoker
 
@@ -132,3 +137,117 @@ def test_a_server_that_cannot_start_is_reported(run: Run, monkeypatch: pytest.Mo
     assert result.err == (
         "error: the local Pareta server did not start: [Errno 98] Address already in use\n"
     )
+
+
+def test_trio_without_trio_installed_names_it(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "trio", None)
+    result = run("demo", "--trio")
+    assert result.code == 2
+    assert result.err == "error: --trio needs trio: pip install trio\n"
+    assert result.out == ""
+
+
+@pytest.mark.parametrize("flags", [[], ["--async"]])
+def test_a_run_that_cannot_be_read_stops_the_demo_with_nothing_to_clean(
+    run: Run, monkeypatch: pytest.MonkeyPatch, flags: list[str]
+) -> None:
+    from pareta.local import LocalServer
+
+    class RunsGone(LocalServer):
+        def start(self) -> LocalServer:
+            super().start()
+            self.inject_fault("GET /v1/eval-runs/* status=404 detail=run_vanished")
+            return self
+
+    monkeypatch.setattr("pareta.local.LocalServer", RunsGone)
+    result = run("demo", *flags)
+    assert result.code == 1
+    assert result.err.startswith("NotFoundError: run vanished\n")
+    assert "3. Evaluate on your own rows" in result.out
+    assert "4. Deploy the winner" not in result.out
+    assert "deleted eval set" not in result.out
+
+
+def story() -> Story:
+    return Story(Output(), intent="extract the key fields from a contract")
+
+
+def open_entry(name: str) -> dict[str, Any]:
+    return {"name": name, "kind": "open", "quality": 0.9, "cost_per_request_micro_usd": 70}
+
+
+def test_a_short_leaderboard_without_a_frontier_is_all_shortlisted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    board = Leaderboard({"task_id": "t", "models": [open_entry("m-1"), open_entry("m-2")]})
+    assert story().ranked(board) == ["m-1", "m-2"]
+    out = capsys.readouterr().out
+    assert "shortlist: the top 2 open models, m-1, m-2" in out
+    assert "more open models" not in out
+    assert "frontier baseline" not in out
+
+
+def test_a_leaderboard_without_open_models_stops_the_demo() -> None:
+    frontier = {**open_entry("gpt-4o"), "kind": "frontier"}
+    board = Leaderboard({"task_id": "t", "models": [frontier], "frontier": frontier})
+    with pytest.raises(ParetaError, match=r"^the leaderboard of t has no open models$"):
+        story().ranked(board)
+
+
+def test_an_eval_past_its_deadline_stops_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pareta.cli.demo.story.EVAL_DEADLINE", 0.0)
+    teller = story()
+    running = EvalRun({"run_id": "run_1", "status": "running"})
+    with teller.eval_progress(running) as stages:
+        with pytest.raises(ParetaError, match=r"^eval run run_1 did not finish within 0s$"):
+            teller.pending(running, stages)
+        assert not teller.pending(EvalRun({"run_id": "run_1", "status": "completed"}), stages)
+
+
+def test_a_failed_eval_stops_the_demo() -> None:
+    failed = EvalRun({"run": {"id": "run_1", "status": "failed", "error_detail": "scorer down"}})
+    with pytest.raises(ParetaError, match=r"^eval run run_1 failed: scorer down$"):
+        story().scored(failed)
+
+
+def result_row(model: str, kind: str) -> dict[str, Any]:
+    return {"model_id": model, "kind": kind, "quality_mean": 0.9, "mean_cost_micro_usd": 70}
+
+
+def test_an_eval_without_an_open_winner_stops_the_demo() -> None:
+    frontier_only = EvalRun(
+        {
+            "run": {"id": "run_1", "status": "completed"},
+            "results": [result_row("gpt-4o", "frontier")],
+        }
+    )
+    with pytest.raises(ParetaError, match=r"^no open model succeeded in eval run run_1$"):
+        story().scored(frontier_only)
+
+
+def test_a_winner_without_a_frontier_baseline_is_not_compared(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    open_only = EvalRun(
+        {
+            "run": {"id": "run_1", "status": "completed", "cost_micro_usd": 140},
+            "results": [result_row("m-1", "open")],
+        }
+    )
+    assert story().scored(open_only) == "m-1"
+    out = capsys.readouterr().out
+    assert "winner: m-1 at quality 0.900" in out
+    assert " cheaper per item" not in out
+    assert "the run billed $" in out
+
+
+def test_a_deploy_without_an_endpoint_stops_the_demo() -> None:
+    with pytest.raises(ParetaError, match=r"^the deploy stream ended without a live endpoint$"):
+        story().deployed(None)
+
+
+def test_stream_chunks_without_choices_print_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    teller = story()
+    teller.token(ChatCompletionChunk({"choices": []}))
+    teller.token(ChatCompletionChunk({"choices": [{"index": 0, "delta": {"content": "hi"}}]}))
+    assert capsys.readouterr().out == "hi"

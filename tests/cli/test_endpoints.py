@@ -124,3 +124,10 @@ def test_chat_without_credit_says_how_to_top_up(cli: Run, server: LocalServer) -
     assert result.err.startswith("InsufficientCreditsError: ")
     assert "status 402" in result.err
     assert "top it up in the Pareta dashboard" in result.err
+
+
+def test_delete_says_what_it_deleted(cli: Run) -> None:
+    endpoint_id = cli("endpoints", "deploy", "--task", TASK, "--json").json()["id"]
+    deleted = cli("endpoints", "delete", endpoint_id)
+    assert (deleted.code, deleted.out) == (0, f"endpoint {endpoint_id} deleted\n")
+    assert endpoint_id not in {ep["id"] for ep in cli("endpoints", "list", "--json").json()}

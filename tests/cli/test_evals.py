@@ -162,3 +162,39 @@ def test_an_unreadable_rows_file(cli: Run, tmp_path: Path) -> None:
     broken = cli("evals", "sets", "create", str(bad), "--task", TASK)
     assert broken.code == 1
     assert f"{bad}:2: not a JSON object" in broken.err
+
+
+def test_frontier_needs_a_keyword_or_ids(cli: Run) -> None:
+    result = cli("evals", "runs", "create", "--set", "es_1", "--model", "qwen-1", "--frontier", ",")
+    assert result.code == 2
+    assert "expected benchmarked, all, none or frontier ids" in result.err
+
+
+def test_a_set_shown_for_people_and_deleted_for_scripts(cli: Run, tmp_path: Path) -> None:
+    rows = write_jsonl(tmp_path / "rows.jsonl", sample_rows(cli, TASK, 2))
+    set_id = cli("evals", "sets", "create", rows, "--task", TASK, "--json").json()["id"]
+    shown = cli("evals", "sets", "show", set_id)
+    assert shown.code == 0, shown.err
+    assert shown.out.startswith(f"Eval set {set_id}\n")
+    assert re.search(rf"^task_id\s+{TASK} *$", shown.out, re.MULTILINE)
+    assert re.search(r"^item_count\s+2 *$", shown.out, re.MULTILINE)
+    deleted = cli("evals", "sets", "delete", set_id, "--json").json()
+    assert deleted == {"id": set_id, "deleted": True}
+    assert set_id not in {s["id"] for s in cli("evals", "sets", "list", "--json").json()}
+
+
+def test_waiting_past_the_timeout_leaves_the_run_going(cli: Run, tmp_path: Path) -> None:
+    rows = write_jsonl(tmp_path / "rows.jsonl", sample_rows(cli, TASK, 2))
+    result = cli(
+        "evals", "runs", "create", "--task", TASK, "--file", rows, "--model", "qwen-1",
+        "--wait", "--timeout", "0",
+    )  # fmt: skip
+    assert result.code == 1
+    run_id = re.fullmatch(
+        r"ParetaError: eval run (run_\w+) did not finish within 0s; it keeps running: "
+        r"pareta evals runs show \1\n",
+        result.err,
+    )
+    assert run_id is not None
+    still = cli("evals", "runs", "show", run_id.group(1), "--json").json()
+    assert still["run"]["id"] == run_id.group(1)

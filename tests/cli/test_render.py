@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from pareta import EvalResult, EvalRun, ParetaError
+from pareta import EvalResult, EvalRun, Leaderboard, ParetaError
 from pareta.cli.console import Output
 from pareta.cli.progress import Stages, deploy_step, follow_deploy, run_step
 from pareta.cli.render import (
@@ -15,7 +15,9 @@ from pareta.cli.render import (
     dollars,
     fields_table,
     frontier_baseline,
+    leaderboard_table,
     results_table,
+    run_summary,
     savings,
 )
 
@@ -187,3 +189,31 @@ def test_json_output_draws_no_progress(capsys: pytest.CaptureFixture[str]) -> No
 )  # fmt: skip
 def test_run_steps(status: str | None, step: tuple[float | None, str]) -> None:
     assert run_step(EvalRun({"run_id": "run_1", "status": status})) == step
+
+
+def board(models: list[dict[str, Any]], frontier: dict[str, Any] | None) -> Leaderboard:
+    return Leaderboard(
+        {"task_id": "t", "recommended": "m-1", "models": models, "frontier": frontier}
+    )
+
+
+def entry(name: str, kind: str = "open") -> dict[str, Any]:
+    return {"name": name, "kind": kind, "quality": 0.9, "cost_per_request_micro_usd": 70}
+
+
+def test_leaderboard_lists_the_frontier_baseline_once() -> None:
+    listed = board([entry("m-1"), entry("gpt-4o", "frontier")], entry("gpt-4o", "frontier"))
+    rows = rendered(leaderboard_table(listed), 100).splitlines()[3:]
+    assert [row.split()[0] for row in rows] == ["m-1", "gpt-4o"]
+    apart = board([entry("m-1"), entry("m-2")], entry("gpt-4o", "frontier"))
+    rows = rendered(leaderboard_table(apart, limit=1), 100).splitlines()[3:]
+    assert [row.split()[0] for row in rows] == ["m-1", "gpt-4o"]
+    without = board([entry("m-1")], None)
+    rows = rendered(leaderboard_table(without), 100).splitlines()[3:]
+    assert [row.split()[0] for row in rows] == ["m-1"]
+
+
+def test_a_failed_run_summary_carries_its_error() -> None:
+    failed = EvalRun({"run": {"id": "run_9", "status": "failed", "error_detail": "scorer crashed"}})
+    assert rendered(run_summary(failed), 100).splitlines()[-1] == "error: scorer crashed"
+    assert "error:" not in rendered(run_summary(RUN), 100)

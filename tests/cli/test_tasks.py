@@ -93,3 +93,10 @@ def test_the_demo_stops_on_an_unclear_intent(cli: Run) -> None:
         result.err
         == "ParetaError: no task matched 'weather forecast for tomorrow' (closest: none)\n"
     )
+
+
+def test_show_without_examples_prints_only_the_fields(cli: Run) -> None:
+    human = cli("tasks", "show", TASK)
+    assert human.code == 0, human.err
+    assert re.search(rf"id\s+{TASK}", human.out)
+    assert "Examples" not in human.out

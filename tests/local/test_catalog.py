@@ -5,6 +5,7 @@ import json
 import httpx
 import pytest
 
+from pareta.local.matcher import _normalize
 from pareta.local.tasks import FRONTIER, TASKS
 
 SPEC_ALIASES = {
@@ -140,3 +141,18 @@ def test_matcher_no_match_and_ambiguity(client: httpx.Client) -> None:
     assert len(top_one["candidates"]) == 1
     again = client.post("/v1/tasks/match", json={"query": "invoice or receipt totals"}).json()
     assert json.dumps(again) == json.dumps(both)
+
+
+def test_matcher_stems_plurals() -> None:
+    assert _normalize("Parties, Invoices, boxes, batches, wishes, classes and bus") == (
+        "party invoice box batch wish class and bus"
+    )
+
+
+def test_matcher_treats_ies_plurals_as_their_singular(client: httpx.Client) -> None:
+    plural = client.post("/v1/tasks/match", json={"query": "contract parties"}).json()
+    singular = client.post("/v1/tasks/match", json={"query": "contract party"}).json()
+    assert plural["candidates"] == singular["candidates"]
+    assert plural["candidates"][0]["task_id"] == "contract-key-fields"
+    bare = client.post("/v1/tasks/match", json={"query": "contract"}).json()
+    assert plural["candidates"][0]["score"] > bare["candidates"][0]["score"]

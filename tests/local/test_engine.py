@@ -1,7 +1,18 @@
 from __future__ import annotations
 
 from pareta.local.catalog import ModelRef, predict, solve
-from pareta.local.engine import document_text, extract_contract, extract_invoice, find_dates
+from pareta.local.engine import (
+    degrade_fields,
+    document_text,
+    extract_contract,
+    extract_invoice,
+    extract_key_values,
+    extract_pii,
+    extract_receipt,
+    extract_resume,
+    find_dates,
+    text_key,
+)
 from pareta.local.state import default_catalog
 
 
@@ -62,3 +73,78 @@ def test_aliases_differ_deterministically() -> None:
     kept_strong = sum(predict(task, strong, r) == p for r, p in zip(rows, perfect, strict=True))
     kept_weak = sum(predict(task, weak, r) == p for r, p in zip(rows, perfect, strict=True))
     assert kept_strong > kept_weak
+
+
+def test_impossible_dates_are_ignored() -> None:
+    assert find_dates("2026-13-01 and 2026-02-40") == []
+    assert find_dates("00/12/2026, then 2026-02-03") == [(17, "2026-02-03")]
+
+
+def test_contract_term_in_years() -> None:
+    assert extract_contract("Term: 2 years from signing.")["term_months"] == 24
+
+
+def test_invoice_vendor_from_a_labelled_line() -> None:
+    fields = extract_invoice("INVOICE\nVendor: Katana ML, Inc.\nTotal: 30 EUR")
+    assert fields["vendor"] == "Katana ML"
+    assert fields["currency"] == "EUR"
+    assert fields["total"] == "30"
+    assert extract_invoice("INVOICE") == {}
+
+
+def test_key_values_keep_the_first_label_and_add_invoice_fields() -> None:
+    fields = extract_key_values("Ref: A-1\nRef: B-2\nIssued: March 3, 2026\nCost: $12.50")
+    assert fields["ref"] == "A-1"
+    assert fields["issued"] == "2026-03-03"
+    assert fields["cost"] == "12.50"
+    assert fields["total"] == fields["invoice_total"] == "12.50"
+    plain = extract_key_values("Colour: blue")
+    assert plain["colour"] == "blue"
+    assert "total" not in plain
+
+
+def test_resume_receipt_and_pii_extraction() -> None:
+    resume = "Jane Doe\njane.DOE@example.com\n(555) 123-4567\n7 years of experience"
+    assert extract_resume(resume) == {
+        "name": "Jane Doe",
+        "email": "jane.doe@example.com",
+        "phone": "5551234567",
+        "years_experience": 7,
+    }
+    assert extract_resume("no details here") == {}
+    assert extract_receipt("Corner Cafe\n2026-05-01\nTotal: $9.75") == {
+        "merchant": "Corner Cafe",
+        "date": "2026-05-01",
+        "total": "9.75",
+    }
+    assert extract_receipt("") == {}
+    assert extract_pii("mail a@b.io or 555.123.4567, SSN 123-45-6789") == {
+        "emails": ["a@b.io"],
+        "phones": ["5551234567"],
+        "ssns": ["123-45-6789"],
+    }
+    assert extract_pii("nothing personal") == {}
+
+
+def test_full_fidelity_keeps_every_field_in_a_copy() -> None:
+    fields = {"flag": True, "rate": 2.5}
+    kept = degrade_fields(fields, "m", 1.0, "k")
+    assert kept == fields
+    assert kept is not fields
+
+
+def test_zero_fidelity_drops_or_garbles_booleans_and_floats() -> None:
+    fields = {"flag": True, "rate": 10.0}
+    seen: dict[str, set[object]] = {"flag": set(), "rate": set()}
+    for i in range(64):
+        out = degrade_fields(fields, "weak", 0.0, text_key(str(i)))
+        assert set(out) <= set(fields)
+        for key, value in out.items():
+            seen[key].add(value)
+    # Nothing survives intact: a bool is flipped, a float is inflated by 10%.
+    assert seen == {"flag": {False}, "rate": {11.0}}
+
+
+def test_pdf_text_arrays_are_joined() -> None:
+    pdf = b"%PDF-1.4\nBT [(Kat) -20 (ana) 15 (\\(ML\\))] TJ ET\n%%EOF"
+    assert document_text(pdf) == "Katana(ML)"

@@ -5,7 +5,7 @@ import pytest
 
 from pareta.local import LocalServer
 
-from .helpers import chat_body
+from .helpers import chat_body, create_eval_set
 
 
 @pytest.mark.parametrize(
@@ -154,3 +154,92 @@ async def test_a_crashing_route_answers_a_json_500_with_a_request_id() -> None:
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal Server Error"}
     assert response.headers["x-request-id"].startswith("req_")
+
+
+def test_413_when_the_declared_length_is_too_large() -> None:
+    with LocalServer(max_upload_bytes=1024) as server:
+        headers = {"Authorization": f"Bearer {server.api_key}"}
+        with httpx.Client(base_url=server.base_url, headers=headers) as c:
+            rows = b'{"input": "x", "expected": "neutral"}\n' * 40_000  # over limit + 1 MiB
+            response = c.post(
+                "/v1/eval-sets",
+                data={"task_id": "sentiment-analysis"},
+                files={"items": ("i.jsonl", rows)},
+            )
+            assert response.status_code == 413
+            assert response.json() == {"detail": "Upload exceeds the 1024 byte limit."}
+            assert c.get("/v1/eval-sets").json()["eval_sets"] == []
+
+
+def _error(response: httpx.Response) -> tuple[list[object], str]:
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    return error["loc"], error["msg"]
+
+
+def test_422_for_invalid_eval_set_uploads(client: httpx.Client) -> None:
+    def upload(data: dict[str, str], items: bytes | None) -> httpx.Response:
+        files = {"items": ("items.jsonl", items)} if items is not None else None
+        return client.post("/v1/eval-sets", data=data, files=files)
+
+    task = {"task_id": "sentiment-analysis"}
+    assert _error(upload(task, b'{"input": "a"}\n[1, 2]\n')) == (
+        ["body", "items", 2],
+        "line 2 is not a JSON object",
+    )
+    assert _error(upload(task | {"x": "y"}, None)) == (
+        ["body", "items"],
+        "items (a JSONL file part) is required",
+    )
+    assert _error(upload({}, b"{}")) == (["body", "task_id"], "task_id is required")
+    too_many = b'{"expected": "neutral"}\n' * 100_001
+    assert _error(upload(task, too_many)) == (["body", "items"], "at most 100000 rows per eval set")
+    unknown = upload({"task_id": "no-such-task"}, b"{}")
+    assert unknown.status_code == 404
+    assert unknown.json() == {"detail": "Task 'no-such-task' not found"}
+    assert client.get("/v1/eval-sets").json()["eval_sets"] == []
+
+
+def test_422_for_invalid_inline_attachments(client: httpx.Client) -> None:
+    rows = [{"expected": {"total": "1"}}]
+    es = create_eval_set(client, "invoice-extraction", rows)
+    url = f"/v1/eval-sets/{es['id']}/attach-blob"
+    pdf = {"file": ("a.pdf", b"%PDF-1.4", "application/pdf")}
+    no_file = client.post(url, data={"idx": "0", "field_name": "document"})
+    assert _error(no_file) == (["body", "file"], "file (a file part) is required")
+    bad_idx = client.post(url, data={"idx": "first", "field_name": "document"}, files=pdf)
+    assert _error(bad_idx) == (["body", "idx"], "idx must be an integer")
+    no_field = client.post(url, data={"idx": "0"}, files=pdf)
+    assert _error(no_field) == (["body", "field_name"], "field_name is required")
+    assert client.get(f"/v1/eval-sets/{es['id']}").json()["eval_set"]["blobs_attached"] == 0
+
+
+@pytest.mark.anyio
+async def test_a_route_crashing_mid_stream_keeps_its_started_response() -> None:
+    from collections.abc import AsyncIterator
+
+    from fastapi.responses import StreamingResponse
+
+    from pareta.local import create_app
+
+    app = create_app()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"first chunk"
+        raise RuntimeError("a bug mid-stream")
+
+    @app.get("/v1/half")
+    async def half() -> StreamingResponse:
+        return StreamingResponse(chunks(), media_type="text/plain")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://local") as raw:
+        response = await raw.get("/v1/half", headers={"Authorization": "Bearer pareta_sk_x"})
+    # No second (500) response is started once the first has begun.
+    assert response.status_code == 200
+    assert response.text == "first chunk"
+    assert response.headers["x-request-id"].startswith("req_")
+    strict = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=strict, base_url="http://local") as raw:
+        with pytest.raises(RuntimeError, match="a bug mid-stream"):
+            await raw.get("/v1/half", headers={"Authorization": "Bearer pareta_sk_x"})

@@ -72,3 +72,18 @@ def test_rows_without_expected_count_as_errors(client: httpx.Client) -> None:
     (result,) = wait_for_run(client, run_id)["results"]
     assert result["n_succeeded"] == 1
     assert result["error_count"] == 1
+
+
+def test_text_rows_without_input_count_as_errors(client: httpx.Client) -> None:
+    rows = [
+        {"input": "great product, love it", "expected": "positive"},
+        {"expected": "negative"},
+        {"input": {"review": "awful, broke in a day"}, "expected": "negative"},
+    ]
+    eval_set = create_eval_set(client, "sentiment-analysis", rows)
+    run_id = client.post(
+        "/v1/eval-runs", json={"eval_set_id": eval_set["id"], "candidate_model_ids": ["qwen-1"]}
+    ).json()["run_id"]
+    (result,) = wait_for_run(client, run_id)["results"]
+    assert result["n_succeeded"] == 2  # a JSON input is read as its text
+    assert result["error_count"] == 1

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
+import logging
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from pareta.local import Fault, LocalServer
+from pareta.local.faults import DropLogFilter, InjectedDrop
 
 from .helpers import chat_body
 
@@ -118,3 +122,82 @@ def test_admin_fault_routes(server: LocalServer, client: httpx.Client) -> None:
     assert client.post("/admin/faults", json={"spec": "GET /v1/x"}).status_code == 422
     assert client.delete("/admin/faults").json() == {"cleared": 1}
     assert client.get("/v1/models").status_code == 200
+
+
+def test_fault_values_are_validated() -> None:
+    assert Fault.parse("POST /v1/x drop=true").drop is True
+    with pytest.raises(ValueError, match="a fault needs"):
+        Fault.parse("POST /v1/x drop=no")
+    assert Fault(path="/v1/x", method="post", status=500).method == "POST"
+    with pytest.raises(ValueError, match="unknown method 'FETCH'"):
+        Fault(path="/v1/x", method="fetch", status=500)
+    with pytest.raises(ValueError, match="cannot be negative"):
+        Fault(path="/v1/x", latency=-1)
+    with pytest.raises(ValueError, match="cannot be negative"):
+        Fault(path="/v1/x", status=500, count=-1)
+    with pytest.raises(ValueError, match="drop_after cannot be negative"):
+        Fault(path="/v1/x", drop_after=-1)
+
+
+def _record(exc: BaseException | None) -> logging.LogRecord:
+    exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
+    return logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "boom", (), exc_info)
+
+
+def test_drop_log_filter_hides_only_injected_drops() -> None:
+    log_filter = DropLogFilter()
+    try:
+        try:
+            raise InjectedDrop("dropped")
+        except InjectedDrop as drop:
+            raise RuntimeError("wrapped") from drop
+    except RuntimeError as wrapped:
+        caused = wrapped
+    try:
+        try:
+            raise InjectedDrop("dropped")
+        except InjectedDrop:
+            raise OSError("while handling") from None
+    except OSError as during:
+        suppressed_context = during
+    assert log_filter.filter(_record(InjectedDrop("dropped"))) is False
+    assert log_filter.filter(_record(caused)) is False
+    assert log_filter.filter(_record(suppressed_context)) is False  # still in __context__
+    assert log_filter.filter(_record(RuntimeError("a real bug"))) is True
+    assert log_filter.filter(_record(None)) is True
+
+
+def test_latency_before_a_post_keeps_its_body(
+    server: LocalServer, client: httpx.Client, api_key: str
+) -> None:
+    server.inject_fault("POST /v1/chat/completions latency=50ms count=1")
+    delayed = client.post("/v1/chat/completions", json=chat_body())
+    assert delayed.status_code == 200
+    plain = client.post("/v1/chat/completions", json=chat_body())
+    assert delayed.json()["choices"] == plain.json()["choices"]
+    assert len(server.ledger(api_key=api_key)) == 2
+    assert [f.hits for f in server.faults()] == [1]
+
+
+def test_latency_then_status(server: LocalServer, client: httpx.Client) -> None:
+    server.inject_fault("POST /v1/chat/completions latency=10ms status=429 count=1")
+    response = client.post("/v1/chat/completions", json=chat_body())
+    assert response.status_code == 429
+    assert response.json() == {"detail": "Injected fault"}
+
+
+def test_latency_before_a_chunked_post_keeps_its_body(
+    server: LocalServer, client: httpx.Client
+) -> None:
+    def pieces() -> Iterator[bytes]:
+        encoded = json.dumps(chat_body()).encode()
+        for start in range(0, len(encoded), 64):
+            yield encoded[start : start + 64]
+
+    server.inject_fault("POST /v1/chat/completions latency=10ms count=1")
+    delayed = client.post(
+        "/v1/chat/completions", content=pieces(), headers={"content-type": "application/json"}
+    )
+    assert delayed.status_code == 200
+    plain = client.post("/v1/chat/completions", json=chat_body())
+    assert delayed.json()["choices"] == plain.json()["choices"]

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from pareta.local import LocalServer
+from pareta.local import LocalServer, idempotency
 
 from .helpers import CONTRACT, chat_body, create_eval_set, wait_for_run
 
@@ -121,3 +122,37 @@ def test_eval_runs_are_metered(server: LocalServer, client: httpx.Client, api_ke
     refused = client.post("/v1/eval-runs", json=body)
     assert refused.status_code == 402
     assert len(server.ledger(api_key=api_key)) == 1
+
+
+def test_undelivered_eval_run_is_forgotten_and_unbilled(
+    server: LocalServer, client: httpx.Client, api_key: str
+) -> None:
+    rows = [{"input": CONTRACT, "expected": {"effective_date": "2026-01-01"}}]
+    eval_set = create_eval_set(client, "contract-key-fields", rows)
+    body = {"eval_set_id": eval_set["id"], "candidate_model_ids": ["qwen-1"]}
+    server.inject_fault("POST /v1/eval-runs drop_after=0 count=1")
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        client.post("/v1/eval-runs", json=body)
+    runs = server.state.org(api_key).runs
+    assert runs == {}
+    assert server.ledger(api_key=api_key) == []
+    run_id = client.post("/v1/eval-runs", json=body).json()["run_id"]
+    assert list(runs) == [run_id]
+    assert wait_for_run(client, run_id)["run"]["status"] == "completed"
+    assert len(server.ledger(api_key=api_key)) == 1
+
+
+def test_store_forgets_the_oldest_answers_beyond_its_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(idempotency, "MAX_REMEMBERED", 2)
+    store = idempotency.IdempotencyStore()
+    answer = idempotency.Recorded("fp", {"type": "http.response.start", "status": 200}, ())
+    keys = [("pareta_sk_a", f"k{i}") for i in range(3)]
+    for key in keys:
+        assert store.begin(key) is None
+        store.finish(key, answer)
+    assert store.begin(keys[0]) is None  # evicted: the key is free again
+    assert store.begin(keys[1]) is answer
+    assert store.begin(keys[2]) is answer
+    assert store.begin(keys[0]) is True  # and now in flight

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import json
 
 import httpx
@@ -132,6 +133,8 @@ def test_endpoint_lifecycle(server: LocalServer, client: httpx.Client) -> None:
     assert cold.headers["retry-after"] == "1"
     while client.get("/v1/endpoints/lifecycle").json()["status"] != "live":
         pass
+    again = client.post("/v1/endpoints/lifecycle/start").json()
+    assert again == {"id": "lifecycle", "status": "live", "previous_status": "live"}
     assert client.post("/v1/chat/completions", json=chat_body("lifecycle")).status_code == 200
     deleted = client.delete("/v1/endpoints/lifecycle")
     assert deleted.status_code == 200
@@ -231,3 +234,125 @@ def test_every_response_has_a_request_id(server: LocalServer, client: httpx.Clie
     ids = [r.headers.get("x-request-id", "") for r in responses]
     assert all(i.startswith("req_") for i in ids), ids
     assert len(set(ids)) == len(ids)
+
+
+PDF_INVOICE = b"%PDF-1.4\nBT (Katana ML) Tj ET\nBT (INVOICE) Tj ET\nBT (Total due: $1,240.00) Tj ET"
+
+
+def _parts_body(
+    *parts: object, model: str = "invoice-extraction/qwen2.5-vl-1"
+) -> dict[str, object]:
+    return {"model": model, "messages": [{"role": "user", "content": list(parts)}]}
+
+
+def test_chat_reads_documents_from_data_urls(client: httpx.Client) -> None:
+    data_url = "data:application/pdf;base64," + base64.b64encode(PDF_INVOICE).decode()
+    question = {"type": "text", "text": "What is the invoice total?"}
+    for part in (
+        {"type": "image_url", "image_url": {"url": data_url}},
+        {"type": "file", "file": {"file_data": data_url}},
+    ):
+        body = client.post("/v1/chat/completions", json=_parts_body(question, part)).json()
+        assert json.loads(body["choices"][0]["message"]["content"])["total"] == "1240.00"
+    # A remote URL is counted as a document, but holds nothing the model can read.
+    remote = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    with_remote = client.post("/v1/chat/completions", json=_parts_body(question, remote)).json()
+    text_only = client.post("/v1/chat/completions", json=_parts_body(question)).json()
+    assert "total" not in json.loads(with_remote["choices"][0]["message"]["content"])
+    assert with_remote["usage"]["prompt_tokens"] > text_only["usage"]["prompt_tokens"]
+    # Parts of other types are ignored.
+    audio = {"type": "input_audio", "input_audio": {"data": "AAAA"}}
+    same = client.post("/v1/chat/completions", json=_parts_body(question, audio)).json()
+    assert same["usage"] == text_only["usage"]
+
+
+def test_chat_ignores_assistant_turns(client: httpx.Client) -> None:
+    turns = [
+        {"role": "system", "content": None},
+        {"role": "assistant", "content": "Agreement between Foo Inc and Bar LLC."},
+        {"role": "user", "content": CONTRACT},
+    ]
+    body = {"model": "ep_contract_kie", "messages": turns}
+    with_history = client.post("/v1/chat/completions", json=body).json()
+    plain = client.post("/v1/chat/completions", json=chat_body()).json()
+    assert with_history["choices"] == plain["choices"]
+    assert with_history["usage"] == plain["usage"]
+
+
+@pytest.mark.parametrize(
+    ("content", "loc", "msg"),
+    [
+        (["just a string"], ["body", "messages", 0, "content", 0], "content parts must be objects"),
+        (
+            [{"type": "image_url", "image_url": {"url": "data:application/pdf;base64,abc"}}],
+            ["body", "messages", 0, "content", 0],
+            "image data URL is not valid base64",
+        ),
+        (42, ["body", "messages", 0, "content"], "content must be a string or a list"),
+    ],
+)
+def test_chat_rejects_malformed_content(
+    client: httpx.Client, content: object, loc: list[object], msg: str
+) -> None:
+    body = {"model": "ep_contract_kie", "messages": [{"role": "user", "content": content}]}
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == loc
+    assert error["msg"] == msg
+
+
+def test_task_alias_that_does_not_exist_is_404(client: httpx.Client) -> None:
+    response = client.post("/v1/chat/completions", json=chat_body("contract-key-fields/nope-9"))
+    assert response.status_code == 404
+    assert "'contract-key-fields/nope-9' not found" in response.json()["detail"]
+
+
+def test_frontier_cost_passthrough_sets_the_savings_baseline(client: httpx.Client) -> None:
+    body = {
+        "task": "contract-key-fields",
+        "name": "priced-baseline",
+        "frontier_cost_per_request_micro_usd": 1_000_000,
+    }
+    client.post("/v1/endpoints", json=body)
+    for _ in range(3):
+        response = client.post("/v1/chat/completions", json=chat_body("priced-baseline"))
+        assert response.status_code == 200
+    cost = client.get("/v1/endpoints/priced-baseline/cost").json()
+    assert cost["frontier_baseline_micro_usd"] == 3_000_000
+    assert cost["savings_micro_usd"] == 3_000_000 - cost["total_micro_usd"]
+
+
+def test_deploy_rejects_a_non_string_model(client: httpx.Client) -> None:
+    response = client.post("/v1/endpoints", json={"task": "contract-key-fields", "model": 3})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "model"]
+
+
+def test_stopping_a_stopped_endpoint_is_a_no_op(client: httpx.Client) -> None:
+    first = client.post("/v1/endpoints/ep_contract_qwen/stop").json()
+    again = client.post("/v1/endpoints/ep_contract_qwen/stop").json()
+    assert first["status"] == again["status"] == again["previous_status"] == "stopped"
+    assert client.get("/v1/endpoints/ep_contract_qwen").json()["status"] == "stopped"
+
+
+def test_deploy_finishes_live_when_restarted_mid_deploy() -> None:
+    with LocalServer(deploy_seconds=0.5) as server:
+        headers = {"Authorization": f"Bearer {server.api_key}"}
+        body = {"task": "contract-key-fields", "name": "restarted"}
+        with (
+            httpx.Client(base_url=server.base_url, headers=headers) as c,
+            c.stream("POST", "/v1/endpoints", json=body) as response,
+        ):
+            lines = response.iter_lines()
+            for line in lines:
+                if "warming up" in line:
+                    break
+            # Restarting now schedules "live" well past the end of the deploy stream.
+            assert c.post("/v1/endpoints/restarted/stop").json()["status"] == "stopped"
+            assert c.post("/v1/endpoints/restarted/start").json()["status"] == "starting"
+            rest = "\n".join(lines)
+            name, data = sse_events(rest)[-1]
+            assert name == "complete"
+            assert json.loads(data)["endpoint"]["status"] == "live"
+            assert c.get("/v1/endpoints/restarted").json()["status"] == "live"

@@ -70,3 +70,35 @@ def test_confidence_interval_is_bounded_and_holds_the_mean(scores: list[float]) 
     mean = sum(scores) / len(scores)
     assert 0.0 <= low <= high <= 1.0
     assert low - 1e-9 <= mean <= high + 1e-9
+
+
+def test_booleans_normalize_to_lowercase_words_not_numbers() -> None:
+    assert normalize_value(True) == "true"
+    assert normalize_value(False) == "false"
+    assert normalize_value(True) != normalize_value(1)
+
+
+def test_field_f1_list_fields_and_non_mapping_expected() -> None:
+    # A scalar answer to a list field counts as a one-element list.
+    assert field_f1({"parties": "Acme"}, {"parties": ["Acme"]}) == 1.0
+    assert field_f1({"parties": "Acme"}, {"parties": ["Acme", "Globex"]}) == pytest.approx(2 / 3)
+    # Two empty lists agree.
+    assert field_f1({"parties": []}, {"parties": []}) == 1.0
+    # A row labelled with a plain value is graded by exact match.
+    assert field_f1("high", "HIGH") == 1.0
+    assert field_f1("low", "high") == 0.0
+    assert field_f1({"a": 1}, {}) == 1.0
+
+
+def test_accuracy_reads_each_label_key_and_falls_back_to_the_whole_value() -> None:
+    assert accuracy({"class": "spam"}, "spam") == 1.0
+    assert accuracy({"category": "billing"}, {"urgency": "billing"}) == 1.0
+    assert accuracy({"other": "spam"}, "spam") == 0.0
+    assert accuracy({"other": "spam"}, {"other": "spam"}) == 1.0
+
+
+def test_t_critical_and_confidence_interval_reject_empty_input() -> None:
+    with pytest.raises(ValueError, match="df must be >= 1"):
+        t_critical(0)
+    with pytest.raises(ValueError, match="no scores"):
+        confidence_interval([])

@@ -137,3 +137,13 @@ def test_inline_attach_then_eval_reads_the_document(
     assert text_only["n_succeeded"] == 0
     assert text_only["error_count"] == 2
     assert text_only["quality_mean"] is None
+
+
+def test_upload_to_a_deleted_eval_set_is_404(
+    client: httpx.Client, eval_set: dict[str, Any]
+) -> None:
+    url = _upload_url(client, eval_set["id"])
+    assert client.delete(f"/v1/eval-sets/{eval_set['id']}").status_code == 200
+    put = httpx.put(url, content=INVOICE)
+    assert put.status_code == 404
+    assert put.json() == {"detail": f"Eval set {eval_set['id']!r} not found"}

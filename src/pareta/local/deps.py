@@ -10,7 +10,6 @@ from fastapi.responses import Response
 
 from .auth import require_api_key
 from .metering import SETTLEMENT_KEY, Settlement
-from .middleware import REQUEST_ID_KEY
 from .state import Org, ServerState
 
 
@@ -29,11 +28,6 @@ State = Annotated[ServerState, Depends(state_of)]
 
 def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
-
-
-def request_id(request: Request) -> str | None:
-    value: str | None = request.scope.get(REQUEST_ID_KEY)
-    return value
 
 
 def settlement(request: Request) -> Settlement:

