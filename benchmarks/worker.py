@@ -160,8 +160,10 @@ async def measure_async(kind: Kind, name: str, url: str, workload: str, count: i
         await driver.aclose()
 
 
-def run_async_client(kind: Kind, name: str, url: str, plan: list[tuple[str, int]]) -> dict:
-    async def main() -> dict:
+def run_async_client(
+    kind: Kind, name: str, url: str, plan: list[tuple[str, int]]
+) -> dict[str, Result]:
+    async def main() -> dict[str, Result]:
         return {w: await measure_async(kind, name, url, w, n) for w, n in plan}
 
     if kind == "trio":
@@ -207,7 +209,7 @@ def measure_sync(name: str, url: str, workload: str, count: int) -> Result:
         driver.close()
 
 
-def run_sync_client(name: str, url: str, plan: list[tuple[str, int]]) -> dict:
+def run_sync_client(name: str, url: str, plan: list[tuple[str, int]]) -> dict[str, Result]:
     return {w: measure_sync(name, url, w, n) for w, n in plan}
 
 
