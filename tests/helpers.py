@@ -18,15 +18,18 @@ class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
     """A response body delivered in the given network chunks; records whether it was closed.
 
     ``fail_after`` raises a dropped-connection error once that many chunks went out.
+    ``reads`` counts the chunks asked for, the one that meets the drop included.
     """
 
     def __init__(self, chunks: list[bytes], *, fail_after: int | None = None) -> None:
         self.chunks = chunks
         self.fail_after = fail_after
         self.closed = False
+        self.reads = 0
 
     def _items(self) -> Iterator[bytes]:
         for sent, chunk in enumerate(self.chunks):
+            self.reads += 1
             if self.fail_after is not None and sent >= self.fail_after:
                 raise httpx.RemoteProtocolError("peer closed connection mid-stream")
             yield chunk

@@ -105,22 +105,9 @@ def test_the_sync_client_does_not_read_past_done() -> None:
     assert body.closed
 
 
-class Served(Chunks):
-    """Counts the reads the client made, the one that meets a cut included."""
-
-    reads = 0
-
-    def _items(self) -> Iterator[bytes]:
-        for sent, chunk in enumerate(self.chunks):
-            self.reads += 1
-            if self.fail_after is not None and sent >= self.fail_after:
-                raise httpx.RemoteProtocolError("peer closed connection after [DONE]")
-            yield chunk
-
-
 @pytest.mark.anyio
 async def test_a_connection_cut_after_done_loses_nothing() -> None:
-    body = Served([sse_data(*CHUNKS), b"data: ignored\n\n"], fail_after=1)
+    body = Chunks([sse_data(*CHUNKS), b"data: ignored\n\n"], fail_after=1)
     stream = await held_open_client(body).chat.completions.create(
         model="ep_1", messages=MESSAGES, stream=True
     )
@@ -131,7 +118,7 @@ async def test_a_connection_cut_after_done_loses_nothing() -> None:
 
 @pytest.mark.anyio
 async def test_events_after_done_are_read_and_ignored() -> None:
-    body = Served([sse_data(*CHUNKS), sse_data(CHUNKS[0], done=False)])
+    body = Chunks([sse_data(*CHUNKS), sse_data(CHUNKS[0], done=False)])
     stream = await held_open_client(body).chat.completions.create(
         model="ep_1", messages=MESSAGES, stream=True
     )

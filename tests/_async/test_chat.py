@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -48,6 +49,13 @@ CHUNKS = [
 
 
 make = mocked
+
+
+async def open_stream(recorder: Recorder, **client_options: Any) -> AsyncStream:
+    """A chat stream from a client whose every request goes to ``recorder``."""
+    return await make(recorder, **client_options).chat.completions.create(
+        model="ep_1", messages=MESSAGES, stream=True
+    )
 
 
 async def test_create_returns_a_typed_completion() -> None:
@@ -132,9 +140,7 @@ async def test_stream_handshake_is_retried() -> None:
         json_response(503, {"detail": "cold"}),
         lambda request: sse_response(sse_data(*CHUNKS)),
     )
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     assert len([c async for c in stream]) == 4
     assert len(recorder.requests) == 2
     keys = {r.headers["idempotency-key"] for r in recorder.requests}
@@ -143,9 +149,7 @@ async def test_stream_handshake_is_retried() -> None:
 
 async def test_stream_error_status_raises_when_iteration_starts() -> None:
     recorder = Recorder(json_response(402, {"detail": "out of credit"}))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     with pytest.raises(InsufficientCreditsError) as info:
         async for _ in stream:
             pass
@@ -155,9 +159,7 @@ async def test_stream_error_status_raises_when_iteration_starts() -> None:
 
 async def test_stream_status_error_after_retries() -> None:
     recorder = Recorder(json_response(503, {"detail": "cold"}))
-    stream = await make(recorder, max_retries=1).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder, max_retries=1)
     with pytest.raises(EndpointNotReadyError):
         await anext(stream)
     assert len(recorder.requests) == 2
@@ -166,9 +168,7 @@ async def test_stream_status_error_after_retries() -> None:
 async def test_mid_stream_drop_raises_at_once_without_retry() -> None:
     body = Chunks([sse_data(CHUNKS[0], done=False), sse_data(CHUNKS[1])], fail_after=1)
     recorder = Recorder(lambda request: sse_response(body))
-    stream = await make(recorder, max_retries=5).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder, max_retries=5)
     received = []
     with pytest.raises(APIConnectionError) as info:
         async for chunk in stream:
@@ -186,9 +186,7 @@ async def test_mid_stream_read_timeout_raises_timeout_error() -> None:
             raise httpx.ReadTimeout("silence")
 
     recorder = Recorder(lambda request: sse_response(Silent([])))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     with pytest.raises(APITimeoutError):
         async for _ in stream:
             pass
@@ -196,9 +194,7 @@ async def test_mid_stream_read_timeout_raises_timeout_error() -> None:
 
 async def test_stream_that_ends_without_done_raises() -> None:
     recorder = Recorder(sse_response(sse_data(*CHUNKS, done=False)))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     received = []
     with pytest.raises(APIConnectionError, match=r"\[DONE\]"):
         async for chunk in stream:
@@ -208,9 +204,7 @@ async def test_stream_that_ends_without_done_raises() -> None:
 
 async def test_invalid_json_event_names_route_and_request_id() -> None:
     recorder = Recorder(sse_response(sse_data(CHUNKS[0], "{not json")))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     with pytest.raises(APIResponseValidationError) as info:
         async for _ in stream:
             pass
@@ -221,9 +215,7 @@ async def test_invalid_json_event_names_route_and_request_id() -> None:
 
 async def test_non_object_chunk_is_rejected() -> None:
     recorder = Recorder(sse_response(sse_data([1, 2])))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     with pytest.raises(APIResponseValidationError):
         await anext(stream)
 
@@ -231,9 +223,7 @@ async def test_non_object_chunk_is_rejected() -> None:
 async def test_error_payload_inside_the_stream_raises() -> None:
     error = {"error": {"message": "model crashed", "type": "server_error"}}
     recorder = Recorder(sse_response(sse_data(CHUNKS[0], error)))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     with pytest.raises(APIStreamError) as info:
         async for _ in stream:
             pass
@@ -244,9 +234,7 @@ async def test_error_payload_inside_the_stream_raises() -> None:
 
 async def test_wrong_content_type_on_a_streaming_route() -> None:
     recorder = Recorder(json_response(200, COMPLETION))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     with pytest.raises(APIResponseValidationError, match="content type"):
         await anext(stream)
 
@@ -256,9 +244,7 @@ async def test_any_split_of_the_stream_gives_the_same_chunks() -> None:
     for size in (1, 2, 3, 7, 64):
         pieces = [raw[i : i + size] for i in range(0, len(raw), size)]
         recorder = Recorder(sse_response(Chunks(pieces)))
-        stream = await make(recorder).chat.completions.create(
-            model="ep_1", messages=MESSAGES, stream=True
-        )
+        stream = await open_stream(recorder)
         assert [c.to_dict() async for c in stream] == CHUNKS
 
 
@@ -266,9 +252,7 @@ async def test_blocks_without_data_are_skipped() -> None:
     # httpx-sse's decoder dispatches a block that set only an id or a retry interval.
     body = b"retry: 3000\n\nid: 1\n" + sse_data(CHUNKS[0], done=False) + b": keep-alive\n\n"
     recorder = Recorder(sse_response(body + sse_data(*CHUNKS[1:])))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     assert [c.to_dict() async for c in stream] == CHUNKS
 
 
@@ -277,17 +261,13 @@ async def test_a_compressed_stream_is_decoded() -> None:
     pieces = [body[i : i + 16] for i in range(0, len(body), 16)]
     headers = {"content-type": "text/event-stream", "content-encoding": "gzip"}
     recorder = Recorder(httpx.Response(200, stream=Chunks(pieces), headers=headers))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     assert [c.to_dict() async for c in stream] == CHUNKS
 
 
 async def test_chunks_can_be_pulled_one_at_a_time() -> None:
     recorder = Recorder(sse_response(sse_data(*CHUNKS)))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     first = await stream.__anext__()
     assert first.choices[0].delta.role == "assistant"
     assert [c.to_dict() async for c in stream] == CHUNKS[1:]
@@ -298,9 +278,7 @@ async def test_chunks_can_be_pulled_one_at_a_time() -> None:
 async def test_closing_early_releases_the_response() -> None:
     body = Chunks([sse_data(chunk, done=False) for chunk in CHUNKS] + [sse_data()])
     recorder = Recorder(sse_response(body))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     async with stream:
         async for _ in stream:
             break
@@ -313,9 +291,7 @@ async def test_closing_early_releases_the_response() -> None:
 
 async def test_a_stream_closed_before_reading_sends_nothing() -> None:
     recorder = Recorder(sse_response(sse_data(*CHUNKS)))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     await stream.aclose()
     assert [c async for c in stream] == []
     assert recorder.requests == []
@@ -324,9 +300,7 @@ async def test_a_stream_closed_before_reading_sends_nothing() -> None:
 async def test_exhausted_stream_is_closed() -> None:
     body = Chunks([sse_data(*CHUNKS)])
     recorder = Recorder(sse_response(body))
-    stream = await make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = await open_stream(recorder)
     chunks = [c async for c in stream]
     assert len(chunks) == 4
     assert body.closed

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -49,6 +50,13 @@ CHUNKS = [
 
 
 make = mocked
+
+
+def open_stream(recorder: Recorder, **client_options: Any) -> Stream:
+    """A chat stream from a client whose every request goes to ``recorder``."""
+    return make(recorder, **client_options).chat.completions.create(
+        model="ep_1", messages=MESSAGES, stream=True
+    )
 
 
 def test_create_returns_a_typed_completion() -> None:
@@ -133,9 +141,7 @@ def test_stream_handshake_is_retried() -> None:
         json_response(503, {"detail": "cold"}),
         lambda request: sse_response(sse_data(*CHUNKS)),
     )
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     assert len([c for c in stream]) == 4
     assert len(recorder.requests) == 2
     keys = {r.headers["idempotency-key"] for r in recorder.requests}
@@ -144,9 +150,7 @@ def test_stream_handshake_is_retried() -> None:
 
 def test_stream_error_status_raises_when_iteration_starts() -> None:
     recorder = Recorder(json_response(402, {"detail": "out of credit"}))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     with pytest.raises(InsufficientCreditsError) as info:
         for _ in stream:
             pass
@@ -156,9 +160,7 @@ def test_stream_error_status_raises_when_iteration_starts() -> None:
 
 def test_stream_status_error_after_retries() -> None:
     recorder = Recorder(json_response(503, {"detail": "cold"}))
-    stream = make(recorder, max_retries=1).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder, max_retries=1)
     with pytest.raises(EndpointNotReadyError):
         next(stream)
     assert len(recorder.requests) == 2
@@ -167,9 +169,7 @@ def test_stream_status_error_after_retries() -> None:
 def test_mid_stream_drop_raises_at_once_without_retry() -> None:
     body = Chunks([sse_data(CHUNKS[0], done=False), sse_data(CHUNKS[1])], fail_after=1)
     recorder = Recorder(lambda request: sse_response(body))
-    stream = make(recorder, max_retries=5).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder, max_retries=5)
     received = []
     with pytest.raises(APIConnectionError) as info:
         for chunk in stream:
@@ -187,9 +187,7 @@ def test_mid_stream_read_timeout_raises_timeout_error() -> None:
             raise httpx.ReadTimeout("silence")
 
     recorder = Recorder(lambda request: sse_response(Silent([])))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     with pytest.raises(APITimeoutError):
         for _ in stream:
             pass
@@ -197,9 +195,7 @@ def test_mid_stream_read_timeout_raises_timeout_error() -> None:
 
 def test_stream_that_ends_without_done_raises() -> None:
     recorder = Recorder(sse_response(sse_data(*CHUNKS, done=False)))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     received = []
     with pytest.raises(APIConnectionError, match=r"\[DONE\]"):
         for chunk in stream:
@@ -209,9 +205,7 @@ def test_stream_that_ends_without_done_raises() -> None:
 
 def test_invalid_json_event_names_route_and_request_id() -> None:
     recorder = Recorder(sse_response(sse_data(CHUNKS[0], "{not json")))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     with pytest.raises(APIResponseValidationError) as info:
         for _ in stream:
             pass
@@ -222,9 +216,7 @@ def test_invalid_json_event_names_route_and_request_id() -> None:
 
 def test_non_object_chunk_is_rejected() -> None:
     recorder = Recorder(sse_response(sse_data([1, 2])))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     with pytest.raises(APIResponseValidationError):
         next(stream)
 
@@ -232,9 +224,7 @@ def test_non_object_chunk_is_rejected() -> None:
 def test_error_payload_inside_the_stream_raises() -> None:
     error = {"error": {"message": "model crashed", "type": "server_error"}}
     recorder = Recorder(sse_response(sse_data(CHUNKS[0], error)))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     with pytest.raises(APIStreamError) as info:
         for _ in stream:
             pass
@@ -245,9 +235,7 @@ def test_error_payload_inside_the_stream_raises() -> None:
 
 def test_wrong_content_type_on_a_streaming_route() -> None:
     recorder = Recorder(json_response(200, COMPLETION))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     with pytest.raises(APIResponseValidationError, match="content type"):
         next(stream)
 
@@ -257,9 +245,7 @@ def test_any_split_of_the_stream_gives_the_same_chunks() -> None:
     for size in (1, 2, 3, 7, 64):
         pieces = [raw[i : i + size] for i in range(0, len(raw), size)]
         recorder = Recorder(sse_response(Chunks(pieces)))
-        stream = make(recorder).chat.completions.create(
-            model="ep_1", messages=MESSAGES, stream=True
-        )
+        stream = open_stream(recorder)
         assert [c.to_dict() for c in stream] == CHUNKS
 
 
@@ -267,9 +253,7 @@ def test_blocks_without_data_are_skipped() -> None:
     # httpx-sse's decoder dispatches a block that set only an id or a retry interval.
     body = b"retry: 3000\n\nid: 1\n" + sse_data(CHUNKS[0], done=False) + b": keep-alive\n\n"
     recorder = Recorder(sse_response(body + sse_data(*CHUNKS[1:])))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     assert [c.to_dict() for c in stream] == CHUNKS
 
 
@@ -278,17 +262,13 @@ def test_a_compressed_stream_is_decoded() -> None:
     pieces = [body[i : i + 16] for i in range(0, len(body), 16)]
     headers = {"content-type": "text/event-stream", "content-encoding": "gzip"}
     recorder = Recorder(httpx.Response(200, stream=Chunks(pieces), headers=headers))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     assert [c.to_dict() for c in stream] == CHUNKS
 
 
 def test_chunks_can_be_pulled_one_at_a_time() -> None:
     recorder = Recorder(sse_response(sse_data(*CHUNKS)))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     first = stream.__next__()
     assert first.choices[0].delta.role == "assistant"
     assert [c.to_dict() for c in stream] == CHUNKS[1:]
@@ -299,9 +279,7 @@ def test_chunks_can_be_pulled_one_at_a_time() -> None:
 def test_closing_early_releases_the_response() -> None:
     body = Chunks([sse_data(chunk, done=False) for chunk in CHUNKS] + [sse_data()])
     recorder = Recorder(sse_response(body))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     with stream:
         for _ in stream:
             break
@@ -314,9 +292,7 @@ def test_closing_early_releases_the_response() -> None:
 
 def test_a_stream_closed_before_reading_sends_nothing() -> None:
     recorder = Recorder(sse_response(sse_data(*CHUNKS)))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     stream.close()
     assert [c for c in stream] == []
     assert recorder.requests == []
@@ -325,9 +301,7 @@ def test_a_stream_closed_before_reading_sends_nothing() -> None:
 def test_exhausted_stream_is_closed() -> None:
     body = Chunks([sse_data(*CHUNKS)])
     recorder = Recorder(sse_response(body))
-    stream = make(recorder).chat.completions.create(
-        model="ep_1", messages=MESSAGES, stream=True
-    )
+    stream = open_stream(recorder)
     chunks = [c for c in stream]
     assert len(chunks) == 4
     assert body.closed
