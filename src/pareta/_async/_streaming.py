@@ -70,6 +70,8 @@ class AsyncSSEStream(Generic[_T]):
                 chunks = response.aiter_raw()
             async for data in chunks:
                 for event in parser.feed(data):
+                    if not event.data:
+                        continue  # keep-alives, a lone id or retry: nothing to deliver
                     item = self._decode(event)
                     if item is not None:
                         yield item
@@ -155,12 +157,9 @@ class AsyncStream(AsyncSSEStream[ChatCompletionChunk]):
     """The chunks of a streamed chat completion; ends on the server's ``[DONE]``."""
 
     def _decode(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
-        data = event.data
-        if data == "[DONE]":
+        if event.data == "[DONE]":
             self._done = True
             return None
-        if not data:
-            return None  # a block with only an id or retry field: nothing to deliver
         chunk = self._load(event)
         if not isinstance(chunk, dict):
             assert self._response is not None
@@ -188,8 +187,6 @@ class AsyncDeployStream(AsyncSSEStream[dict[str, Any]]):
     _terminal = False
 
     def _decode(self, event: ServerSentEvent) -> dict[str, Any] | None:
-        if not event.data:
-            return None
         if event.event in ("complete", "error"):
             self._terminal = True
         return {"event": event.event, "data": self._load(event)}
