@@ -73,11 +73,10 @@ class AsyncSSEStream(Generic[_T]):
                     if not event.data:
                         continue  # keep-alives, a lone id or retry: nothing to deliver
                     item = self._decode(event)
-                    if item is not None:
-                        yield item
-                    elif self._done:
+                    if item is None:  # the stream's own end marker
                         await self._drain(chunks)
                         return
+                    yield item
             self._end_of_stream()
         except httpx.TransportError as exc:
             if self._done:
@@ -120,6 +119,7 @@ class AsyncSSEStream(Generic[_T]):
             ) from None
 
     def _decode(self, event: ServerSentEvent) -> _T | None:
+        """The item an event carries, or ``None`` for the event that ends the stream."""
         raise NotImplementedError
 
     def _end_of_stream(self) -> None:
@@ -158,7 +158,6 @@ class AsyncStream(AsyncSSEStream[ChatCompletionChunk]):
 
     def _decode(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
         if event.data == "[DONE]":
-            self._done = True
             return None
         chunk = self._load(event)
         if not isinstance(chunk, dict):
@@ -186,7 +185,7 @@ class AsyncDeployStream(AsyncSSEStream[dict[str, Any]]):
 
     _terminal = False
 
-    def _decode(self, event: ServerSentEvent) -> dict[str, Any] | None:
+    def _decode(self, event: ServerSentEvent) -> dict[str, Any]:
         if event.event in ("complete", "error"):
             self._terminal = True
         return {"event": event.event, "data": self._load(event)}
