@@ -85,3 +85,27 @@ def require_models(models: object) -> list[str]:
         if not isinstance(model, str) or not model:
             raise TypeError(f"model aliases must be non-empty strings, got {model!r}")
     return list(models)
+
+
+# Printable ASCII without spaces: the key travels as an HTTP header and is logged by
+# servers, so anything else would be mangled or refused on the way.
+_KEY_ALPHABET = frozenset(chr(c) for c in range(0x21, 0x7F))
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def require_idempotency_key(value: object) -> str | None:
+    """``None`` (the SDK makes one per call) or a caller's stable key for one call."""
+    if value is None:
+        return None
+    key = require_text(value, "idempotency_key")
+    if len(key) > MAX_IDEMPOTENCY_KEY or not _KEY_ALPHABET.issuperset(key):
+        raise ValueError(
+            f"idempotency_key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters "
+            f"without spaces (e.g. 'job-42-row-7'), got {key[:40]!r}"
+        )
+    return key
+
+
+def derived_key(key: str | None, step: str) -> str | None:
+    """The key of one step of a call that sends several POSTs (an inline set, an upload)."""
+    return None if key is None else f"{key[: MAX_IDEMPOTENCY_KEY - len(step) - 1]}.{step}"

@@ -80,11 +80,13 @@ class AsyncAPIClient:
         data: dict[str, Any] | None = None,
         files: dict[str, Any] | None = None,
         accept: str = "application/json",
+        idempotency_key: str | None = None,
     ) -> httpx.Request:
         headers = {"Authorization": self._auth, "User-Agent": USER_AGENT, "Accept": accept}
         if method == "POST":
-            # One key per call, reused by every retry, so the server bills a call once.
-            headers["Idempotency-Key"] = f"pareta-{uuid.uuid4().hex}"
+            # One key per call, reused by every retry, so the server bills a call once; a
+            # caller's own key makes that hold across processes too (a resumed batch).
+            headers["Idempotency-Key"] = idempotency_key or f"pareta-{uuid.uuid4().hex}"
         return self.http_client.build_request(
             method,
             self._url(path),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any, Literal, overload
 
-from .._checks import path_segment, require_text
+from .._checks import path_segment, require_idempotency_key, require_text
 from .._envelopes import record, records
 from .._exceptions import ParetaError
 from .._models import Endpoint
@@ -67,6 +67,7 @@ class AsyncEndpoints:
         model: str = "recommended",
         name: str | None = None,
         wait: Literal[False] = False,
+        idempotency_key: str | None = None,
         **extra: Any,
     ) -> AsyncDeployStream: ...
 
@@ -78,6 +79,7 @@ class AsyncEndpoints:
         model: str = "recommended",
         name: str | None = None,
         wait: Literal[True],
+        idempotency_key: str | None = None,
         **extra: Any,
     ) -> Endpoint: ...
 
@@ -89,6 +91,7 @@ class AsyncEndpoints:
         model: str = "recommended",
         name: str | None = None,
         wait: bool,
+        idempotency_key: str | None = None,
         **extra: Any,
     ) -> AsyncDeployStream | Endpoint: ...
 
@@ -99,10 +102,12 @@ class AsyncEndpoints:
         model: str = "recommended",
         name: str | None = None,
         wait: bool = False,
+        idempotency_key: str | None = None,
         **extra: Any,
     ) -> AsyncDeployStream | Endpoint:
         """Deploy ``model`` for ``task``: a stream of progress events, or (``wait=True``)
         the live ``Endpoint``. Pareta picks the hardware; there is no GPU knob."""
+        key = require_idempotency_key(idempotency_key)
         body: dict[str, Any] = {
             "task": require_text(task, "task"),
             "model": require_text(model, "model"),
@@ -110,7 +115,9 @@ class AsyncEndpoints:
         if name is not None:
             body["name"] = name
         body.update(extra)
-        request = self._client.build("POST", "/v1/endpoints", json=body, accept="text/event-stream")
+        request = self._client.build(
+            "POST", "/v1/endpoints", json=body, accept="text/event-stream", idempotency_key=key
+        )
         stream = AsyncDeployStream(self._client, request)
         if not wait:
             return stream
@@ -143,17 +150,22 @@ class AsyncEndpoints:
         data = await self._client.request_json("GET", path, expect=dict)
         return Endpoint(record(data, "endpoint"))
 
-    async def start(self, endpoint_id: str) -> dict[str, Any]:
+    async def start(
+        self, endpoint_id: str, *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """Resume a stopped endpoint; returns the server's status body."""
-        return await self._action(endpoint_id, "start")
+        return await self._action(endpoint_id, "start", idempotency_key)
 
-    async def stop(self, endpoint_id: str) -> dict[str, Any]:
+    async def stop(self, endpoint_id: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
         """Pause a live endpoint; returns the server's status body."""
-        return await self._action(endpoint_id, "stop")
+        return await self._action(endpoint_id, "stop", idempotency_key)
 
-    async def _action(self, endpoint_id: str, action: str) -> dict[str, Any]:
+    async def _action(
+        self, endpoint_id: str, action: str, idempotency_key: str | None
+    ) -> dict[str, Any]:
         path = f"/v1/endpoints/{path_segment(endpoint_id, 'endpoint_id')}/{action}"
-        data = await self._client.request_json("POST", path)
+        key = require_idempotency_key(idempotency_key)
+        data = await self._client.request_json("POST", path, idempotency_key=key)
         return data if isinstance(data, dict) else {"result": data}
 
     async def delete(self, endpoint_id: str) -> None:

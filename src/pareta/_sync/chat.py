@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any, Literal, overload
 
 from .._batch import Progress, run_batch
-from .._checks import require_messages, require_text
+from .._checks import require_idempotency_key, require_messages, require_text
 from .._models import ChatCompletion
 from ._http import APIClient
 from ._streaming import Stream
@@ -27,17 +27,30 @@ class Completions:
         model: str,
         messages: list[dict[str, Any]],
         stream: Literal[False] = False,
+        idempotency_key: str | None = None,
         **kwargs: Any,
     ) -> ChatCompletion: ...
 
     @overload
     def create(
-        self, *, model: str, messages: list[dict[str, Any]], stream: Literal[True], **kwargs: Any
+        self,
+        *,
+        model: str,
+        messages: list[dict[str, Any]],
+        stream: Literal[True],
+        idempotency_key: str | None = None,
+        **kwargs: Any,
     ) -> Stream: ...
 
     @overload
     def create(
-        self, *, model: str, messages: list[dict[str, Any]], stream: bool, **kwargs: Any
+        self,
+        *,
+        model: str,
+        messages: list[dict[str, Any]],
+        stream: bool,
+        idempotency_key: str | None = None,
+        **kwargs: Any,
     ) -> ChatCompletion | Stream: ...
 
     def create(
@@ -46,12 +59,16 @@ class Completions:
         model: str,
         messages: list[dict[str, Any]],
         stream: bool = False,
+        idempotency_key: str | None = None,
         **kwargs: Any,
     ) -> ChatCompletion | Stream:
         """Run a chat completion; ``stream=True`` returns a stream of chunks instead.
 
         Extra keyword arguments (``temperature``, ``max_tokens``...) go into the body as-is.
+        ``idempotency_key`` (sent as a header, never in the body) makes a repeat of this
+        call, even from another process, replay the first answer instead of billing again.
         """
+        key = require_idempotency_key(idempotency_key)
         body: dict[str, Any] = {
             "model": require_text(model, "model"),
             "messages": require_messages(messages),
@@ -60,11 +77,15 @@ class Completions:
         if stream:
             body["stream"] = True
             request = self._client.build(
-                "POST", "/v1/chat/completions", json=body, accept="text/event-stream"
+                "POST",
+                "/v1/chat/completions",
+                json=body,
+                accept="text/event-stream",
+                idempotency_key=key,
             )
             return Stream(self._client, request)
         data = self._client.request_json(
-            "POST", "/v1/chat/completions", json=body, expect=dict
+            "POST", "/v1/chat/completions", json=body, expect=dict, idempotency_key=key
         )
         return ChatCompletion(data)
 

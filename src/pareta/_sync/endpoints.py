@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from typing import Any, Literal, overload
 
-from .._checks import path_segment, require_text
+from .._checks import path_segment, require_idempotency_key, require_text
 from .._envelopes import record, records
 from .._exceptions import ParetaError
 from .._models import Endpoint
@@ -68,6 +68,7 @@ class Endpoints:
         model: str = "recommended",
         name: str | None = None,
         wait: Literal[False] = False,
+        idempotency_key: str | None = None,
         **extra: Any,
     ) -> DeployStream: ...
 
@@ -79,6 +80,7 @@ class Endpoints:
         model: str = "recommended",
         name: str | None = None,
         wait: Literal[True],
+        idempotency_key: str | None = None,
         **extra: Any,
     ) -> Endpoint: ...
 
@@ -90,6 +92,7 @@ class Endpoints:
         model: str = "recommended",
         name: str | None = None,
         wait: bool,
+        idempotency_key: str | None = None,
         **extra: Any,
     ) -> DeployStream | Endpoint: ...
 
@@ -100,10 +103,12 @@ class Endpoints:
         model: str = "recommended",
         name: str | None = None,
         wait: bool = False,
+        idempotency_key: str | None = None,
         **extra: Any,
     ) -> DeployStream | Endpoint:
         """Deploy ``model`` for ``task``: a stream of progress events, or (``wait=True``)
         the live ``Endpoint``. Pareta picks the hardware; there is no GPU knob."""
+        key = require_idempotency_key(idempotency_key)
         body: dict[str, Any] = {
             "task": require_text(task, "task"),
             "model": require_text(model, "model"),
@@ -111,7 +116,9 @@ class Endpoints:
         if name is not None:
             body["name"] = name
         body.update(extra)
-        request = self._client.build("POST", "/v1/endpoints", json=body, accept="text/event-stream")
+        request = self._client.build(
+            "POST", "/v1/endpoints", json=body, accept="text/event-stream", idempotency_key=key
+        )
         stream = DeployStream(self._client, request)
         if not wait:
             return stream
@@ -144,17 +151,22 @@ class Endpoints:
         data = self._client.request_json("GET", path, expect=dict)
         return Endpoint(record(data, "endpoint"))
 
-    def start(self, endpoint_id: str) -> dict[str, Any]:
+    def start(
+        self, endpoint_id: str, *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """Resume a stopped endpoint; returns the server's status body."""
-        return self._action(endpoint_id, "start")
+        return self._action(endpoint_id, "start", idempotency_key)
 
-    def stop(self, endpoint_id: str) -> dict[str, Any]:
+    def stop(self, endpoint_id: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
         """Pause a live endpoint; returns the server's status body."""
-        return self._action(endpoint_id, "stop")
+        return self._action(endpoint_id, "stop", idempotency_key)
 
-    def _action(self, endpoint_id: str, action: str) -> dict[str, Any]:
+    def _action(
+        self, endpoint_id: str, action: str, idempotency_key: str | None
+    ) -> dict[str, Any]:
         path = f"/v1/endpoints/{path_segment(endpoint_id, 'endpoint_id')}/{action}"
-        data = self._client.request_json("POST", path)
+        key = require_idempotency_key(idempotency_key)
+        data = self._client.request_json("POST", path, idempotency_key=key)
         return data if isinstance(data, dict) else {"result": data}
 
     def delete(self, endpoint_id: str) -> None:

@@ -9,7 +9,9 @@ from time import monotonic
 from typing import Any
 
 from .._checks import (
+    derived_key,
     path_segment,
+    require_idempotency_key,
     require_index,
     require_items,
     require_models,
@@ -37,7 +39,12 @@ class EvalSets:
         self._client = client
 
     def create(
-        self, *, task: str, items: builtins.list[dict[str, Any]], name: str | None = None
+        self,
+        *,
+        task: str,
+        items: builtins.list[dict[str, Any]],
+        name: str | None = None,
+        idempotency_key: str | None = None,
     ) -> EvalSet:
         """Bind rows to a task; they go over the wire as JSONL."""
         task = require_text(task, "task")
@@ -48,6 +55,7 @@ class EvalSets:
             files={"items": ("items.jsonl", _jsonl(rows), "application/x-ndjson")},
             data={"task_id": task, "name": name or f"sdk eval set ({len(rows)} items)"},
             expect=dict,
+            idempotency_key=require_idempotency_key(idempotency_key),
         )
         return EvalSet(record(data, "eval_set"))
 
@@ -72,6 +80,7 @@ class EvalSets:
         idx: int,
         field_name: str,
         mime: str | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Attach a document to row ``idx``'s ``field_name``: inline under 5 MiB, else
         through a signed storage URL. Returns the final call's response dict."""
@@ -81,6 +90,7 @@ class EvalSets:
             "idx": require_index(idx, "idx"),
             "field_name": require_text(field_name, "field_name"),
         }
+        key = require_idempotency_key(idempotency_key)
         upload = self._read(file, mime)
         if upload.inline:
             data = self._client.request_json(
@@ -88,9 +98,10 @@ class EvalSets:
                 f"{base}/attach-blob",
                 files={"file": (upload.filename, upload.content, upload.mime)},
                 data={**fields, "mime": upload.mime},
+                idempotency_key=key,
             )
         else:
-            data = self._upload_signed(base, upload, fields)
+            data = self._upload_signed(base, upload, fields, key)
         return data if isinstance(data, dict) else {"result": data}
 
     def _read(self, file: Any, mime: str | None) -> Upload:
@@ -101,10 +112,16 @@ class EvalSets:
         content, name = read_file_like(file)
         return upload_from(content, name, mime)
 
-    def _upload_signed(self, base: str, upload: Upload, fields: dict[str, Any]) -> Any:
+    def _upload_signed(
+        self, base: str, upload: Upload, fields: dict[str, Any], key: str | None
+    ) -> Any:
         body = {**fields, "mime": upload.mime, "size": len(upload.content)}
         ticket = self._client.request_json(
-            "POST", f"{base}/blob-upload-url", json=body, expect=dict
+            "POST",
+            f"{base}/blob-upload-url",
+            json=body,
+            expect=dict,
+            idempotency_key=derived_key(key, "url"),
         )
         url = ticket.get("upload_url")
         if not isinstance(url, str):
@@ -112,7 +129,10 @@ class EvalSets:
         self._put(url, upload, ticket.get("headers"))
         completion = {k: v for k, v in ticket.items() if k not in ("upload_url", "headers")}
         return self._client.request_json(
-            "POST", f"{base}/blob-upload-complete", json={**body, **completion}
+            "POST",
+            f"{base}/blob-upload-complete",
+            json={**body, **completion},
+            idempotency_key=derived_key(key, "complete"),
         )
 
     def _put(self, url: str, upload: Upload, extra_headers: Any) -> None:
@@ -151,11 +171,13 @@ class EvalRuns:
         wait: bool = False,
         poll_interval: float = 3.0,
         timeout: float = 900.0,
+        idempotency_key: str | None = None,
     ) -> EvalRun:
         """Evaluate open ``models`` (plus ``frontier`` baselines) on an eval set, or on
         ``task`` + ``items`` created inline. ``wait=True`` polls until the run is terminal."""
         candidates = require_models(models)
         baselines = parse_frontier(frontier)
+        key = require_idempotency_key(idempotency_key)
         poll_interval = require_seconds(poll_interval, "poll_interval")
         timeout = require_seconds(timeout, "timeout")
         rows: builtins.list[dict[str, Any]] | None = None
@@ -175,7 +197,9 @@ class EvalRuns:
         if not candidates and not baselines:
             raise ValueError("models is empty and no frontier ids resolved: nothing to evaluate")
         if rows is not None and task is not None:
-            created = self._evals.sets.create(task=task, items=rows, name=name)
+            created = self._evals.sets.create(
+                task=task, items=rows, name=name, idempotency_key=derived_key(key, "set")
+            )
             eval_set = require_text(created.id, "the created eval set's id")
         body: dict[str, Any] = {
             "eval_set_id": eval_set,
@@ -183,7 +207,9 @@ class EvalRuns:
         }
         if name is not None:
             body["name"] = name
-        data = self._client.request_json("POST", "/v1/eval-runs", json=body, expect=dict)
+        data = self._client.request_json(
+            "POST", "/v1/eval-runs", json=body, expect=dict, idempotency_key=key
+        )
         run = EvalRun(data)
         if not wait:
             return run

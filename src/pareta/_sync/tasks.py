@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from .._checks import path_segment, require_positive_int, require_text
+from .._checks import path_segment, require_idempotency_key, require_positive_int, require_text
 from .._envelopes import record, records
 from .._models import Leaderboard, Task, TaskMatch
 from ._http import APIClient
@@ -33,13 +33,18 @@ class Tasks:
         data = self._client.request_json("GET", path, params=params, expect=dict)
         return Task(record(data, "task"))
 
-    def match(self, query: str, *, top_k: int = 5) -> TaskMatch:
+    def match(
+        self, query: str, *, top_k: int = 5, idempotency_key: str | None = None
+    ) -> TaskMatch:
         """Rank catalog tasks against a plain-English description of the job."""
         body = {
             "query": require_text(query, "query"),
             "top_k": require_positive_int(top_k, "top_k"),
         }
-        data = self._client.request_json("POST", "/v1/tasks/match", json=body, expect=dict)
+        key = require_idempotency_key(idempotency_key)
+        data = self._client.request_json(
+            "POST", "/v1/tasks/match", json=body, expect=dict, idempotency_key=key
+        )
         return TaskMatch(data)
 
     def leaderboard(self, task_id: str) -> Leaderboard:
