@@ -37,7 +37,12 @@ RENAMES = {
     "adrain": "drain",
     "AsyncShieldCancellation": "ShieldCancellation",
     "AsyncLoopGuard": "LoopGuard",
-    "arun_batch": "run_batch",
+    "aiter_rows": "iter_rows",
+    "arun_all": "run_all",
+    "AsyncChannel": "Channel",
+    "AsyncTaskGroup": "TaskGroup",
+    "AsyncInterrupts": "Interrupts",
+    "aclosing": "closing",
     "AsyncCall": "SyncCall",
     # builtins and the standard library
     "anext": "next",

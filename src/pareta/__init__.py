@@ -3,7 +3,10 @@ inference, browse the benchmark catalog, and evaluate models on your own data.""
 
 from ._async._client import AsyncPareta
 from ._async._streaming import AsyncDeployStream, AsyncStream
+from ._async.batch import AsyncBatchJob
 from ._async.endpoints import AsyncMetrics
+from ._batch_file import ResultsFileError
+from ._batch_state import BatchInterrupted, BatchResult, BatchStats, BatchStopped
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -41,6 +44,7 @@ from ._models import (
 )
 from ._sync._client import Pareta
 from ._sync._streaming import DeployStream, Stream
+from ._sync.batch import BatchJob
 from ._sync.endpoints import Metrics
 from ._version import __version__
 
@@ -50,12 +54,18 @@ __all__ = [
     "APIStatusError",
     "APIStreamError",
     "APITimeoutError",
+    "AsyncBatchJob",
     "AsyncDeployStream",
     "AsyncMetrics",
     "AsyncPareta",
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
+    "BatchInterrupted",
+    "BatchJob",
+    "BatchResult",
+    "BatchStats",
+    "BatchStopped",
     "ChatCompletion",
     "ChatCompletionChunk",
     "Choice",
@@ -79,6 +89,7 @@ __all__ = [
     "ParetaError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResultsFileError",
     "Stream",
     "Task",
     "TaskMatch",

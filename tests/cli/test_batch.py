@@ -3,18 +3,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from pareta.local import LocalServer
 
 from .support import Run
 
 
-def rows_file(tmp_path: Path, rows: list[object]) -> str:
-    path = tmp_path / "prompts.jsonl"
+def rows_file(tmp_path: Path, rows: list[object], name: str = "prompts.jsonl") -> str:
+    path = tmp_path / name
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     return str(path)
 
 
-def test_batch_prints_answers_in_order_and_counts(
+def results(path: Path) -> list[dict[str, object]]:
+    lines = [json.loads(line) for line in path.read_text().splitlines()[1:]]
+    return [line for line in lines if "key" in line]
+
+
+def test_batch_writes_every_answer_to_the_results_file(
     cli: Run, tmp_path: Path, server: LocalServer
 ) -> None:
     rows = [{"prompt": f"Effective as of 2026-02-{day:02d}."} for day in range(1, 21)]
@@ -22,36 +29,112 @@ def test_batch_prints_answers_in_order_and_counts(
     before = len(server.ledger())
     result = cli("batch", "ep_contract_kie", rows_file(tmp_path, rows), "--concurrency", "8")
     assert result.code == 0, result.err
-    assert "20 answered, 0 failed" in result.out
-    # Off a terminal the progress is a line per tenth of the batch.
-    progress = [line for line in result.out.splitlines() if "20 completions:" in line]
-    assert [line.split(": ")[1] for line in progress] == [
-        f"{n}/20 ({5 * n}%)" for n in range(2, 21, 2)
-    ]
+    output = tmp_path / "prompts.results.jsonl"
+    assert f"20 answered, 0 failed (20 answered and 0 already done in this run) -> {output}" in (
+        result.out
+    )
+    lines = results(output)
+    assert sorted(int(line["key"]) for line in lines) == list(range(20))  # type: ignore[call-overload]
+    answer = lines[0]["result"]
+    assert isinstance(answer, dict)
+    assert answer["choices"][0]["message"]["content"]
+    assert answer["usage"]["total_tokens"] > 0
+    # Off a terminal the progress is a line per tenth of the batch, on stderr.
+    progress = [line for line in result.err.splitlines() if line.startswith("batch: ")]
+    counts = [int(line.split()[1].split("/")[0]) for line in progress]
+    assert counts == sorted(set(counts))
+    assert 2 <= len(counts) <= 10
+    assert counts[-1] == 20
+    assert "batch:" not in result.out
     assert len(server.ledger()) - before == 20
 
 
-def test_batch_json_keeps_per_row_errors(cli: Run, tmp_path: Path) -> None:
-    rows = [{"prompt": "Effective 2026-01-01."}, {"prompt": "Effective 2026-01-02."}]
+def test_running_the_same_command_again_resumes(
+    cli: Run, tmp_path: Path, server: LocalServer
+) -> None:
+    rows = [{"id": f"r{n}", "prompt": f"Effective 2026-03-{n + 1:02d}."} for n in range(6)]
     path = rows_file(tmp_path, rows)
-    answered = cli("--json", "batch", "ep_contract_kie", path).json()
-    assert [row["index"] for row in answered] == [0, 1]
-    assert all(row["content"] for row in answered)
-    missing = cli("--json", "batch", "ep_nope", path).json()
-    assert [row["error"] for row in missing] == ["NotFoundError", "NotFoundError"]
+    out = str(tmp_path / "out.jsonl")
+    before = len(server.ledger())
+    assert cli("batch", "ep_contract_kie", path, "--output", out, "--key", "id").code == 0
+    again = cli("batch", "ep_contract_kie", path, "--output", out, "--key", "id")
+    assert again.code == 0, again.err
+    assert "(0 answered and 6 already done in this run)" in again.out
+    assert len(server.ledger()) - before == 6
+    status = cli("batch", "status", out, "--json").json()
+    assert status["rows"] == 6
+    assert status["answered"] == 6
+    assert status["failed"] == 0
 
 
-def test_batch_rejects_rows_without_a_prompt(cli: Run, tmp_path: Path) -> None:
-    result = cli("batch", "ep_contract_kie", rows_file(tmp_path, [{"text": "x"}]))
-    assert result.code != 0
-    assert "prompt" in result.err
-
-
-def test_batch_prints_each_failed_row_with_its_error(cli: Run, tmp_path: Path) -> None:
+def test_batch_json_is_a_summary(cli: Run, tmp_path: Path) -> None:
     rows = [{"prompt": "Effective 2026-01-01."}, {"prompt": "Effective 2026-01-02."}]
-    result = cli("batch", "ep_nope", rows_file(tmp_path, rows))
-    assert result.code == 0, result.err
-    failures = [line for line in result.out.splitlines() if "NotFoundError: " in line]
-    assert [line.split()[0] for line in failures] == ["0", "1"]
-    assert all("ep_nope" in line for line in failures)
-    assert result.out.endswith("0 answered, 2 failed\n")
+    summary = cli("--json", "batch", "ep_contract_kie", rows_file(tmp_path, rows)).json()
+    assert summary["answered"] == 2
+    assert summary["this_run"]["answered"] == 2
+    assert summary["output"].endswith("prompts.results.jsonl")
+
+
+def test_a_row_without_a_prompt_fails_alone(cli: Run, tmp_path: Path) -> None:
+    rows = [{"text": "x"}, {"prompt": "Effective 2026-01-01."}]
+    result = cli("batch", "ep_contract_kie", rows_file(tmp_path, rows))
+    assert result.code == 1
+    assert "prompt" in result.out
+    assert "1 answered, 1 failed" in result.out
+
+
+def test_an_endpoint_that_does_not_exist_stops_the_job_early(cli: Run, tmp_path: Path) -> None:
+    rows = [{"prompt": f"Effective 2026-01-{n % 28 + 1:02d}."} for n in range(300)]
+    result = cli("batch", "ep_nope", rows_file(tmp_path, rows), "--max-in-flight", "2")
+    assert result.code == 1
+    assert "stopped: the first rows all answered 404" in result.err
+    failed = results(tmp_path / "prompts.results.jsonl")
+    assert 3 <= len(failed) < 20
+    assert all(line["error"]["type"] == "NotFoundError" for line in failed)  # type: ignore[index]
+
+
+def test_a_bad_key_stops_the_job_at_once(
+    cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PARETA_API_KEY", "sk-not-a-pareta-key")
+    rows = [{"prompt": "Effective 2026-01-01."}] * 200
+    result = cli("batch", "ep_contract_kie", rows_file(tmp_path, rows), "--max-in-flight", "2")
+    assert result.code == 1
+    assert "check PARETA_API_KEY" in result.err
+    assert len(results(tmp_path / "prompts.results.jsonl")) < 10
+
+
+def test_an_empty_balance_exits_3_and_resumes_after_a_top_up(
+    cli: Run, tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = server.mint_key()
+    monkeypatch.setenv("PARETA_API_KEY", key)
+    rows = [{"prompt": f"Effective 2026-04-{n + 1:02d}."} for n in range(12)]
+    path = rows_file(tmp_path, rows)
+    server.set_balance(1, api_key=key)
+    stopped = cli("batch", "ep_contract_kie", path, "--max-in-flight", "1")
+    assert stopped.code == 3, stopped.err
+    assert "top it up" in stopped.err
+    server.set_balance(10_000_000, api_key=key)
+    resumed = cli("batch", "ep_contract_kie", path, "--max-in-flight", "1")
+    assert resumed.code == 0, resumed.err
+    debits = [e for e in server.ledger(key) if e["kind"] == "chat.completion"]
+    assert len(debits) == 12
+    assert len({e["idempotency_key"] for e in debits}) == 12
+
+
+def test_status_needs_no_key_and_rejects_other_files(
+    cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PARETA_API_KEY")
+    other = tmp_path / "x.jsonl"
+    other.write_text('{"a": 1}\n')
+    result = cli("batch", "status", str(other))
+    assert result.code == 1
+    assert "not a pareta batch results file" in result.err
+
+
+def test_a_bad_rate_is_a_usage_error(cli: Run, tmp_path: Path) -> None:
+    result = cli("batch", "ep_contract_kie", rows_file(tmp_path, [{"prompt": "x"}]), "--rate", "x")
+    assert result.code == 2
+    assert "--rate" in result.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -9,7 +10,8 @@ from urllib.request import getproxies
 
 import httpx
 
-from .._batch import AsyncCall, Progress, arun_batch
+from .._batch_state import AsyncCall, CountProgress, Progress
+from .._checks import require_positive_int
 from .._config import (
     DEFAULT_MAX_RETRIES,
     clamp_retries,
@@ -21,6 +23,7 @@ from .._config import (
 from .._logs import configure_from_env
 from ._http import AsyncAPIClient
 from ._transport import AsyncShardedTransport
+from .batch import AsyncBatchJob, arun_all
 from .chat import AsyncChat
 from .endpoints import AsyncEndpoints
 from .evals import AsyncEvals
@@ -108,14 +111,51 @@ class AsyncPareta:
         items: Iterable[object],
         *,
         concurrency: int = 64,
-        on_progress: Progress | None = None,
+        on_progress: CountProgress | None = None,
     ) -> list[R | Exception]:
         """Call ``method`` (e.g. ``client.evals.runs.create``) once per item, ``concurrency``
         at a time. A dict item is passed as keyword arguments, anything else as the one
         positional argument. Results, or the exception of a failed item, come back in
         input order; an ``InsufficientCreditsError`` stops the batch early.
         ``on_progress(done, total)`` is called after each item."""
-        return await arun_batch(method, items, concurrency=concurrency, on_progress=on_progress)
+        require_positive_int(concurrency, "concurrency")
+        return await arun_all(method, items, concurrency=concurrency, on_progress=on_progress)
+
+    def batch(
+        self,
+        method: AsyncCall[Any],
+        rows: Any,
+        *,
+        output: str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        job: str | None = None,
+        max_in_flight: int = 256,
+        rate: float | str = "auto",
+        on_progress: Progress | None = None,
+    ) -> AsyncBatchJob:
+        """A batch job: ``method`` (e.g. ``client.chat.completions.create``) once per row.
+
+        ``rows`` is any iterable (async iterables too), or the path of a JSONL file; a
+        dict row is the method's keyword arguments. Run the job with ``async with job:``
+        and ``async for result in job``, or ``await job.wait()``. With ``output`` (a JSONL
+        results file) every finished row is written as it finishes, and running the
+        same batch again resumes it: rows already done are skipped, and the rest are
+        sent under the same idempotency keys, so nothing is billed twice. ``key`` names
+        the field that identifies a row (default: its position); ``job`` names the job
+        (default: derived from the method and the input file, or the output file).
+        ``rate`` is ``"auto"`` (adapt to the server's rate limits) or a cap in requests
+        per second; ``max_in_flight`` caps concurrency. ``on_progress(stats)`` is
+        called after each row."""
+        return AsyncBatchJob(
+            method,
+            rows,
+            output=output,
+            key=key,
+            job=job,
+            max_in_flight=max_in_flight,
+            rate=rate,
+            on_progress=on_progress,
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP client, unless it was passed in (then it is yours to close)."""

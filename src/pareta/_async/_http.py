@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from .._batch_state import RowTrace, current_trace
 from .._config import USER_AGENT
 from .._exceptions import (
     APIConnectionError,
@@ -113,28 +114,49 @@ class AsyncAPIClient:
         With ``stream=True`` the body of a 2xx answer is left unread for the caller.
         """
         self._loop_guard.check()
+        trace = current_trace.get()
         attempt = 0
         while True:
+            if trace is not None:
+                await self._pace(trace)
             started = time.monotonic()
             try:
                 response = await self._attempt(request, stream=stream)
             except _NOT_RETRYABLE as exc:
                 raise connection_error(exc, route(request)) from exc
             except httpx.TransportError as exc:
+                if trace is not None:
+                    trace.failed()
                 if attempt >= self.max_retries:
                     raise connection_error(exc, route(request)) from exc
                 delay = backoff_delay(attempt)
                 log_retry(request, type(exc).__name__, attempt, delay)
             else:
                 log_response(response, attempt, time.monotonic() - started)
+                if trace is not None:
+                    trace.answered(response.status_code, response.headers)
                 if response.is_success:
                     return response
-                if attempt >= self.max_retries or not is_retryable_status(response.status_code):
+                # A batch job paces its 429s itself: they do not use up the retries.
+                paced = trace is not None and trace.handles(response.status_code)
+                if not paced and (
+                    attempt >= self.max_retries or not is_retryable_status(response.status_code)
+                ):
                     raise status_error(response)
                 delay = retry_delay(attempt, response.headers.get("retry-after"))
                 log_retry(request, str(response.status_code), attempt, delay)
+                attempt -= paced
             await asleep(delay)
             attempt += 1
+
+    async def _pace(self, trace: RowTrace) -> None:
+        """Wait for the batch job's next send slot (its rate adapts to the server)."""
+        while True:
+            delay, booked = trace.gate.reserve()
+            if delay > 0:
+                await asleep(delay)
+            if booked:
+                return
 
     async def _attempt(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
         response = await self.http_client.send(request, stream=True)

@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, overload
 
-from .._batch import Progress, arun_batch
-from .._checks import require_idempotency_key, require_messages, require_text
+from .._batch_state import CountProgress
+from .._checks import (
+    require_idempotency_key,
+    require_messages,
+    require_positive_int,
+    require_text,
+)
 from .._models import ChatCompletion
 from ._http import AsyncAPIClient
 from ._streaming import AsyncStream
+from .batch import arun_all
 
 
 class AsyncCompletions:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "chat.completions"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "chat.completions"
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
@@ -93,7 +99,7 @@ class AsyncCompletions:
         requests: Iterable[dict[str, Any]],
         *,
         concurrency: int = 64,
-        on_progress: Progress | None = None,
+        on_progress: CountProgress | None = None,
     ) -> list[ChatCompletion | Exception]:
         """Run many completions, ``concurrency`` at a time; each request is the keyword
         arguments of one ``create`` call. Results (or exceptions) come in input order."""
@@ -103,7 +109,8 @@ class AsyncCompletions:
                 raise TypeError(f"requests[{position}] must be a dict of create() arguments")
             if request.get("stream"):
                 raise ValueError("create_many runs whole completions; drop stream=True")
-        return await arun_batch(
+        require_positive_int(concurrency, "concurrency")
+        return await arun_all(
             self.create, requests, concurrency=concurrency, on_progress=on_progress
         )
 

@@ -53,8 +53,8 @@ class AsyncMetrics:
 
 
 class AsyncEndpoints:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "endpoints"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "endpoints"
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client

@@ -31,8 +31,8 @@ def _jsonl(items: builtins.list[dict[str, Any]]) -> bytes:
 
 
 class AsyncEvalSets:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "evals.sets"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "evals.sets"
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
@@ -151,8 +151,8 @@ class AsyncEvalSets:
 
 
 class AsyncEvalRuns:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "evals.runs"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "evals.runs"
 
     def __init__(self, client: AsyncAPIClient, evals: AsyncEvals) -> None:
         self._client = client
@@ -256,8 +256,8 @@ class AsyncEvalRuns:
 
 
 class AsyncEvals:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "evals"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "evals"
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client

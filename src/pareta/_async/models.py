@@ -7,8 +7,8 @@ from ._http import AsyncAPIClient
 
 
 class AsyncModels:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "models"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "models"
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client

@@ -12,8 +12,8 @@ from ._http import AsyncAPIClient
 
 
 class AsyncTasks:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "tasks"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "tasks"
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client

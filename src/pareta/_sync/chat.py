@@ -6,16 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, overload
 
-from .._batch import Progress, run_batch
-from .._checks import require_idempotency_key, require_messages, require_text
+from .._batch_state import CountProgress
+from .._checks import (
+    require_idempotency_key,
+    require_messages,
+    require_positive_int,
+    require_text,
+)
 from .._models import ChatCompletion
 from ._http import APIClient
 from ._streaming import Stream
+from .batch import run_all
 
 
 class Completions:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "chat.completions"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "chat.completions"
 
     def __init__(self, client: APIClient) -> None:
         self._client = client
@@ -94,7 +100,7 @@ class Completions:
         requests: Iterable[dict[str, Any]],
         *,
         concurrency: int = 64,
-        on_progress: Progress | None = None,
+        on_progress: CountProgress | None = None,
     ) -> list[ChatCompletion | Exception]:
         """Run many completions, ``concurrency`` at a time; each request is the keyword
         arguments of one ``create`` call. Results (or exceptions) come in input order."""
@@ -104,7 +110,8 @@ class Completions:
                 raise TypeError(f"requests[{position}] must be a dict of create() arguments")
             if request.get("stream"):
                 raise ValueError("create_many runs whole completions; drop stream=True")
-        return run_batch(
+        require_positive_int(concurrency, "concurrency")
+        return run_all(
             self.create, requests, concurrency=concurrency, on_progress=on_progress
         )
 

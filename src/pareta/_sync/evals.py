@@ -32,8 +32,8 @@ def _jsonl(items: builtins.list[dict[str, Any]]) -> bytes:
 
 
 class EvalSets:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "evals.sets"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "evals.sets"
 
     def __init__(self, client: APIClient) -> None:
         self._client = client
@@ -152,8 +152,8 @@ class EvalSets:
 
 
 class EvalRuns:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "evals.runs"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "evals.runs"
 
     def __init__(self, client: APIClient, evals: Evals) -> None:
         self._client = client
@@ -257,8 +257,8 @@ class EvalRuns:
 
 
 class Evals:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "evals"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "evals"
 
     def __init__(self, client: APIClient) -> None:
         self._client = client

@@ -8,8 +8,8 @@ from ._http import APIClient
 
 
 class Models:
-    # Where the resource hangs off the client: the sync fan-out finds its async twin.
-    _path = "models"
+    # Where the resource hangs off the client: a batch job names its method by it.
+    _resource = "models"
 
     def __init__(self, client: APIClient) -> None:
         self._client = client

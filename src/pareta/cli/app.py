@@ -79,9 +79,11 @@ def run(argv: Sequence[str]) -> int:
                 raise UsageError(f"`pareta {args.command}` prints for people; it has no --json")
             status: int = args.standalone(args, out, extra)
             return status
+        # A command that reads only local files (`pareta batch status`) needs no key.
+        if getattr(args, "offline", lambda _: False)(args):
+            return int(args.handler(None, args, out) or 0)
         with _client() as pa:
-            args.handler(pa, args, out)
-        return 0
+            return int(args.handler(pa, args, out) or 0)
     except FAILURES as exc:
         return report(exc, out)
 

@@ -1,0 +1,325 @@
+"""Batch jobs: one client method over many rows, streamed, resumable, billed once.
+
+Rows are read lazily and results leave as rows finish, so memory is bounded by what is
+in flight, not by the number of rows. With an ``output`` file each finished row is a
+line on disk, and running the same job again skips the rows already done and resends
+the rest under the same idempotency keys, so the server replays what it already billed.
+The pace adapts to the server's rate limits (``_batch_rate``); a 429 handled here never
+becomes a row's error. ``create_many`` and ``map`` are the in-memory form of this engine.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import os
+from collections.abc import Callable, Iterable
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+from .._batch_file import (
+    DoneKeys,
+    ResultsFile,
+    ResultsFileError,
+    open_results,
+    row_record,
+    stop_record,
+)
+from .._batch_input import BadRow
+from .._batch_keys import (
+    call_name,
+    default_job,
+    idempotency_key,
+    request_digest,
+    require_job,
+    row_key_of,
+)
+from .._batch_rate import RateControl, parse_rate
+from .._batch_state import (
+    BatchInterrupted,
+    BatchResult,
+    BatchStats,
+    BatchStopped,
+    CountProgress,
+    JobState,
+    Progress,
+    RowTrace,
+    current_trace,
+)
+from .._checks import require_positive_int
+from .._exceptions import ParetaError
+from .._twins import END, AsyncChannel, AsyncInterrupts, AsyncTaskGroup, aiter_rows
+
+# Workers start few and double as rows succeed (TCP's slow start): a server with a rate
+# limit sees a handful of requests, not max_in_flight of them, before it can push back.
+INITIAL_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class _Row:
+    index: int
+    row_key: str
+    key: str
+    call: Any
+    error: Exception | None = None
+
+
+class AsyncBatchJob:
+    """One batch job. Run it inside ``async with``, iterating it for each ``BatchResult``
+    in completion order, or with ``await job.wait()``; ``job.stats`` says where it is."""
+
+    def __init__(
+        self,
+        method: Callable[..., Any],
+        rows: Any,
+        *,
+        output: str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        job: str | None = None,
+        max_in_flight: int = 256,
+        rate: float | str = "auto",
+        on_progress: Progress | None = None,
+    ) -> None:
+        if not callable(method):
+            raise TypeError(
+                f"method must be a client method, e.g. pa.chat.completions.create, not {method!r}"
+            )
+        self._method = method
+        self._name = call_name(method)
+        self._takes_key = _takes_idempotency_key(method)
+        self._rows = rows
+        self._output = output
+        self._key_field = key
+        self.job = require_job(job) if job is not None else default_job(self._name, rows, output)
+        self._max = require_positive_int(max_in_flight, "max_in_flight")
+        self._gate = RateControl(parse_rate(rate))
+        self._on_progress = on_progress
+        self.stats = BatchStats()
+        self._state = JobState(self.stats)
+        self._entered = self._exhausted = False
+        self._file: ResultsFile | None = None
+        self._done = DoneKeys.empty()
+        self._signals = 0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(job={self.job!r}, method={self._name!r})"
+
+    async def __aenter__(self) -> AsyncBatchJob:
+        if self._entered:
+            raise ParetaError(
+                "a batch job runs once: call batch(...) again (same output file) to resume it"
+            )
+        self._entered = True
+        if self._output is not None:
+            self._file, self._done = open_results(self._output, self.job, self._name)
+        self._todo = AsyncChannel(self._max)
+        self._results = AsyncChannel(self._max)
+        self._interrupts = AsyncInterrupts(self._on_signal)
+        self._group = AsyncTaskGroup()
+        # Signals are watched until the last row in flight is written (a second one
+        # abandons those): the watch opens first and closes last.
+        await self._interrupts.__aenter__()
+        try:
+            await self._group.__aenter__()
+        except BaseException:  # pragma: no cover - entering a task group does not fail
+            await self._interrupts.__aexit__(None, None, None)
+            raise
+        self._group.start_soon(self._run)
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if not self._exhausted:
+            self._state.stop("closed")
+        # Rows under way finish and are written; nobody reads their results any more.
+        self._results.abandon()
+        try:
+            await self._group.__aexit__(*exc_info)
+        finally:
+            for channel in (self._todo, self._results):
+                channel.close()
+                channel.abandon()
+            await self._interrupts.__aexit__(*exc_info)
+            if self._file is not None:
+                self._file.close()
+        if exc_info[0] is None:
+            self._raise_if_stopped_by_caller()
+
+    def __aiter__(self) -> AsyncBatchJob:
+        return self
+
+    async def __anext__(self) -> BatchResult:
+        if not self._entered:
+            raise ParetaError(
+                "run a batch job inside `async with client.batch(...) as job:` to iterate "
+                "it, or `await job.wait()` to run it to the end"
+            )
+        result = await self._results.get()
+        if result is END:
+            self._exhausted = True
+            raise StopAsyncIteration
+        self._progress()
+        return result  # type: ignore[no-any-return]
+
+    async def wait(self) -> BatchStats:
+        """Run the job to the end (or until it stops) and return its stats."""
+        async with self:
+            async for _ in self:
+                pass
+        return self.stats
+
+    def _progress(self) -> None:
+        if self._on_progress is None:
+            return
+        self.stats.rate = self._gate.rate
+        try:
+            self._on_progress(self.stats)
+        except Exception as exc:  # the caller's code: stop cleanly, then raise it
+            self._on_progress = None
+            self._state.stop("on_progress", exc)
+
+    def _raise_if_stopped_by_caller(self) -> None:
+        error = self._state.stop_error
+        if self.stats.stopped == "output_failed" and error is not None:
+            raise error
+        if self.stats.stopped == "interrupted":
+            raise BatchInterrupted(self.stats)
+        if self.stats.stopped == "on_progress" and error is not None:
+            raise BatchStopped(
+                f"on_progress raised {type(error).__name__}: {error}; the batch stopped "
+                f"after {self.stats.finished} rows (all written)",
+                self.stats,
+            ) from error
+
+    def _on_signal(self, signum: int) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            self._state.stop("interrupted")
+        else:
+            self._group.abandon()
+
+    async def _run(self) -> None:
+        try:
+            async with AsyncTaskGroup() as self._pool:
+                self._pool.start_soon(self._feed)
+                for _ in range(INITIAL_WORKERS):
+                    self._add_worker()
+        finally:
+            reason = self.stats.stopped
+            if self._file is not None and reason not in (None, "closed", "output_failed"):
+                self._file.write(stop_record(reason or "", str(self._state.stop_error or reason)))
+            self._results.close()
+
+    def _add_worker(self) -> None:
+        if self._state.claim_worker(self._max):
+            self._pool.start_soon(self._work)
+
+    async def _feed(self) -> None:
+        index = -1
+        try:
+            async with aclosing(aiter_rows(self._rows)) as rows:
+                async for row in rows:
+                    index += 1
+                    if self._state.stopping:
+                        break
+                    prepared = self._prepare(index, row)
+                    if prepared.key in self._done:
+                        self.stats.skipped += 1
+                    elif not await self._todo.put(prepared):
+                        break
+        finally:
+            self._todo.close()
+
+    def _prepare(self, index: int, row: object) -> _Row:
+        if isinstance(row, BadRow):
+            return _Row(index, str(index), f"{self.job}.bad.{index}", None, row.error)
+        try:
+            row_key = row_key_of(row, index, self._key_field)
+            call = _call_of(row, self._key_field)
+        except ValueError as exc:
+            return _Row(index, str(index), f"{self.job}.bad.{index}", None, exc)
+        key = idempotency_key(self.job, row_key, request_digest(self._name, call))
+        return _Row(index, row_key, key, call)
+
+    async def _work(self) -> None:
+        while (row := await self._todo.get()) is not END:
+            if self._state.stopping:
+                continue  # not started: a resume sends it
+            result = await self._attempt(row)
+            if result.ok:
+                self._add_worker()
+            await self._results.put(result)
+
+    async def _attempt(self, row: _Row) -> BatchResult:
+        trace = RowTrace(self._gate)
+        self._state.started()
+        answer: Any = None
+        error = row.error
+        if error is None:
+            token = current_trace.set(trace)
+            try:
+                answer = await self._call(row)
+            except Exception as exc:  # collected per row, by design
+                error = exc
+            finally:
+                current_trace.reset(token)
+        self._state.finished(trace, error)
+        if self._file is not None:
+            record = row_record(
+                row.key, row.row_key, row.index, trace.attempts, trace.request_id, answer, error
+            )
+            try:
+                self._file.write(record)
+            except ResultsFileError as exc:
+                self._state.stop("output_failed", exc)
+        return BatchResult(row.row_key, row.index, answer, error, trace.attempts, trace.request_id)
+
+    async def _call(self, row: _Row) -> Any:
+        extra = {"idempotency_key": row.key} if self._takes_key else {}
+        if isinstance(row.call, dict):
+            return await self._method(**row.call, **extra)
+        return await self._method(row.call, **extra)
+
+
+def _call_of(row: object, key_field: str | None) -> object:
+    """The method's arguments: a dict row as keywords (less the key field), or the row."""
+    if not isinstance(row, dict):
+        return row
+    call = {k: v for k, v in row.items() if k != key_field}
+    if call.get("stream"):
+        raise ValueError("a batch runs whole calls: drop stream=True from the row")
+    return call
+
+
+def _takes_idempotency_key(method: Callable[..., Any]) -> bool:
+    try:
+        return "idempotency_key" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+async def arun_all(
+    method: Callable[..., Any],
+    items: Iterable[object],
+    *,
+    concurrency: int,
+    on_progress: CountProgress | None,
+) -> list[Any]:
+    """The in-memory form: results (or exceptions) in input order; an error that stops
+    the job (402, 401, 403) stands in for every item that never ran."""
+    items = list(items)
+    results: list[Any] = [END] * len(items)
+    progress = None
+    if on_progress is not None:
+        delivered, total = itertools.count(1), len(items)
+        progress = lambda stats: on_progress(next(delivered), total)  # noqa: E731
+    job = AsyncBatchJob(method, items, max_in_flight=concurrency, on_progress=progress)
+    try:
+        async with job:
+            async for outcome in job:
+                results[outcome.index] = outcome.result if outcome.ok else outcome.error
+    except (BatchStopped, BatchInterrupted) as exc:
+        exc.results = [None if r is END else r for r in results]
+        raise
+    stand_in = job._state.stop_error
+    return [stand_in if r is END else r for r in results]

@@ -1,0 +1,119 @@
+"""Rate control for batch jobs: how fast to send, learned from what the server says.
+
+Like TCP congestion control, per job: unpaced until the server first signals that it is
+at its limit, then paced at a rate that climbs while requests succeed and is cut on each
+signal (at most once a second, so one burst of refusals counts once). The first paced
+rate is what the server was answering, measured, not a guess. Signals: a 429, an
+``x-ratelimit-remaining: 0`` header (the server is at its limit before it refuses), and
+503s when they are at least a tenth of the last second's answers (a lone 503 is a fault
+to retry, not a limit: cutting the rate for each one would starve a job on a flaky link).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+
+# Chosen against a token bucket of 100/s with a burst of 10 (benchmarks/batch_rate.py):
+# a 0.85 cut, then a climb that starts at 2% a second and steepens the longer no signal
+# comes, holds the rate near the limit and finds it again fast after a wrong cut.
+# Halving, as TCP does, would average 75% of the limit.
+DECREASE = 0.85
+CLIMB = 0.02
+MIN_RATE = 0.5
+SIGNAL_SPACING = 1.0
+WINDOW = 1.0
+OVERLOAD_SHARE = 0.1
+HORIZON = 0.25
+
+Clock = Callable[[], float]
+
+
+def parse_rate(rate: object) -> float | None:
+    """``"auto"`` (``None``: learn it) or a positive number of requests per second."""
+    if rate == "auto":
+        return None
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+        raise TypeError(f'rate must be "auto" or requests per second, not {rate!r}')
+    if not 0 < rate < float("inf"):
+        raise ValueError(f'rate must be "auto" or a positive requests per second, got {rate}')
+    return float(rate)
+
+
+class RateControl:
+    """When the next attempt may start. Shared by every worker of one job (threads too)."""
+
+    def __init__(
+        self,
+        cap: float | None = None,
+        *,
+        clock: Clock = time.monotonic,
+        random: Callable[[], float] = random.random,
+    ) -> None:
+        self.cap = cap
+        self.rate: float | None = cap
+        self.signals = 0
+        self._clock = clock
+        self._random = random
+        self._lock = threading.Lock()
+        self._next_slot = 0.0
+        self._started = clock()
+        self._last_signal = self._last_climb = self._started
+        self._answers: deque[tuple[float, int]] = deque()
+
+    def reserve(self) -> tuple[float, bool]:
+        """Seconds to wait, and whether a send slot was booked for the end of that wait
+        (if not, ask again after it: only the next ``HORIZON`` seconds are booked, so a
+        changed rate takes effect at once instead of after slots booked at the old one)."""
+        if self.rate is None:
+            return 0.0, True
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next_slot)
+            if slot - now > HORIZON:
+                # Waiters come back at spread-out times rather than all at once.
+                return HORIZON * (0.5 + self._random()), False
+            self._next_slot = slot + 1.0 / self.rate
+            return slot - now, True
+
+    def observe(self, status: int, headers: Mapping[str, str]) -> None:
+        """Learn from one answer: a success, a refusal, or the server's own counters."""
+        with self._lock:
+            now = self._clock()
+            self._answers.append((now, status))
+            while self._answers[0][0] < now - WINDOW:
+                self._answers.popleft()
+            if self._is_signal(status, headers):
+                self._signal(now)
+            elif 200 <= status < 300:
+                self._climb(now)
+
+    def _is_signal(self, status: int, headers: Mapping[str, str]) -> bool:
+        if status == 429 or headers.get("x-ratelimit-remaining") == "0":
+            return True
+        if status != 503:
+            return False
+        overloaded = sum(1 for _, s in self._answers if s == 503)
+        return overloaded >= OVERLOAD_SHARE * len(self._answers)
+
+    def _climb(self, now: float) -> None:
+        if self.rate is None:
+            return
+        quiet = now - self._last_signal
+        self.rate += self.rate * CLIMB * (1.0 + quiet) * (now - self._last_climb)
+        self._last_climb = now
+        if self.cap is not None:
+            self.rate = min(self.rate, self.cap)
+
+    def _signal(self, now: float) -> None:
+        if self.signals and now - self._last_signal < SIGNAL_SPACING:
+            return
+        self.signals += 1
+        successes = sum(1 for _, s in self._answers if 200 <= s < 300)
+        measured = successes / max(min(WINDOW, now - self._started), 0.05)
+        target = measured if self.rate is None else min(self.rate, max(measured, MIN_RATE))
+        self.rate = max(MIN_RATE, target * DECREASE)
+        self._last_signal = self._last_climb = now

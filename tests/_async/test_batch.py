@@ -1,0 +1,364 @@
+"""The batch engine over a scripted server: streaming, the results file, resume, stops."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pareta import (
+    AsyncPareta,
+    BatchInterrupted,
+    BatchStats,
+    BatchStopped,
+    ChatCompletion,
+    ParetaError,
+    ResultsFileError,
+)
+from pareta._batch_file import summarize
+from tests._async.support import mocked
+from tests.helpers import Recorder, json_response
+
+pytestmark = pytest.mark.anyio
+
+
+class Server:
+    """Answers chat completions by prompt; replays by Idempotency-Key like a real server
+    and counts what it bills."""
+
+    def __init__(self, *, refuse: dict[str, list[int]] | None = None) -> None:
+        self.answers: dict[str, dict[str, Any]] = {}
+        self.billed: Counter[str] = Counter()
+        self.keys: list[str] = []
+        self.refuse = refuse or {}
+        self.balance: int | None = None
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        key = request.headers["idempotency-key"]
+        self.keys.append(key)
+        prompt = json.loads(request.content)["messages"][0]["content"]
+        statuses = self.refuse.get(prompt)
+        if statuses:
+            status = statuses.pop(0)
+            return json_response(status, {"detail": f"refused {status}"}, **{"retry-after": "0"})
+        if key in self.answers:
+            return json_response(200, self.answers[key], **{"idempotent-replayed": "true"})
+        if self.balance is not None:
+            if self.balance <= 0:
+                return json_response(402, {"detail": "Insufficient credits"})
+            self.balance -= 1
+        self.billed[key] += 1
+        answer = {
+            "id": f"c-{len(self.answers)}",
+            "choices": [{"message": {"content": prompt.upper()}}],
+        }
+        self.answers[key] = answer
+        return json_response(200, answer, **{"x-pareta-cost-micro-usd": "7"})
+
+
+def client(server: Server, **kwargs: Any) -> AsyncPareta:
+    return mocked(Recorder(server), max_retries=2, **kwargs)
+
+
+def rows(n: int, *, start: int = 0) -> list[dict[str, Any]]:
+    return [
+        {"id": f"r{i}", "model": "ep_1", "messages": [{"role": "user", "content": f"p{i}"}]}
+        for i in range(start, start + n)
+    ]
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def row_lines(path: Path) -> list[dict[str, Any]]:
+    return [line for line in lines(path) if "id" in line]
+
+
+async def test_every_row_comes_back_once_in_completion_order(backoff_delays: list[float]) -> None:
+    server = Server()
+    seen = []
+    async with client(server) as pa:
+        job = pa.batch(pa.chat.completions.create, rows(50), key="id", max_in_flight=8)
+        async with job:
+            async for result in job:
+                seen.append(result)
+    assert sorted(r.key for r in seen) == sorted(f"r{i}" for i in range(50))
+    assert all(r.ok and isinstance(r.result, ChatCompletion) for r in seen)
+    assert {r.index for r in seen} == set(range(50))
+    assert all(r.attempts == 1 and r.request_id == "req_test" for r in seen)
+    assert job.stats.done == 50 and job.stats.failed == 0 and job.stats.attempts == 50
+    assert job.stats.billed_micro_usd == 50 * 7
+    assert job.stats.in_flight == 0 and job.stats.stopped is None
+    assert len(set(server.keys)) == 50 and max(server.billed.values()) == 1
+
+
+async def test_the_results_file_is_the_resume(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    server = Server()
+    async with client(server) as pa:
+        job = pa.batch(pa.chat.completions.create, rows(40), output=out, key="id", max_in_flight=4)
+        async with job:
+            async for result in job:
+                if result.index >= 10:
+                    break  # the rest is not started; what was in flight is written
+        first = row_lines(out)
+        assert job.stats.stopped == "closed"
+        assert len(first) == job.stats.finished >= 10
+        stats = await pa.batch(
+            pa.chat.completions.create, rows(40), output=out, key="id", max_in_flight=4
+        ).wait()
+    assert stats.skipped == len(first)
+    assert stats.done == 40 - len(first)
+    done = row_lines(out)
+    assert sorted(line["key"] for line in done) == sorted(f"r{i}" for i in range(40))
+    assert max(server.billed.values()) == 1 and sum(server.billed.values()) == 40
+    line = done[0]
+    assert list(line)[:2] == ["id", "done"]
+    assert line["ok"] and line["attempts"] == 1 and line["request_id"] == "req_test"
+    assert (
+        line["result"]["choices"][0]["message"]["content"]
+        == line["result"]["choices"][0]["message"]["content"].upper()
+    )
+
+
+async def test_a_row_in_flight_at_a_crash_is_replayed_not_billed_again(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    server = Server()
+    async with client(server) as pa:
+        await pa.batch(pa.chat.completions.create, rows(6), output=out, key="id").wait()
+        # A crash while the last line was being written: torn, and its row unrecorded.
+        text = out.read_text().splitlines(keepends=True)
+        torn = text[-1][: len(text[-1]) // 2]
+        out.write_text("".join(text[:-1]) + torn)
+        stats = await pa.batch(pa.chat.completions.create, rows(6), output=out, key="id").wait()
+    assert stats.skipped == 5 and stats.done == 1 and stats.replays == 1
+    assert stats.billed_micro_usd == 0
+    assert sum(server.billed.values()) == 6
+    assert len(row_lines(out)) == 6
+    assert out.read_text().endswith("}\n")
+
+
+async def test_a_changed_row_is_sent_again_under_a_new_key(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    server = Server()
+    changed = rows(5)
+    async with client(server) as pa:
+        await pa.batch(pa.chat.completions.create, rows(5), output=out, key="id").wait()
+        changed[2]["messages"] = [{"role": "user", "content": "edited"}]
+        stats = await pa.batch(pa.chat.completions.create, changed, output=out, key="id").wait()
+    assert stats.skipped == 4 and stats.done == 1
+    assert len(server.billed) == 6
+    assert summarize(out)["answered"] == 5  # the row's latest line counts
+
+
+async def test_rows_from_a_jsonl_file_with_a_bad_line(tmp_path: Path) -> None:
+    source = tmp_path / "rows.jsonl"
+    text = [json.dumps(row) for row in rows(3)]
+    source.write_text("\n".join([text[0], "{not json", "", text[1], text[2]]) + "\n")
+    out = tmp_path / "out.jsonl"
+    server = Server()
+    async with client(server) as pa:
+        stats = await pa.batch(pa.chat.completions.create, source, output=out).wait()
+    assert stats.done == 3 and stats.failed == 1
+    bad = [line for line in row_lines(out) if not line["ok"]]
+    assert bad[0]["error"]["type"] == "ValueError" and "line 2" in bad[0]["error"]["message"]
+    assert bad[0]["done"] is True  # the row itself is wrong: a resume does not resend it
+
+
+async def test_a_429_is_paced_and_never_a_rows_error(backoff_delays: list[float]) -> None:
+    server = Server(refuse={"p1": [429, 429, 429, 429], "p2": [503]})
+    async with client(server) as pa:
+        job = pa.batch(pa.chat.completions.create, rows(4), key="id")
+        results = {r.key: r async for r in _run(job)}
+    assert all(r.ok for r in results.values())
+    assert results["r1"].attempts == 5  # four 429s (max_retries is 2), then the answer
+    assert results["r2"].attempts == 2
+    assert job.stats.throttled == 4
+    assert job.stats.attempts == 1 + 5 + 2 + 1
+    assert job._gate.rate is not None  # the 429 switched the job to a paced rate
+
+
+async def _run(job: Any) -> Any:
+    async with job:
+        async for result in job:
+            yield result
+
+
+async def test_a_402_stops_the_job_and_a_resume_after_a_top_up_bills_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out.jsonl"
+    server = Server()
+    server.balance = 7
+    async with client(server) as pa:
+        stats = await pa.batch(
+            pa.chat.completions.create, rows(30), output=out, key="id", max_in_flight=2
+        ).wait()
+        assert stats.stopped == "insufficient_credits"
+        assert stats.done == 7 and stats.failed >= 1
+        stop = [line for line in lines(out) if line.get("event") == "stopped"]
+        assert stop[-1]["reason"] == "insufficient_credits"
+        assert summarize(out)["stopped"]["reason"] == "insufficient_credits"
+        server.balance = 100
+        again = await pa.batch(
+            pa.chat.completions.create, rows(30), output=out, key="id", max_in_flight=2
+        ).wait()
+    assert again.stopped is None and again.skipped == 7 and again.done == 23
+    assert sum(server.billed.values()) == 30 and max(server.billed.values()) == 1
+
+
+@pytest.mark.parametrize(("status", "reason"), [(401, "unauthorized"), (404, "not_found")])
+async def test_an_error_every_row_would_repeat_stops_the_job(status: int, reason: str) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return json_response(status, {"detail": "no"})
+
+    async with mocked(Recorder(refuse), max_retries=0) as pa:
+        stats = await pa.batch(pa.chat.completions.create, rows(500), max_in_flight=2).wait()
+    assert stats.stopped == reason
+    assert stats.failed < 10 and stats.done == 0
+
+
+async def test_a_missing_key_field_fails_that_row_only() -> None:
+    server = Server()
+    bad = rows(3)
+    del bad[1]["id"]
+    async with client(server) as pa:
+        results = [r async for r in _run(pa.batch(pa.chat.completions.create, bad, key="id"))]
+    errors = [r for r in results if not r.ok]
+    assert len(errors) == 1 and isinstance(errors[0].error, ValueError)
+    assert "'id'" in str(errors[0].error) and errors[0].attempts == 0
+
+
+async def test_a_stream_row_is_refused_before_any_request() -> None:
+    server = Server()
+    async with client(server) as pa:
+        stats = await pa.batch(pa.chat.completions.create, [{**rows(1)[0], "stream": True}]).wait()
+    assert stats.failed == 1 and server.keys == []
+
+
+async def test_on_progress_that_raises_stops_the_job_and_keeps_what_was_done(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out.jsonl"
+    calls: list[BatchStats] = []
+
+    def progress(stats: BatchStats) -> None:
+        calls.append(stats)
+        if len(calls) == 3:
+            raise ZeroDivisionError("oops")
+
+    async with client(Server()) as pa:
+        job = pa.batch(
+            pa.chat.completions.create, rows(200), output=out, max_in_flight=2, on_progress=progress
+        )
+        with pytest.raises(BatchStopped, match="ZeroDivisionError") as caught:
+            await job.wait()
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)
+    assert len(calls) == 3
+    assert 3 <= len(row_lines(out)) == job.stats.finished < 200
+
+
+async def test_create_many_keeps_its_results_when_on_progress_raises() -> None:
+    def progress(done: int, total: int) -> None:
+        if done == 5:
+            raise RuntimeError("progress bar broke")
+
+    async with client(Server()) as pa:
+        with pytest.raises(BatchStopped) as caught:
+            await pa.chat.completions.create_many(rows(100), concurrency=2, on_progress=progress)
+    results = caught.value.results
+    assert results is not None and len(results) == 100
+    answered = [r for r in results if isinstance(r, ChatCompletion)]
+    assert len(answered) >= 5 and results[-1] is None
+
+
+async def test_map_over_a_metrics_handle() -> None:
+    recorder = Recorder(json_response(200, {"p50_ms": 12}))
+    async with mocked(recorder) as pa:
+        results = await pa.map(pa.endpoints.metrics("ep_1").performance, [{}, {"window": "1h"}])
+    assert results == [{"p50_ms": 12}, {"p50_ms": 12}]
+    assert "idempotency-key" not in recorder.last.headers
+
+
+async def test_a_job_runs_once_and_only_inside_its_context() -> None:
+    async with client(Server()) as pa:
+        job = pa.batch(pa.chat.completions.create, rows(2))
+        with pytest.raises(ParetaError, match="async with"):
+            await job.__anext__()
+        await job.wait()
+        with pytest.raises(ParetaError, match="runs once"):
+            await job.wait()
+
+
+async def test_another_jobs_results_file_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    async with client(Server()) as pa:
+        await pa.batch(pa.chat.completions.create, rows(2), output=out, job="first").wait()
+        with pytest.raises(ResultsFileError, match="job='first'"):
+            await pa.batch(pa.chat.completions.create, rows(2), output=out, job="second").wait()
+    (tmp_path / "other.jsonl").write_text('{"hello": 1}\n')
+    async with client(Server()) as pa:
+        with pytest.raises(ResultsFileError, match="not a pareta batch results file"):
+            await pa.batch(
+                pa.chat.completions.create, rows(1), output=tmp_path / "other.jsonl"
+            ).wait()
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"max_in_flight": 0}, ValueError),
+        ({"rate": 0}, ValueError),
+        ({"rate": "fast"}, TypeError),
+        ({"job": "has space"}, ValueError),
+    ],
+)
+async def test_bad_options_fail_before_any_request(options: dict[str, Any], error: type) -> None:
+    server = Server()
+    async with client(server) as pa:
+        with pytest.raises(error):
+            pa.batch(pa.chat.completions.create, rows(1), **options)
+    assert server.keys == []
+
+
+async def test_ctrl_c_finishes_what_is_in_flight_and_leaves_a_resumable_file(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out.jsonl"
+    server = Server()
+
+    sent = []
+
+    def interrupt(stats: BatchStats) -> None:
+        if stats.finished >= 3 and not sent:
+            sent.append(stats.finished)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    async with client(server) as pa:
+        job = pa.batch(
+            pa.chat.completions.create,
+            rows(300),
+            output=out,
+            max_in_flight=2,
+            on_progress=interrupt,
+        )
+        with pytest.raises(BatchInterrupted) as caught:
+            await job.wait()
+        assert caught.value.stats.stopped == "interrupted"
+        written = row_lines(out)
+        assert len(written) == job.stats.finished < 300
+        assert lines(out)[-1] == {
+            "event": "stopped",
+            "reason": "interrupted",
+            "detail": "interrupted",
+        }
+        again = await pa.batch(pa.chat.completions.create, rows(300), output=out).wait()
+    assert again.skipped == len(written) and again.done == 300 - len(written)
+    assert sum(server.billed.values()) == 300
