@@ -26,7 +26,8 @@ def test_help_lists_the_options() -> None:
         timeout=60,
         check=True,
     )
-    for flag in ("--host", "--port", "--balance", "--deploy-seconds", "--fault", "--upstream"):
+    flags = ("--host", "--port", "--balance", "--deploy-seconds", "--fault", "--upstream")
+    for flag in (*flags, "--rate-limit", "--rate-burst", "--idempotency-ttl"):
         assert flag in result.stdout
 
 

@@ -142,17 +142,31 @@ def test_undelivered_eval_run_is_forgotten_and_unbilled(
     assert len(server.ledger(api_key=api_key)) == 1
 
 
-def test_store_forgets_the_oldest_answers_beyond_its_limit(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(idempotency, "MAX_REMEMBERED", 2)
-    store = idempotency.IdempotencyStore()
-    answer = idempotency.Recorded("fp", {"type": "http.response.start", "status": 200}, ())
+def test_store_forgets_the_oldest_answers_beyond_its_limit() -> None:
+    store = idempotency.IdempotencyStore(max_keys=2)
+    answer = idempotency.Recorded("fp", 200, (), (b"{}",), store.clock())
     keys = [("pareta_sk_a", f"k{i}") for i in range(3)]
     for key in keys:
         assert store.begin(key) is None
         store.finish(key, answer)
     assert store.begin(keys[0]) is None  # evicted: the key is free again
-    assert store.begin(keys[1]) is answer
-    assert store.begin(keys[2]) is answer
+    assert store.begin(keys[1]) == answer
+    assert store.begin(keys[2]) == answer
     assert store.begin(keys[0]) is True  # and now in flight
+    # The bound is per org: another org's keys evict nothing of this one's.
+    store.finish(("pareta_sk_b", "k1"), answer)
+    assert store.begin(keys[2]) == answer
+    assert store.count("pareta_sk_a") == 2
+
+
+def test_store_forgets_answers_older_than_its_retention() -> None:
+    now = [1000.0]
+    store = idempotency.IdempotencyStore(ttl=60, clock=lambda: now[0])
+    key = ("pareta_sk_a", "k")
+    assert store.begin(key) is None
+    store.finish(key, idempotency.Recorded("fp", 200, (), (b"{}",), now[0]))
+    now[0] += 59
+    assert isinstance(store.begin(key), idempotency.Recorded)
+    now[0] += 2
+    assert store.begin(key) is None  # expired: a retry now runs for real
+    assert store.count("pareta_sk_a") == 0

@@ -17,7 +17,9 @@ starting balance, micro-USD), ``--deploy-seconds`` (how long a deploy or start
 takes), ``--eval-seconds-per-item`` (eval speed, per item per model),
 ``--fault SPEC`` (repeatable), ``--upstream URL`` with ``--upstream-api-key``
 and ``--upstream-model`` (relay inference to a real OpenAI-compatible server,
-such as a model you run locally), ``--seed``, ``--api-key``, ``--log-level``.
+such as a model you run locally), ``--rate-limit`` and ``--rate-burst``,
+``--idempotency-ttl`` and ``--idempotency-max-keys`` (see Limits below),
+``--seed``, ``--api-key``, ``--log-level``.
 `main(argv)` and `serve(**options)` are the same entry points as functions.
 
 In-process, `LocalServer` binds 127.0.0.1 on a free port in a background
@@ -33,7 +35,9 @@ Options: ``balance``, ``deploy_seconds`` (default 0.2), ``eval_seconds_per_item`
 (default 0.001, so a small run completes well within a second), ``faults``
 (`Fault` objects or spec strings), ``upstream``, ``upstream_api_key``,
 ``upstream_model``, ``seed``, ``max_upload_bytes`` (default 64 MiB),
-``upload_url_ttl`` (seconds, default 900), ``api_key``, ``host``, ``port``.
+``upload_url_ttl`` (seconds, default 900), ``rate_limit``, ``rate_burst``,
+``idempotency_ttl``, ``idempotency_max_keys`` (see Limits), ``api_key``,
+``host``, ``port``.
 Admin helpers: ``balance()``, ``set_balance(micro_usd)``, ``ledger()``,
 ``inject_fault(fault)``, ``clear_faults()``, ``faults()`` and ``mint_key()``
 (a key for another org); the balance and ledger helpers take an optional
@@ -104,6 +108,25 @@ Outside ``/v1``, authorised by the org's own key, acting on that org:
   fault's fields; ``DELETE /admin/faults`` (all) or ``/admin/faults/{id}``.
   Faults are server-wide.
 - ``POST /admin/keys`` -> ``{"api_key", "org_id"}``: a key for a new org.
+
+Limits
+------
+- Rate limit (off by default): ``--rate-limit R`` (``rate_limit=R``) lets each
+  org send R requests per second to ``/v1``, a token bucket holding
+  ``--rate-burst`` tokens (default 10). Past it: 429 with ``{"detail": ...}``
+  and ``Retry-After`` (whole seconds until a token is back, at least 1). While
+  limiting is on, every ``/v1`` answer carries ``x-ratelimit-limit`` (R),
+  ``x-ratelimit-remaining`` (whole tokens left) and ``x-ratelimit-reset``
+  (seconds, possibly fractional, until the bucket is full again). A 429 is
+  never billed and never recorded as an ``Idempotency-Key``'s answer.
+- Idempotency keys: an answer is replayed for 24 hours after it was delivered
+  (``--idempotency-ttl``), and each org keeps its 1,000,000 most recent keys
+  (``--idempotency-max-keys``), the oldest evicted first.
+- History: each org's ledger keeps its 1,000,000 most recent entries and each
+  endpoint's metrics read its 100,000 most recent requests; balances are
+  running totals, so they stay exact. No request scans history, and what is
+  kept is held as plain tuples that the garbage collector does not walk, so
+  throughput does not sink as the state grows.
 
 Fault specs
 -----------

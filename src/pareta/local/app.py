@@ -1,6 +1,7 @@
 """The ASGI application: routes plus the middleware stack that makes them faithful.
 
-Outermost first: request ids on every response, injected faults,
+Outermost first: request ids on every response, rate limiting (a refused request
+costs nothing further down), injected faults,
 `Idempotency-Key` replay, then settlement (bill only what was delivered).
 """
 
@@ -17,6 +18,7 @@ from .faults import FaultMiddleware
 from .idempotency import IdempotencyMiddleware
 from .metering import InsufficientCredits, SettlementMiddleware
 from .middleware import RequestIdMiddleware
+from .ratelimit import RateLimitMiddleware
 from .state import ServerState
 
 
@@ -37,7 +39,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: _error("A seed endpoint, or the same Idempotency-Key still in flight"),
     413: _error("Upload too large"),
     422: _error("Invalid request"),
-    429: _error("Rate limited (injected)"),
+    429: _error("Rate limited (the org's rate limit, or an injected fault)"),
     500: _error("Internal error"),
     502: _error("The upstream model server failed"),
     503: _error("The endpoint is stopped or cold, or an injected fault"),
@@ -60,5 +62,6 @@ def create_app(state: ServerState | None = None) -> FastAPI:
     app.add_middleware(SettlementMiddleware, meter=state.meter)
     app.add_middleware(IdempotencyMiddleware, store=state.idempotency)
     app.add_middleware(FaultMiddleware, injector=state.faults)
+    app.add_middleware(RateLimitMiddleware, limiter=state.rate_limiter)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -11,6 +11,8 @@ import uvicorn
 from .app import create_app
 from .auth import mint_api_key
 from .faults import Fault
+from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS
+from .ratelimit import DEFAULT_RATE_BURST
 from .server import as_faults, bind_socket, quiet_injected_drops
 from .state import DEFAULT_BALANCE_MICRO_USD, Config, ServerState
 
@@ -60,6 +62,33 @@ def build_parser(prog: str = "python -m pareta.local") -> argparse.ArgumentParse
         metavar="NAME",
         help="model name to request upstream (default: the first it lists)",
     )
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        metavar="PER_SECOND",
+        help="requests per second per org on /v1 (a token bucket); 429 beyond (default: off)",
+    )
+    parser.add_argument(
+        "--rate-burst",
+        type=int,
+        default=DEFAULT_RATE_BURST,
+        metavar="N",
+        help="requests an idle org may send at once under --rate-limit (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--idempotency-ttl",
+        type=float,
+        default=DEFAULT_TTL_SECONDS,
+        metavar="SECONDS",
+        help="how long an Idempotency-Key's answer is replayed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--idempotency-max-keys",
+        type=int,
+        default=DEFAULT_MAX_KEYS,
+        metavar="N",
+        help="Idempotency-Keys remembered per org, oldest evicted first (default: %(default)s)",
+    )
     parser.add_argument("--seed", type=int, help="seed ids and fault probabilities")
     parser.add_argument(
         "--api-key", help="the key to print (default: a fresh pareta_sk_local_ key)"
@@ -81,6 +110,10 @@ def serve(
     upstream: str | None = None,
     upstream_api_key: str | None = None,
     upstream_model: str | None = None,
+    rate_limit: float | None = None,
+    rate_burst: int = DEFAULT_RATE_BURST,
+    idempotency_ttl: float = DEFAULT_TTL_SECONDS,
+    idempotency_max_keys: int = DEFAULT_MAX_KEYS,
     seed: int | None = None,
     api_key: str | None = None,
     log_level: str = "info",
@@ -94,6 +127,10 @@ def serve(
         upstream=upstream,
         upstream_api_key=upstream_api_key,
         upstream_model=upstream_model,
+        rate_limit=rate_limit,
+        rate_burst=rate_burst,
+        idempotency_ttl=idempotency_ttl,
+        idempotency_max_keys=idempotency_max_keys,
     )
     state = ServerState(config, as_faults(faults))
     api_key = api_key or mint_api_key()
@@ -122,6 +159,18 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m pareta.local")
     except ValueError as exc:
         print(f"error: bad --fault: {exc}", file=sys.stderr)
         return 2
+    if args.rate_limit is not None and not (0 < args.rate_limit < float("inf")):
+        print(
+            "error: --rate-limit must be a positive number of requests per second", file=sys.stderr
+        )
+        return 2
+    if args.rate_burst < 1 or args.idempotency_max_keys < 1 or not args.idempotency_ttl > 0:
+        print(
+            "error: --rate-burst and --idempotency-max-keys must be at least 1, "
+            "and --idempotency-ttl positive",
+            file=sys.stderr,
+        )
+        return 2
     try:
         serve(
             host=args.host,
@@ -133,6 +182,10 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m pareta.local")
             upstream=args.upstream,
             upstream_api_key=args.upstream_api_key,
             upstream_model=args.upstream_model,
+            rate_limit=args.rate_limit,
+            rate_burst=args.rate_burst,
+            idempotency_ttl=args.idempotency_ttl,
+            idempotency_max_keys=args.idempotency_max_keys,
             seed=args.seed,
             api_key=args.api_key,
             log_level=args.log_level,

@@ -2,9 +2,16 @@
 
 Keys are scoped per org (per API key). A key whose first request is still in
 flight answers 409, which clients retry. Only a fully delivered 2xx answer is
-remembered: an error, an injected fault or a dropped stream leaves the key
-free, so a retry runs the request for real. Reusing a key for a different
+remembered: an error, a 429, an injected fault or a dropped stream leaves the
+key free, so a retry runs the request for real. Reusing a key for a different
 request (method, path or body) answers 422.
+
+Retention, so that a batch job can resume a day later: an answer is kept for
+`DEFAULT_TTL_SECONDS` (24 h) after it was delivered, and each org keeps at most
+its `DEFAULT_MAX_KEYS` (1,000,000) most recent keys, the oldest evicted first.
+A replay is byte-identical (status, headers and body; it adds
+``idempotent-replayed: true``). Answers are stored as plain tuples of bytes,
+which the garbage collector stops tracking, so a large store costs it nothing.
 """
 
 from __future__ import annotations
@@ -12,47 +19,86 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import api_key_from_headers
 
-MAX_REMEMBERED = 200_000
+DEFAULT_TTL_SECONDS = 24 * 3600.0
+DEFAULT_MAX_KEYS = 1_000_000
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(NamedTuple):
     fingerprint: str
-    start: Message
-    body: tuple[Message, ...]
+    status: int
+    headers: tuple[bytes, ...]  # name, value, name, value...: nested tuples stay tracked longer
+    chunks: tuple[bytes, ...]
+    at: float
 
 
 class IdempotencyStore:
-    def __init__(self) -> None:
+    """Delivered answers per org and key; safe to call from any thread."""
+
+    def __init__(
+        self,
+        ttl: float = DEFAULT_TTL_SECONDS,
+        max_keys: int = DEFAULT_MAX_KEYS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.ttl = ttl
+        self.max_keys = max_keys
+        self.clock = clock
         self._lock = threading.Lock()
-        self._done: OrderedDict[tuple[str, str], Recorded] = OrderedDict()
+        # Plain tuples, which the garbage collector stops tracking (see `pareta.local.rolling`).
+        self._done: dict[str, OrderedDict[str, tuple[Any, ...]]] = {}
         self._in_flight: set[tuple[str, str]] = set()
 
     def begin(self, key: tuple[str, str]) -> Recorded | bool | None:
         """The recorded answer, True when another request holds the key, else None (now ours)."""
+        org, name = key
         with self._lock:
-            recorded = self._done.get(key)
-            if recorded is not None:
-                return recorded
+            done = self._done.get(org)
+            if done is not None:
+                self._expire(done)
+                recorded = done.get(name)
+                if recorded is not None:
+                    return Recorded._make(recorded)
             if key in self._in_flight:
                 return True
             self._in_flight.add(key)
             return None
 
     def finish(self, key: tuple[str, str], recorded: Recorded | None) -> None:
+        org, name = key
         with self._lock:
             self._in_flight.discard(key)
-            if recorded is not None:
-                self._done[key] = recorded
-                while len(self._done) > MAX_REMEMBERED:
-                    self._done.popitem(last=False)
+            if recorded is None:
+                return
+            done = self._done.setdefault(org, OrderedDict())
+            done[name] = tuple(recorded)
+            while len(done) > self.max_keys:
+                done.popitem(last=False)
+
+    def count(self, org: str) -> int:
+        with self._lock:
+            return len(self._done.get(org, ()))
+
+    def forget_org(self, org: str) -> None:
+        with self._lock:
+            self._done.pop(org, None)
+
+    def _expire(self, done: OrderedDict[str, tuple[Any, ...]]) -> None:
+        # Oldest first, so this stops at the first answer still fresh: O(1) amortised.
+        cutoff = self.clock() - self.ttl
+        while done:
+            name = next(iter(done))
+            if Recorded._make(done[name]).at > cutoff:
+                return
+            del done[name]
 
 
 async def _json_error(send: Send, status: int, detail: str) -> None:
@@ -101,14 +147,7 @@ class IdempotencyMiddleware:
                     send, 422, "This Idempotency-Key was already used for a different request."
                 )
                 return
-            await send(
-                {
-                    **state.start,
-                    "headers": [*state.start["headers"], (b"idempotent-replayed", b"true")],
-                }
-            )
-            for message in state.body:
-                await send(message)
+            await _replay(send, state)
             return
 
         pending = list(messages)
@@ -117,7 +156,7 @@ class IdempotencyMiddleware:
             return pending.pop(0) if pending else await receive()
 
         start: Message | None = None
-        body: list[Message] = []
+        chunks: list[bytes] = []
         delivered = False
 
         async def recording_send(message: Message) -> None:
@@ -126,13 +165,28 @@ class IdempotencyMiddleware:
             if message["type"] == "http.response.start":
                 start = message
             elif message["type"] == "http.response.body":
-                body.append(message)
+                chunks.append(bytes(message.get("body", b"")))
                 delivered = not message.get("more_body", False)
 
         recorded = None
         try:
             await self.app(scope, replay_receive, recording_send)
             if delivered and start is not None and 200 <= start["status"] < 300:
-                recorded = Recorded(fingerprint, start, tuple(body))
+                recorded = Recorded(
+                    fingerprint,
+                    start["status"],
+                    tuple(bytes(x) for header in start.get("headers", ()) for x in header),
+                    tuple(chunks),
+                    self.store.clock(),
+                )
         finally:
             self.store.finish(key, recorded)
+
+
+async def _replay(send: Send, recorded: Recorded) -> None:
+    flat = recorded.headers
+    headers = [*zip(flat[::2], flat[1::2], strict=True), (b"idempotent-replayed", b"true")]
+    await send({"type": "http.response.start", "status": recorded.status, "headers": headers})
+    last = len(recorded.chunks) - 1
+    for i, chunk in enumerate(recorded.chunks):
+        await send({"type": "http.response.body", "body": chunk, "more_body": i < last})

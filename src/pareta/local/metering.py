@@ -14,16 +14,21 @@ import itertools
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .rolling import Rolling
+
 SETTLEMENT_KEY = "pareta.settlement"
+# Each org's ledger keeps its most recent entries; balances are running totals, never sums.
+DEFAULT_LEDGER_KEPT = 1_000_000
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
+class LedgerEntry(NamedTuple):
+    """One debit (kept in a `Rolling` log, out of the garbage collector's sight)."""
+
     id: str
     org_id: str
     kind: str
@@ -32,10 +37,13 @@ class LedgerEntry:
     request_id: str | None
     idempotency_key: str | None
     created: float
-    detail: dict[str, Any]
+    # Flat (key, value, key, value...): a dict or a nested tuple would keep the entry tracked.
+    detail: tuple[Any, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        pairs = zip(self.detail[::2], self.detail[1::2], strict=True)
+        detail = {k: list(v) if isinstance(v, tuple) else v for k, v in pairs}
+        return {**self._asdict(), "detail": detail}
 
 
 @dataclass
@@ -45,6 +53,10 @@ class Hold:
     kind: str
     detail: dict[str, Any]
     settled: bool = False
+
+
+def _flatten(detail: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(x for k, v in detail.items() for x in (k, tuple(v) if isinstance(v, list) else v))
 
 
 class InsufficientCredits(Exception):
@@ -58,12 +70,13 @@ class InsufficientCredits(Exception):
 class Meter:
     """Balances and ledgers for every org; safe to call from any thread."""
 
-    def __init__(self, starting_balance: int) -> None:
+    def __init__(self, starting_balance: int, ledger_kept: int = DEFAULT_LEDGER_KEPT) -> None:
         self.starting_balance = starting_balance
+        self.ledger_kept = ledger_kept
         self._lock = threading.Lock()
         self._balances: dict[str, int] = {}
         self._held: dict[str, int] = {}
-        self._ledgers: dict[str, list[LedgerEntry]] = {}
+        self._ledgers: dict[str, Rolling[LedgerEntry]] = {}
         self._ids = itertools.count(1)
         self._delivering = 0
         self._delivered = threading.Condition(self._lock)
@@ -94,7 +107,7 @@ class Meter:
             if org_id not in self._balances:
                 self._balances[org_id] = self.starting_balance
                 self._held[org_id] = 0
-                self._ledgers[org_id] = []
+                self._ledgers[org_id] = Rolling(LedgerEntry, self.ledger_kept)
 
     def balance(self, org_id: str) -> int:
         with self._lock:
@@ -144,7 +157,7 @@ class Meter:
                 request_id=request_id,
                 idempotency_key=idempotency_key,
                 created=time.time(),
-                detail=hold.detail,
+                detail=_flatten(hold.detail),
             )
             self._ledgers[hold.org_id].append(entry)
 

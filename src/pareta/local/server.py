@@ -14,6 +14,8 @@ import uvicorn
 from .app import create_app
 from .auth import mint_api_key
 from .faults import DropLogFilter, Fault
+from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS
+from .ratelimit import DEFAULT_RATE_BURST
 from .state import DEFAULT_BALANCE_MICRO_USD, Config, ServerState
 
 STARTUP_TIMEOUT = 30.0
@@ -86,6 +88,10 @@ class LocalServer:
         seed: int | None = None,
         max_upload_bytes: int = 64 * 1024 * 1024,
         upload_url_ttl: float = 900.0,
+        rate_limit: float | None = None,
+        rate_burst: int = DEFAULT_RATE_BURST,
+        idempotency_ttl: float = DEFAULT_TTL_SECONDS,
+        idempotency_max_keys: int = DEFAULT_MAX_KEYS,
         api_key: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -100,6 +106,10 @@ class LocalServer:
             upstream=upstream,
             upstream_api_key=upstream_api_key,
             upstream_model=upstream_model,
+            rate_limit=rate_limit,
+            rate_burst=rate_burst,
+            idempotency_ttl=idempotency_ttl,
+            idempotency_max_keys=idempotency_max_keys,
         )
         self.state = ServerState(config, as_faults(faults))
         self.api_key = api_key or mint_api_key()

@@ -15,18 +15,21 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .auth import mint_api_key, org_id_for
 from .catalog import Catalog, ModelRef
 from .faults import Fault, FaultInjector
-from .idempotency import IdempotencyStore
+from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS, IdempotencyStore
 from .matcher import TaskMatcher
-from .metering import Meter
+from .metering import DEFAULT_LEDGER_KEPT, Meter
+from .ratelimit import DEFAULT_RATE_BURST, RateLimiter
+from .rolling import Rolling
 from .storage import Blob, UploadClaims, UploadSigner
 from .tasks import TASKS, Task
 
 DEFAULT_BALANCE_MICRO_USD = 25_000_000
+TRAFFIC_KEPT = 100_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # The endpoint ids the documentation's examples call, present in every org.
@@ -53,11 +56,18 @@ class Config:
     upstream: str | None = None
     upstream_api_key: str | None = None
     upstream_model: str | None = None
+    rate_limit: float | None = None
+    rate_burst: int = DEFAULT_RATE_BURST
+    idempotency_ttl: float = DEFAULT_TTL_SECONDS
+    idempotency_max_keys: int = DEFAULT_MAX_KEYS
+    ledger_kept: int = DEFAULT_LEDGER_KEPT
 
 
-@dataclass
-class Traffic:
-    """One served (or refused) inference request on an endpoint."""
+class Traffic(NamedTuple):
+    """One served (or refused) inference request on an endpoint.
+
+    Kept in a `Rolling` log, so a server holding many collects as fast as an empty one.
+    """
 
     at: float
     latency_ms: float
@@ -79,7 +89,8 @@ class Endpoint:
     transitions: list[tuple[float, str]]
     extra: dict[str, Any] = field(default_factory=dict)
     seed: bool = False
-    traffic: list[Traffic] = field(default_factory=list)
+    # Metrics read the most recent requests only: memory stays flat under any load.
+    traffic: Rolling[Traffic] = field(default_factory=lambda: Rolling(Traffic, TRAFFIC_KEPT))
 
     def status(self, now: float | None = None) -> str:
         now = time.time() if now is None else now
@@ -195,9 +206,13 @@ class ServerState:
         self.config = config or Config()
         self.catalog = default_catalog()
         self.matcher = TaskMatcher(TASKS)
-        self.meter = Meter(self.config.starting_balance)
-        self.faults = FaultInjector(faults or (), seed=self.config.seed)
-        self.idempotency = IdempotencyStore()
+        config = self.config
+        self.meter = Meter(config.starting_balance, config.ledger_kept)
+        self.faults = FaultInjector(faults or (), seed=config.seed)
+        self.idempotency = IdempotencyStore(config.idempotency_ttl, config.idempotency_max_keys)
+        self.rate_limiter = (
+            None if config.rate_limit is None else RateLimiter(config.rate_limit, config.rate_burst)
+        )
         self.signer = UploadSigner(self.config.upload_url_ttl)
         self._orgs: dict[str, Org] = {}
         self._lock = threading.Lock()

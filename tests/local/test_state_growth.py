@@ -1,0 +1,69 @@
+"""The hot path is O(1) in the state's size: bounded logs, running totals, nothing to collect.
+
+Throughput is a benchmark (`benchmarks/local_server_state.py`); these tests check the
+causes instead: what a request leaves behind is bounded, and none of it is an object the
+garbage collector must walk on every full collection.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import httpx
+
+from pareta.local import LocalServer
+from pareta.local.rolling import Rolling
+from pareta.local.state import Traffic
+
+from .helpers import chat_body
+
+
+def _tracked_after_collection() -> int:
+    gc.collect()
+    gc.collect()
+    return len(gc.get_objects())
+
+
+def test_requests_leave_bounded_state_and_no_tracked_objects() -> None:
+    with LocalServer(idempotency_max_keys=40, balance=10**12) as server:
+        server.state.meter.ledger_kept = 40
+        key = server.mint_key()
+        org = server.state.org(key)
+        endpoint = org.endpoints["ep_contract_kie"]
+        endpoint.traffic = Rolling(Traffic, 40)
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as client:
+
+            def send(n: int, first: int) -> list[bytes]:
+                bodies = []
+                for i in range(first, first + n):
+                    idem = {"Idempotency-Key": f"k{i}"}
+                    answer = client.post("/v1/chat/completions", json=chat_body(), headers=idem)
+                    assert answer.status_code == 200
+                    bodies.append(answer.content)
+                return bodies
+
+            send(60, 0)  # warm-up: connection, caches, every bound reached
+            server.state.meter.quiesce()
+            before = _tracked_after_collection()
+            send(300, 60)
+            server.state.meter.quiesce()
+            growth = _tracked_after_collection() - before
+            one_cost = server.ledger(api_key=key)[-1]["amount_micro_usd"]
+        # 300 requests with a ledger entry, a traffic sample and a remembered answer
+        # each: a few stray objects at most, never one per request.
+        assert growth < 30, growth
+        assert len(server.ledger(api_key=key)) == 40
+        assert len(endpoint.traffic) == 40
+        assert server.state.idempotency.count(key) == 40
+        # The balance is a running total, exact beyond what the ledger keeps.
+        assert server.balance(api_key=key) == 10**12 - 360 * one_cost
+
+
+def test_a_remembered_answer_replays_byte_for_byte(client: httpx.Client) -> None:
+    headers = {"Idempotency-Key": "same"}
+    first = client.post("/v1/chat/completions", json=chat_body(stream=True), headers=headers)
+    again = client.post("/v1/chat/completions", json=chat_body(stream=True), headers=headers)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert again.headers["content-type"] == first.headers["content-type"]
