@@ -43,12 +43,28 @@ def test_the_first_429_paces_at_what_the_server_was_answering() -> None:
     assert rc.signals == 1
 
 
-def test_ratelimit_remaining_zero_is_a_signal_before_any_429() -> None:
+def test_a_stated_limit_sets_the_pace_once_the_server_runs_dry() -> None:
     rc, clock = control()
     answer(rc, clock, 200, n=20)
     rc.observe(200, {"x-ratelimit-remaining": "0"})
-    assert rc.rate is not None
-    assert rc.signals == 1
+    assert rc.rate is None  # unpaced and no limit stated: wait for a refusal
+    rc.observe(200, {"x-ratelimit-limit": "40", "x-ratelimit-remaining": "3"})
+    assert rc.rate is None
+    rc.observe(200, {"x-ratelimit-limit": "40", "x-ratelimit-remaining": "0"})
+    assert rc.rate == pytest.approx(38.0)
+    answer(rc, clock, 200, n=1000)
+    assert rc.rate == pytest.approx(38.0)  # never climbs past 95% of the stated limit
+    clock.now += 2
+    rc.observe(200, {"x-ratelimit-remaining": "0"})
+    assert rc.rate == pytest.approx(38.0 * 0.85)  # once paced, running dry is a signal
+
+
+def test_a_nonsense_stated_limit_is_ignored() -> None:
+    rc, clock = control()
+    for value in ("abc", "-3", "inf", "0"):
+        rc.observe(429, {"x-ratelimit-limit": value})
+        clock.now += 2
+    assert rc.rate == MIN_RATE
 
 
 def test_a_burst_of_refusals_counts_once_a_second() -> None:

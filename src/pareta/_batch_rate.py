@@ -2,11 +2,14 @@
 
 Like TCP congestion control, per job: unpaced until the server first signals that it is
 at its limit, then paced at a rate that climbs while requests succeed and is cut on each
-signal (at most once a second, so one burst of refusals counts once). The first paced
-rate is what the server was answering, measured, not a guess. Signals: a 429, an
-``x-ratelimit-remaining: 0`` header (the server is at its limit before it refuses), and
-503s when they are at least a tenth of the last second's answers (a lone 503 is a fault
-to retry, not a limit: cutting the rate for each one would starve a job on a flaky link).
+signal (at most once a second, so one burst of refusals counts once).
+
+Signals: a 429; 503s when they are at least a tenth of the last second's answers (a lone
+503 is a fault to retry, not a limit: cutting the rate for each would starve a job on a
+flaky link); and, once paced, ``x-ratelimit-remaining: 0`` (the server is at its limit
+before it refuses). When the server states its limit in ``x-ratelimit-limit`` (read as
+requests a second), the job paces at 95% of it and never climbs past that; otherwise the
+first paced rate is what the server was answering, measured, not a guess.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ SIGNAL_SPACING = 1.0
 WINDOW = 1.0
 OVERLOAD_SHARE = 0.1
 HORIZON = 0.25
+# Under a stated limit, so the server's burst refills instead of running dry.
+UNDER_LIMIT = 0.95
 
 Clock = Callable[[], float]
 
@@ -63,6 +68,7 @@ class RateControl:
         self._started = clock()
         self._last_signal = self._last_climb = self._started
         self._answers: deque[tuple[float, int]] = deque()
+        self._limit: float | None = None
 
     def reserve(self) -> tuple[float, bool]:
         """Seconds to wait, and whether a send slot was booked for the end of that wait
@@ -86,14 +92,17 @@ class RateControl:
             self._answers.append((now, status))
             while self._answers[0][0] < now - WINDOW:
                 self._answers.popleft()
+            self._limit = _stated_limit(headers) or self._limit
             if self._is_signal(status, headers):
                 self._signal(now)
             elif 200 <= status < 300:
                 self._climb(now)
 
     def _is_signal(self, status: int, headers: Mapping[str, str]) -> bool:
-        if status == 429 or headers.get("x-ratelimit-remaining") == "0":
+        if status == 429:
             return True
+        if headers.get("x-ratelimit-remaining") == "0":
+            return self.rate is not None or self._limit is not None
         if status != 503:
             return False
         overloaded = sum(1 for _, s in self._answers if s == 503)
@@ -103,17 +112,32 @@ class RateControl:
         if self.rate is None:
             return
         quiet = now - self._last_signal
-        self.rate += self.rate * CLIMB * (1.0 + quiet) * (now - self._last_climb)
+        self.rate += self.rate * CLIMB * (1.0 + 2.0 * quiet) * (now - self._last_climb)
         self._last_climb = now
-        if self.cap is not None:
-            self.rate = min(self.rate, self.cap)
+        self.rate = min(self.rate, self._ceiling())
+
+    def _ceiling(self) -> float:
+        stated = float("inf") if self._limit is None else self._limit * UNDER_LIMIT
+        return min(stated, float("inf") if self.cap is None else self.cap)
 
     def _signal(self, now: float) -> None:
         if self.signals and now - self._last_signal < SIGNAL_SPACING:
             return
         self.signals += 1
-        successes = sum(1 for _, s in self._answers if 200 <= s < 300)
-        measured = successes / max(min(WINDOW, now - self._started), 0.05)
-        target = measured if self.rate is None else min(self.rate, max(measured, MIN_RATE))
-        self.rate = max(MIN_RATE, target * DECREASE)
+        if self.rate is None and self._limit is not None:
+            self.rate = self._ceiling()
+        elif self.rate is None:
+            successes = sum(1 for _, s in self._answers if 200 <= s < 300)
+            measured = successes / max(min(WINDOW, now - self._started), 0.05)
+            self.rate = max(MIN_RATE, measured * DECREASE)
+        else:
+            self.rate = max(MIN_RATE, self.rate * DECREASE)
         self._last_signal = self._last_climb = now
+
+
+def _stated_limit(headers: Mapping[str, str]) -> float | None:
+    try:
+        limit = float(headers.get("x-ratelimit-limit", ""))
+    except ValueError:
+        return None
+    return limit if 0 < limit < float("inf") else None

@@ -155,6 +155,7 @@ class AsyncBatchJob:
                 "it, or `await job.wait()` to run it to the end"
             )
         result = await self._results.get()
+        self.stats.rate = self._gate.rate
         if result is END:
             self._exhausted = True
             raise StopAsyncIteration
@@ -171,7 +172,6 @@ class AsyncBatchJob:
     def _progress(self) -> None:
         if self._on_progress is None:
             return
-        self.stats.rate = self._gate.rate
         try:
             self._on_progress(self.stats)
         except Exception as exc:  # the caller's code: stop cleanly, then raise it

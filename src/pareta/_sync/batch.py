@@ -156,6 +156,7 @@ class BatchJob:
                 "it, or `await job.wait()` to run it to the end"
             )
         result = self._results.get()
+        self.stats.rate = self._gate.rate
         if result is END:
             self._exhausted = True
             raise StopIteration
@@ -172,7 +173,6 @@ class BatchJob:
     def _progress(self) -> None:
         if self._on_progress is None:
             return
-        self.stats.rate = self._gate.rate
         try:
             self._on_progress(self.stats)
         except Exception as exc:  # the caller's code: stop cleanly, then raise it

@@ -202,11 +202,13 @@ async def chat_completions(request: Request, org: CurrentOrg, state: State) -> R
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
     }
+    # What this call debits, for a client that keeps count (a batch job's cost so far).
+    cost_header = {COST_HEADER: str(cost)}
     if stream:
         return StreamingResponse(
             _chunks(completion, content, finish, usage_json),
             media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache"},
+            headers={"Cache-Control": "no-cache", **cost_header},
         )
     message = {"role": "assistant", "content": content}
     return json_response(
@@ -217,8 +219,12 @@ async def chat_completions(request: Request, org: CurrentOrg, state: State) -> R
                 {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
             ],
             "usage": usage_json,
-        }
+        },
+        headers=cost_header,
     )
+
+
+COST_HEADER = "x-pareta-cost-micro-usd"
 
 
 def split_pieces(content: str) -> list[str]:
