@@ -38,6 +38,7 @@ RENAMES = {
     "AsyncShieldCancellation": "ShieldCancellation",
     "AsyncLoopGuard": "LoopGuard",
     "aiter_rows": "iter_rows",
+    "acheckpoint": "checkpoint",
     "arun_all": "run_all",
     "AsyncChannel": "Channel",
     "AsyncTaskGroup": "TaskGroup",

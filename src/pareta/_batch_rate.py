@@ -136,6 +136,8 @@ class RateControl:
 
 
 def _stated_limit(headers: Mapping[str, str]) -> float | None:
+    if "x-ratelimit-limit" not in headers:
+        return None
     try:
         limit = float(headers.get("x-ratelimit-limit", ""))
     except ValueError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -27,12 +27,22 @@ SyncCall = Callable[..., R]
 Progress = Callable[["BatchStats"], object]
 CountProgress = Callable[[int, int], object]
 
+_WANTED = frozenset(
+    {
+        b"x-request-id",
+        b"idempotent-replayed",
+        b"x-pareta-cost-micro-usd",
+        b"x-ratelimit-limit",
+        b"x-ratelimit-remaining",
+    }
+)
+
 # A 429 that the engine handles is retried without counting against ``max_retries``, up
 # to this many times for one row: a server that refuses forever still ends the job.
 MAX_THROTTLED = 100
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class BatchResult:
     """One finished row: its answer or its error, and how it got there."""
 
@@ -91,7 +101,13 @@ class RowTrace:
         self.replayed = False
         self.cost = 0
 
-    def answered(self, status: int, headers: Mapping[str, str]) -> None:
+    def answered(self, status: int, raw_headers: Iterable[tuple[bytes, bytes]]) -> None:
+        # One pass over the raw headers: each lookup in httpx's Headers scans them all.
+        headers = {
+            name.lower().decode("latin-1"): value.decode("latin-1")
+            for name, value in raw_headers
+            if name.lower() in _WANTED
+        }
         self.attempts += 1
         self.request_id = headers.get("x-request-id", self.request_id)
         self.gate.observe(status, headers)
@@ -144,6 +160,10 @@ class JobState:
                 return False
             self.workers += 1
             return True
+
+    def skipped(self) -> None:
+        with self._lock:
+            self.stats.skipped += 1
 
     def started(self) -> None:
         with self._lock:

@@ -134,7 +134,7 @@ class AsyncAPIClient:
             else:
                 log_response(response, attempt, time.monotonic() - started)
                 if trace is not None:
-                    trace.answered(response.status_code, response.headers)
+                    trace.answered(response.status_code, response.headers.raw)
                 if response.is_success:
                     return response
                 # A batch job paces its 429s itself: they do not use up the retries.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import threading
 from collections.abc import Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -49,11 +50,20 @@ from .._batch_state import (
 )
 from .._checks import require_positive_int
 from .._exceptions import ParetaError
-from .._twins import END, AsyncChannel, AsyncInterrupts, AsyncTaskGroup, aiter_rows
+from .._twins import (
+    END,
+    AsyncChannel,
+    AsyncInterrupts,
+    AsyncTaskGroup,
+    acheckpoint,
+    aiter_rows,
+    plain_rows,
+)
 
 # Workers start few and double as rows succeed (TCP's slow start): a server with a rate
 # limit sees a handful of requests, not max_in_flight of them, before it can push back.
 INITIAL_WORKERS = 8
+YIELD_EVERY = 8
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,10 @@ class AsyncBatchJob:
         self._file: ResultsFile | None = None
         self._done = DoneKeys.empty()
         self._signals = 0
+        # The sync twin's workers are threads: one at a time takes the next row, or reports.
+        self._take = threading.Lock()
+        self._report = threading.Lock()
+        self._sink: Callable[[BatchResult], object] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(job={self.job!r}, method={self._name!r})"
@@ -113,6 +127,10 @@ class AsyncBatchJob:
         self._entered = True
         if self._output is not None:
             self._file, self._done = open_results(self._output, self.job, self._name)
+        # Rows from a plain iterable or a file are taken by the workers themselves; an async
+        # iterable is read by one task into a queue (two tasks cannot share its iterator).
+        self._plain = plain_rows(self._rows)
+        self._numbered = None if self._plain is None else enumerate(self._plain)
         self._todo = AsyncChannel(self._max)
         self._results = AsyncChannel(self._max)
         self._interrupts = AsyncInterrupts(self._on_signal)
@@ -129,7 +147,7 @@ class AsyncBatchJob:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        if not self._exhausted:
+        if self._sink is None and not self._exhausted:
             self._state.stop("closed")
         # Rows under way finish and are written; nobody reads their results any more.
         self._results.abandon()
@@ -139,6 +157,8 @@ class AsyncBatchJob:
             for channel in (self._todo, self._results):
                 channel.close()
                 channel.abandon()
+            if self._plain is not None:
+                self._plain.close()
             await self._interrupts.__aexit__(*exc_info)
             if self._file is not None:
                 self._file.close()
@@ -164,23 +184,26 @@ class AsyncBatchJob:
 
     async def wait(self) -> BatchStats:
         """Run the job to the end (or until it stops) and return its stats."""
+        # Nobody iterates: each worker reports its own rows instead of queueing them for a
+        # reader, which saves a task switch a row.
+        self._sink = self._sink or _discard
         async with self:
-            async for _ in self:
-                pass
+            pass
         return self.stats
 
     def _progress(self) -> None:
         if self._on_progress is None:
             return
-        try:
-            self._on_progress(self.stats)
-        except Exception as exc:  # the caller's code: stop cleanly, then raise it
-            self._on_progress = None
-            self._state.stop("on_progress", exc)
+        with self._report:
+            try:
+                self._on_progress(self.stats)
+            except Exception as exc:  # the caller's code: stop cleanly, then raise it
+                self._on_progress = None
+                self._state.stop("on_progress", exc)
 
     def _raise_if_stopped_by_caller(self) -> None:
         error = self._state.stop_error
-        if self.stats.stopped == "output_failed" and error is not None:
+        if self.stats.stopped in ("output_failed", "input_failed") and error is not None:
             raise error
         if self.stats.stopped == "interrupted":
             raise BatchInterrupted(self.stats)
@@ -201,12 +224,18 @@ class AsyncBatchJob:
     async def _run(self) -> None:
         try:
             async with AsyncTaskGroup() as self._pool:
-                self._pool.start_soon(self._feed)
+                if self._plain is None:
+                    self._pool.start_soon(self._feed)
                 for _ in range(INITIAL_WORKERS):
                     self._add_worker()
         finally:
             reason = self.stats.stopped
-            if self._file is not None and reason not in (None, "closed", "output_failed"):
+            if self._file is not None and reason not in (
+                None,
+                "closed",
+                "output_failed",
+                "input_failed",
+            ):
                 self._file.write(stop_record(reason or "", str(self._state.stop_error or reason)))
             self._results.close()
 
@@ -224,11 +253,33 @@ class AsyncBatchJob:
                         break
                     prepared = self._prepare(index, row)
                     if prepared.key in self._done:
-                        self.stats.skipped += 1
+                        self._state.skipped()
                     elif not await self._todo.put(prepared):
                         break
+        except Exception as exc:  # the caller's iterable failed: stop, then raise it
+            self._state.stop("input_failed", exc)
         finally:
             self._todo.close()
+
+    async def _next_row(self) -> _Row | None:
+        """The next row to send, past those already done; ``None`` when there is none."""
+        if self._numbered is None:
+            row = await self._todo.get()
+            return None if row is END else row
+        while not self._state.stopping:
+            with self._take:
+                try:
+                    index, raw = next(self._numbered)
+                except StopIteration:
+                    return None
+                except Exception as exc:  # the caller's iterable failed: stop, then raise it
+                    self._state.stop("input_failed", exc)
+                    return None
+            prepared = self._prepare(index, raw)
+            if prepared.key not in self._done:
+                return prepared
+            self._state.skipped()
+        return None
 
     def _prepare(self, index: int, row: object) -> _Row:
         if isinstance(row, BadRow):
@@ -238,17 +289,29 @@ class AsyncBatchJob:
             call = _call_of(row, self._key_field)
         except ValueError as exc:
             return _Row(index, str(index), f"{self.job}.bad.{index}", None, exc)
+        if self._output is None:
+            # Nothing to resume into: a key unique to this run is enough, and cheaper.
+            return _Row(index, row_key, f"{self.job}.{index}", call)
         key = idempotency_key(self.job, row_key, request_digest(self._name, call))
         return _Row(index, row_key, key, call)
 
     async def _work(self) -> None:
-        while (row := await self._todo.get()) is not END:
+        while (row := await self._next_row()) is not None:
             if self._state.stopping:
                 continue  # not started: a resume sends it
             result = await self._attempt(row)
             if result.ok:
                 self._add_worker()
-            await self._results.put(result)
+            if self._sink is None:
+                await self._results.put(result)
+                continue
+            self._sink(result)
+            self.stats.rate = self._gate.rate
+            self._progress()
+            if row.index % YIELD_EVERY == 0:
+                # A server that answers without making the client wait (a mocked one)
+                # must not let a worker hold the event loop for the whole job.
+                await acheckpoint()
 
     async def _attempt(self, row: _Row) -> BatchResult:
         trace = RowTrace(self._gate)
@@ -279,6 +342,10 @@ class AsyncBatchJob:
         if isinstance(row.call, dict):
             return await self._method(**row.call, **extra)
         return await self._method(row.call, **extra)
+
+
+def _discard(result: BatchResult) -> None:
+    return None
 
 
 def _call_of(row: object, key_field: str | None) -> object:
@@ -314,10 +381,13 @@ async def arun_all(
         delivered, total = itertools.count(1), len(items)
         progress = lambda stats: on_progress(next(delivered), total)  # noqa: E731
     job = AsyncBatchJob(method, items, max_in_flight=concurrency, on_progress=progress)
+
+    def keep(outcome: BatchResult) -> None:
+        results[outcome.index] = outcome.result if outcome.ok else outcome.error
+
+    job._sink = keep
     try:
-        async with job:
-            async for outcome in job:
-                results[outcome.index] = outcome.result if outcome.ok else outcome.error
+        await job.wait()
     except (BatchStopped, BatchInterrupted) as exc:
         exc.results = [None if r is END else r for r in results]
         raise
