@@ -365,3 +365,12 @@ def test_status_error_detail_and_message() -> None:
     assert error.request_id == "req_1"
     custom = pareta.NotFoundError("gone", status_code=404, detail="x")
     assert (str(custom), custom.detail, custom.response) == ("gone", "x", None)
+
+
+def test_declared_fields_are_read_only_like_the_hand_written_ones() -> None:
+    endpoint = pareta.Endpoint({"id": "ep_1"})
+    with pytest.raises(AttributeError):
+        endpoint.id = "ep_2"
+    with pytest.raises(AttributeError):
+        endpoint.is_live = True
+    assert endpoint.id == "ep_1"

@@ -2,8 +2,8 @@
 
 A field reads its key from the object's dict on every access. A value that is absent, or
 of a type the field cannot hold, reads as ``None`` for an optional field, as ``""`` for an
-``Id`` (a record's identity, which the documentation says is always there), ``[]`` for a
-list, ``False`` for a flag and an empty object for a nested object: reading never raises.
+``Id`` (a record's identity, which every answer carries), ``[]`` for a list, ``False`` for
+a flag and an empty object for a nested object: reading never raises.
 """
 
 from __future__ import annotations
@@ -19,48 +19,41 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 _O = TypeVar("_O", bound="ParetaObject")
+Reader = Callable[["ParetaObject"], _T]  # a field's getter
 
 
-class Field(Generic[_T]):
-    """One field: the keys it reads (the first whose reading is truthy wins) and how."""
+class Field(property, Generic[_T]):
+    """A read-only property declared by what it holds, reading the key of its own name.
 
-    __slots__ = ("_also", "_key", "_read", "_within")
+    It is a ``property`` so that reading it costs what a hand-written one does; its getter
+    is built by ``make`` in ``__set_name__``, once the name (the key) is known.
+    """
 
-    def __init__(
-        self, read: Callable[[Any], _T], keys: tuple[str, ...], within: str | None
-    ) -> None:
-        self._read = read
-        self._key = keys[0] if keys else ""
-        self._also = keys[1:]
-        self._within = within
+    def __init__(self, make: Callable[[str], Reader[_T]]) -> None:
+        self._make = make
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
-        self._key = self._key or name
+        super().__init__(self._make(name))
 
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
+    if TYPE_CHECKING:
 
-    @overload
-    def __get__(self, obj: ParetaObject, owner: type[Any]) -> _T: ...
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Self: ...
 
-    def __get__(self, obj: ParetaObject | None, owner: type[Any]) -> Self | _T:
-        if obj is None:
-            return self
-        data = obj._data
-        if self._within is not None:
-            inner = data.get(self._within)
-            if isinstance(inner, dict):
-                data = inner
-        value = self._read(data.get(self._key))
-        for key in self._also:
-            if value:
-                break
-            value = self._read(data.get(key))
-        return value
+        @overload
+        def __get__(self, instance: Any, owner: type[Any] | None = None, /) -> _T: ...
+
+        def __get__(self, instance: Any, owner: type[Any] | None = None, /) -> Any: ...
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+def _converted(convert: Callable[[Any], _T]) -> Field[_T]:
+    def make(key: str) -> Reader[_T]:
+        def read(obj: ParetaObject) -> _T:
+            return convert(obj._data.get(key))
+
+        return read
+
+    return Field(make)
 
 
 def as_str(value: Any) -> str | None:
@@ -83,6 +76,10 @@ def _as_float(value: Any) -> float | None:
     return float(value)
 
 
+def _is_true(value: Any) -> bool:
+    return value is True
+
+
 def first_str(*values: Any) -> str | None:
     """The first non-empty string, read like ``as_str(a) or as_str(b) or ...``."""
     value = None
@@ -92,53 +89,82 @@ def first_str(*values: Any) -> str | None:
     return value
 
 
-def _as_id(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _is_true(value: Any) -> bool:
-    return value is True
-
-
 def objects(cls: type[_O], value: Any) -> list[_O]:
     if not isinstance(value, list):
         return []
     return [cls(item) for item in value if isinstance(item, dict)]
 
 
-# The declarations: each names what the field holds; the keys default to the field's name.
+# The declarations, named for what the field holds. The hot ones (a streamed chunk's
+# ``choices[0].delta.content``) test the value inline: one call per read, as before.
 
 
-def Str(*keys: str, within: str | None = None) -> Field[str | None]:
-    return Field(as_str, keys, within)
+def Str(*, within: str | None = None) -> Field[str | None]:
+    """A string; ``within`` reads it inside that envelope when the server sent one."""
+
+    def make(key: str) -> Reader[str | None]:
+        def read(obj: ParetaObject) -> str | None:
+            data = obj._data
+            if within is not None:
+                inner = data.get(within)
+                data = inner if isinstance(inner, dict) else data
+            value = data.get(key)
+            return value if isinstance(value, str) else None
+
+        return read
+
+    return Field(make)
 
 
-def Id(*keys: str) -> Field[str]:
-    """A record's identity: typed ``str``, read as ``""`` when the server left it out."""
-    return Field(_as_id, keys, None)
+def Id(*fallbacks: str) -> Field[str]:
+    """A record's identity: typed ``str``, read as ``""`` when the server left it out.
+
+    An empty reading falls back to the next key, like ``a or b``."""
+
+    def make(key: str) -> Reader[str]:
+        keys = (key, *fallbacks)
+
+        def read(obj: ParetaObject) -> str:
+            for other in keys:
+                value = obj._data.get(other)
+                if isinstance(value, str) and value:
+                    return value
+            return ""
+
+        return read
+
+    return Field(make)
 
 
-def Int(*keys: str) -> Field[int | None]:
-    return Field(as_int, keys, None)
-
-
-def Float(*keys: str) -> Field[float | None]:
-    return Field(_as_float, keys, None)
-
-
-def Flag(*keys: str) -> Field[bool]:
-    return Field(_is_true, keys, None)
-
-
-def Obj(cls: type[_O], *keys: str) -> Field[_O]:
+def Obj(cls: type[_O]) -> Field[_O]:
     """A nested object, empty when absent."""
-    return Field(lambda value: cls(as_dict(value)), keys, None)
+
+    def make(key: str) -> Reader[_O]:
+        def read(obj: ParetaObject) -> _O:
+            value = obj._data.get(key)
+            return cls(value if isinstance(value, dict) else {})
+
+        return read
+
+    return Field(make)
 
 
-def OptObj(cls: type[_O], *keys: str) -> Field[_O | None]:
+def Int() -> Field[int | None]:
+    return _converted(as_int)
+
+
+def Float() -> Field[float | None]:
+    return _converted(_as_float)
+
+
+def Flag() -> Field[bool]:
+    return _converted(_is_true)
+
+
+def OptObj(cls: type[_O]) -> Field[_O | None]:
     """A nested object that may be absent (``None``)."""
-    return Field(lambda value: cls(value) if isinstance(value, dict) else None, keys, None)
+    return _converted(lambda value: cls(value) if isinstance(value, dict) else None)
 
 
-def Objs(cls: type[_O], *keys: str) -> Field[list[_O]]:
-    return Field(lambda value: objects(cls, value), keys, None)
+def Objs(cls: type[_O]) -> Field[list[_O]]:
+    return _converted(lambda value: objects(cls, value))

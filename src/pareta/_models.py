@@ -123,7 +123,7 @@ class ModelList(ParetaObject):
 # -- endpoints ---------------------------------------------------------------------------
 class Endpoint(ParetaObject):
     __slots__ = ()
-    id = Id("id", "name")
+    id = Id("name")  # falls back to the name
     name = Str()
     model = Str()
     status = Str()
@@ -138,7 +138,7 @@ class Endpoint(ParetaObject):
 # -- discovery ---------------------------------------------------------------------------
 class Task(ParetaObject):
     __slots__ = ()
-    id = Id("id", "task_id")
+    id = Id("task_id")
     default_scorer = Str()
     has_blob_input = Flag()
 
