@@ -21,7 +21,7 @@ def walk(pa: Pareta, task: str) -> list[str]:
     lines.append(f"live endpoint: {ep.id} {ep.status}")
 
     resp = pa.chat.completions.create(
-        model=ep.id, messages=[{"role": "user", "content": "Say hello in one short sentence."}]
+        model=ep.id, messages=[{"role": "user", "content": "Name the parties to this agreement."}]
     )
     lines.append(resp.choices[0].message.content or "")
     tokens: int | None = resp.usage.total_tokens
@@ -31,7 +31,7 @@ def walk(pa: Pareta, task: str) -> list[str]:
         chunk.choices[0].delta.content or ""
         for chunk in pa.chat.completions.create(
             model=ep.id,
-            messages=[{"role": "user", "content": "Write a haiku about invoices."}],
+            messages=[{"role": "user", "content": "List the dates in this contract."}],
             stream=True,
         )
     ]

@@ -18,14 +18,14 @@ async def walk(pa: AsyncPareta, task: str) -> list[str]:
     lines.append(f"live endpoint: {ep.id} {ep.status}")
 
     resp = await pa.chat.completions.create(
-        model=ep.id, messages=[{"role": "user", "content": "Say hello."}]
+        model=ep.id, messages=[{"role": "user", "content": "Name the parties to this agreement."}]
     )
     lines.append(resp.choices[0].message.content or "")
 
     pieces: list[str] = []
     async with await pa.chat.completions.create(
         model=ep.id,
-        messages=[{"role": "user", "content": "Write a haiku about invoices."}],
+        messages=[{"role": "user", "content": "List the dates in this contract."}],
         stream=True,
     ) as stream:
         async for chunk in stream:
