@@ -147,6 +147,23 @@ def test_fields_read_their_key_and_fall_back_on_an_empty_reading() -> None:
     assert pareta.EvalRun({"run": "junk", "eval_set_id": "es_top"}).eval_set_id == "es_top"
 
 
+def test_numbers_read_as_their_field_type() -> None:
+    entry = pareta.LeaderboardEntry(
+        {"quality": 1, "context_k": 32.0, "cost_per_request_micro_usd": 850}
+    )
+    assert (entry.quality, entry.context_k, entry.cost_per_request_micro_usd) == (1.0, 32, 850)
+    assert isinstance(entry.quality, float)
+    assert isinstance(entry.context_k, int)
+    assert pareta.EvalResult({"quality_ci_low": float("inf")}).quality_ci_low == float("inf")
+    assert pareta.Usage({"total_tokens": float("nan")}).total_tokens is None
+
+
+def test_a_completion_builds_its_choices_once() -> None:
+    completion = pareta.ChatCompletion({"choices": [{"index": 0}]})
+    assert completion.choices is completion.choices
+    assert completion.choices[0].index == 0
+
+
 def test_a_field_read_on_the_class_is_its_declaration() -> None:
     assert isinstance(pareta.ChatCompletion.id, Field)
     assert isinstance(pareta.Choice.delta, Field)
@@ -185,6 +202,8 @@ def test_eval_run_reads_the_create_answer_and_the_envelope() -> None:
         {"run": {"run_id": "run_2", "status": "completed", "candidate_model_ids": ["a", 3]}}
     )
     assert (nested.id, nested.is_terminal, nested.candidate_models) == ("run_2", True, ["a"])
+    named = pareta.EvalRun({"run": {"candidate_models": ["b"], "candidate_model_ids": ["c"]}})
+    assert named.candidate_models == ["b"]
     inner_results = pareta.EvalRun({"run": {"results": [{"model_id": "m"}]}})
     assert [r.model_id for r in inner_results.results] == ["m"]
 
