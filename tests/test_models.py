@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import pareta
 from pareta import _models
+from pareta._fields import Field
 from pareta._frontier import parse_frontier, select_roster
 from pareta._money import floor_to_cents
 from pareta._retry import backoff_delay, parse_retry_after
@@ -29,16 +30,24 @@ MODEL_TYPES = [
 ]
 
 
+def fields(cls: type[_models.ParetaObject]) -> list[str]:
+    """The public fields of a response type, declared or hand-written."""
+    return [
+        name
+        for name, attr in inspect.getmembers(cls)
+        if isinstance(attr, (property, Field)) and not name.startswith("_")
+    ]
+
+
 def read_every_property(obj: _models.ParetaObject) -> None:
-    for name, attr in inspect.getmembers(type(obj)):
-        if isinstance(attr, property) and not name.startswith("_"):
-            value = getattr(obj, name)
-            if isinstance(value, _models.ParetaObject):
-                read_every_property(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, _models.ParetaObject):
-                        read_every_property(item)
+    for name in fields(type(obj)):
+        value = getattr(obj, name)
+        if isinstance(value, _models.ParetaObject):
+            read_every_property(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, _models.ParetaObject):
+                    read_every_property(item)
 
 
 @pytest.mark.parametrize("cls", MODEL_TYPES, ids=lambda c: c.__name__)
@@ -76,7 +85,88 @@ def test_absent_fields_read_as_none_empty_or_false() -> None:
     assert pareta.Leaderboard({}).frontier is None
     assert pareta.FrontierModel({}).vision is False
     run = pareta.EvalRun({})
-    assert (run.id, run.results, run.candidate_models, run.cost) == (None, [], [], Decimal("0.00"))
+    assert (run.status, run.results, run.candidate_models, run.cost) == (
+        None,
+        [],
+        [],
+        Decimal("0.00"),
+    )
+
+
+# A record's identity (the id it is known by, or that you pass on to the next call) is
+# typed ``str``: absent or mistyped, it reads "" instead of None.
+IDENTITIES = [
+    (pareta.Model, "id"),
+    (pareta.Endpoint, "id"),
+    (pareta.Task, "id"),
+    (pareta.TaskMatchCandidate, "task_id"),
+    (pareta.Leaderboard, "task_id"),
+    (pareta.LeaderboardEntry, "name"),
+    (pareta.FrontierModel, "id"),
+    (pareta.EvalSet, "id"),
+    (pareta.EvalSet, "task_id"),
+    (pareta.EvalRun, "id"),
+    (pareta.EvalResult, "model_id"),
+]
+
+
+@pytest.mark.parametrize(("cls", "name"), IDENTITIES, ids=lambda x: getattr(x, "__name__", x))
+def test_an_absent_or_mistyped_identity_reads_as_empty(
+    cls: type[_models.ParetaObject], name: str
+) -> None:
+    assert getattr(cls({}), name) == ""
+    assert getattr(cls({name: 7, "id": None, "run_id": False}), name) == ""
+
+
+def test_every_other_string_field_reads_none_when_absent() -> None:
+    identities = {(cls, name) for cls, name in IDENTITIES}
+    for cls in MODEL_TYPES:
+        for name in fields(cls):
+            value = getattr(cls({}), name)
+            if (cls, name) in identities:
+                assert value == "", (cls, name)
+            else:
+                assert (
+                    value is None
+                    or value in ([], False, Decimal(0), 0)
+                    or (isinstance(value, _models.ParetaObject) and value.to_dict() == {})
+                ), (cls.__name__, name, value)
+
+
+def test_fields_read_their_key_and_fall_back_on_an_empty_reading() -> None:
+    assert pareta.Endpoint({"id": "", "name": "ep_named"}).id == "ep_named"
+    assert pareta.Endpoint({"id": "ep_1", "name": "other"}).id == "ep_1"
+    assert pareta.Task({"task_id": "t"}).id == "t"
+    assert pareta.Message({"content": ""}).content == ""
+    assert pareta.EvalRun({"run": {"status": ""}, "status": "running"}).status == "running"
+    assert pareta.EvalRun({"run": {"status": ""}}).status is None
+    assert pareta.EvalRun({"status": ""}).status == ""
+    assert pareta.EvalRun({"run": {}, "run_id": "run_top"}).id == "run_top"
+    nested = pareta.EvalRun({"run": {"eval_set_id": "es_1"}, "eval_set_id": "es_top"})
+    assert nested.eval_set_id == "es_1"
+    assert pareta.EvalRun({"run": "junk", "eval_set_id": "es_top"}).eval_set_id == "es_top"
+
+
+def test_numbers_read_as_their_field_type() -> None:
+    entry = pareta.LeaderboardEntry(
+        {"quality": 1, "context_k": 32.0, "cost_per_request_micro_usd": 850}
+    )
+    assert (entry.quality, entry.context_k, entry.cost_per_request_micro_usd) == (1.0, 32, 850)
+    assert isinstance(entry.quality, float)
+    assert isinstance(entry.context_k, int)
+    assert pareta.EvalResult({"quality_ci_low": float("inf")}).quality_ci_low == float("inf")
+    assert pareta.Usage({"total_tokens": float("nan")}).total_tokens is None
+
+
+def test_a_completion_builds_its_choices_once() -> None:
+    completion = pareta.ChatCompletion({"choices": [{"index": 0}]})
+    assert completion.choices is completion.choices
+    assert completion.choices[0].index == 0
+
+
+def test_a_field_read_on_the_class_is_its_declaration() -> None:
+    assert isinstance(pareta.ChatCompletion.id, Field)
+    assert isinstance(pareta.Choice.delta, Field)
 
 
 def test_wrong_types_read_as_none() -> None:
@@ -112,6 +202,8 @@ def test_eval_run_reads_the_create_answer_and_the_envelope() -> None:
         {"run": {"run_id": "run_2", "status": "completed", "candidate_model_ids": ["a", 3]}}
     )
     assert (nested.id, nested.is_terminal, nested.candidate_models) == ("run_2", True, ["a"])
+    named = pareta.EvalRun({"run": {"candidate_models": ["b"], "candidate_model_ids": ["c"]}})
+    assert named.candidate_models == ["b"]
     inner_results = pareta.EvalRun({"run": {"results": [{"model_id": "m"}]}})
     assert [r.model_id for r in inner_results.results] == ["m"]
 
@@ -292,3 +384,12 @@ def test_status_error_detail_and_message() -> None:
     assert error.request_id == "req_1"
     custom = pareta.NotFoundError("gone", status_code=404, detail="x")
     assert (str(custom), custom.detail, custom.response) == ("gone", "x", None)
+
+
+def test_declared_fields_are_read_only_like_the_hand_written_ones() -> None:
+    endpoint = pareta.Endpoint({"id": "ep_1"})
+    with pytest.raises(AttributeError):
+        endpoint.id = "ep_2"
+    with pytest.raises(AttributeError):
+        endpoint.is_live = True
+    assert endpoint.id == "ep_1"

@@ -1,74 +1,21 @@
 """Response objects: thin, lazy views over the server's JSON.
 
 Each object keeps the dict the server sent and reads the documented fields from it on
-access, so building one costs no more than the ``json.loads`` that produced the dict,
-and no field the API returns is lost. A property whose value is absent, or of a type the
-field cannot hold, reads as ``None`` (or ``[]``, ``False``, an empty object) rather
-than raising.
+access (declared with the descriptors of ``_fields``, which hold the rule for a missing or
+mistyped value), so building one costs no more than the ``json.loads`` that produced the
+dict, and no field the API returns is lost. Reading a field never raises.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
+from ._fields import Flag, Float, Id, Int, Obj, Objs, OptObj, Str, as_int, first_str, objects
 from ._money import floor_to_cents
 
-__all__ = [
-    "ChatCompletion",
-    "ChatCompletionChunk",
-    "Choice",
-    "Endpoint",
-    "EvalResult",
-    "EvalRun",
-    "EvalSet",
-    "FrontierModel",
-    "Leaderboard",
-    "LeaderboardEntry",
-    "Message",
-    "Model",
-    "ModelList",
-    "ParetaObject",
-    "Task",
-    "TaskMatch",
-    "TaskMatchCandidate",
-    "Usage",
-]
-
-_T = TypeVar("_T", bound="ParetaObject")
 _MISSING: Any = object()
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _as_str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value):
-        return int(value)
-    return None
-
-
-def _as_float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
-def _objects(cls: type[_T], value: Any) -> list[_T]:
-    if not isinstance(value, list):
-        return []
-    return [cls(item) for item in value if isinstance(item, dict)]
 
 
 class ParetaObject:
@@ -105,90 +52,45 @@ class ParetaObject:
 
 
 # -- inference ---------------------------------------------------------------------------
-
-
 class Message(ParetaObject):
     __slots__ = ()
-
-    @property
-    def role(self) -> str | None:
-        return _as_str(self._data.get("role"))
-
-    @property
-    def content(self) -> str | None:
-        return _as_str(self._data.get("content"))
+    role = Str()
+    content = Str()
 
 
 class Choice(ParetaObject):
     __slots__ = ()
-
-    @property
-    def index(self) -> int | None:
-        return _as_int(self._data.get("index"))
-
-    @property
-    def finish_reason(self) -> str | None:
-        return _as_str(self._data.get("finish_reason"))
-
-    @property
-    def message(self) -> Message:
-        """The full message of a non-streamed result (empty when absent)."""
-        return Message(_as_dict(self._data.get("message")))
-
-    @property
-    def delta(self) -> Message:
-        """The increment carried by a streamed chunk (empty when absent)."""
-        delta = self._data.get("delta")
-        return Message(delta if isinstance(delta, dict) else {})
+    index = Int()
+    finish_reason = Str()
+    message = Obj(Message)  # the full message of a non-streamed result
+    delta = Obj(Message)  # the increment carried by a streamed chunk
 
 
 class Usage(ParetaObject):
     __slots__ = ()
-
-    @property
-    def prompt_tokens(self) -> int | None:
-        return _as_int(self._data.get("prompt_tokens"))
-
-    @property
-    def completion_tokens(self) -> int | None:
-        return _as_int(self._data.get("completion_tokens"))
-
-    @property
-    def total_tokens(self) -> int | None:
-        return _as_int(self._data.get("total_tokens"))
+    prompt_tokens = Int()
+    completion_tokens = Int()
+    total_tokens = Int()
 
 
 class ChatCompletion(ParetaObject):
     # Streams read ``chunk.choices[0]`` once or more per chunk: build the views once.
     __slots__ = ("_choices",)
+    id = Str()  # streamed chunks may carry none
+    model = Str()
+    created = Int()
+    usage = Obj(Usage)
 
     def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
         self._choices: list[Choice] | None = None
 
     @property
-    def id(self) -> str | None:
-        return _as_str(self._data.get("id"))
-
-    @property
-    def model(self) -> str | None:
-        return _as_str(self._data.get("model"))
-
-    @property
-    def created(self) -> int | None:
-        return _as_int(self._data.get("created"))
-
-    @property
     def choices(self) -> list[Choice]:
         choices = self._choices
         if choices is None:
-            choices = self._choices = _objects(Choice, self._data.get("choices"))
+            choices = self._choices = objects(Choice, self._data.get("choices"))
         return choices
-
-    @property
-    def usage(self) -> Usage:
-        """Token counts (an empty ``Usage`` when the server sent none)."""
-        return Usage(_as_dict(self._data.get("usage")))
 
 
 class ChatCompletionChunk(ChatCompletion):
@@ -198,32 +100,18 @@ class ChatCompletionChunk(ChatCompletion):
 
 
 # -- models ------------------------------------------------------------------------------
-
-
 class Model(ParetaObject):
     __slots__ = ()
-
-    @property
-    def id(self) -> str | None:
-        return _as_str(self._data.get("id"))
-
-    @property
-    def owned_by(self) -> str | None:
-        return _as_str(self._data.get("owned_by"))
-
-    @property
-    def created(self) -> int | None:
-        return _as_int(self._data.get("created"))
+    id = Id()
+    owned_by = Str()
+    created = Int()
 
 
 class ModelList(ParetaObject):
     """The callable models: iterate it, take its ``len``, or read ``.data``."""
 
     __slots__ = ()
-
-    @property
-    def data(self) -> list[Model]:
-        return _objects(Model, self._data.get("data"))
+    data = Objs(Model)
 
     def __iter__(self) -> Iterator[Model]:
         return iter(self.data)
@@ -233,34 +121,14 @@ class ModelList(ParetaObject):
 
 
 # -- endpoints ---------------------------------------------------------------------------
-
-
 class Endpoint(ParetaObject):
     __slots__ = ()
-
-    @property
-    def id(self) -> str | None:
-        return _as_str(self._data.get("id")) or _as_str(self._data.get("name"))
-
-    @property
-    def name(self) -> str | None:
-        return _as_str(self._data.get("name"))
-
-    @property
-    def model(self) -> str | None:
-        return _as_str(self._data.get("model"))
-
-    @property
-    def status(self) -> str | None:
-        return _as_str(self._data.get("status"))
-
-    @property
-    def task(self) -> str | None:
-        return _as_str(self._data.get("task"))
-
-    @property
-    def url(self) -> str | None:
-        return _as_str(self._data.get("url"))
+    id = Id("name")  # falls back to the name
+    name = Str()
+    model = Str()
+    status = Str()
+    task = Str()
+    url = Str()
 
     @property
     def is_live(self) -> bool:
@@ -268,207 +136,78 @@ class Endpoint(ParetaObject):
 
 
 # -- discovery ---------------------------------------------------------------------------
-
-
 class Task(ParetaObject):
     __slots__ = ()
-
-    @property
-    def id(self) -> str | None:
-        return _as_str(self._data.get("id")) or _as_str(self._data.get("task_id"))
-
-    @property
-    def default_scorer(self) -> str | None:
-        return _as_str(self._data.get("default_scorer"))
-
-    @property
-    def has_blob_input(self) -> bool:
-        return self._data.get("has_blob_input") is True
+    id = Id("task_id")
+    default_scorer = Str()
+    has_blob_input = Flag()
 
 
 class TaskMatchCandidate(ParetaObject):
     __slots__ = ()
-
-    @property
-    def task_id(self) -> str | None:
-        return _as_str(self._data.get("task_id"))
-
-    @property
-    def score(self) -> float | None:
-        return _as_float(self._data.get("score"))
-
-    @property
-    def confidence(self) -> str | None:
-        return _as_str(self._data.get("confidence"))
+    task_id = Id()
+    score = Float()
+    confidence = Str()
 
 
 class TaskMatch(ParetaObject):
     __slots__ = ()
-
-    @property
-    def query(self) -> str | None:
-        return _as_str(self._data.get("query"))
-
-    @property
-    def matched(self) -> bool:
-        return self._data.get("matched") is True
-
-    @property
-    def chosen(self) -> TaskMatchCandidate | None:
-        chosen = self._data.get("chosen")
-        return TaskMatchCandidate(chosen) if isinstance(chosen, dict) else None
-
-    @property
-    def candidates(self) -> list[TaskMatchCandidate]:
-        return _objects(TaskMatchCandidate, self._data.get("candidates"))
-
-    @property
-    def ambiguous(self) -> bool:
-        return self._data.get("ambiguous") is True
-
-    @property
-    def matcher(self) -> str | None:
-        return _as_str(self._data.get("matcher"))
+    query = Str()
+    matched = Flag()
+    chosen = OptObj(TaskMatchCandidate)
+    candidates = Objs(TaskMatchCandidate)
+    ambiguous = Flag()
+    matcher = Str()
 
 
 class LeaderboardEntry(ParetaObject):
     __slots__ = ()
-
-    @property
-    def name(self) -> str | None:
-        return _as_str(self._data.get("name"))
-
-    @property
-    def kind(self) -> str | None:
-        return _as_str(self._data.get("kind"))
-
-    @property
-    def quality(self) -> float | None:
-        return _as_float(self._data.get("quality"))
-
-    @property
-    def cost_per_request_micro_usd(self) -> int | None:
-        return _as_int(self._data.get("cost_per_request_micro_usd"))
-
-    @property
-    def context_k(self) -> int | None:
-        return _as_int(self._data.get("context_k"))
-
-    @property
-    def run_mode(self) -> str | None:
-        return _as_str(self._data.get("run_mode"))
+    name = Id()  # the alias to deploy or evaluate (the vendor id on the frontier row)
+    kind = Str()
+    quality = Float()
+    cost_per_request_micro_usd = Int()
+    context_k = Int()
+    run_mode = Str()
 
 
 class Leaderboard(ParetaObject):
     __slots__ = ()
-
-    @property
-    def task_id(self) -> str | None:
-        return _as_str(self._data.get("task_id"))
-
-    @property
-    def metric(self) -> str | None:
-        return _as_str(self._data.get("metric"))
-
-    @property
-    def cost_unit(self) -> str | None:
-        return _as_str(self._data.get("cost_unit"))
-
-    @property
-    def recommended(self) -> str | None:
-        return _as_str(self._data.get("recommended"))
-
-    @property
-    def models(self) -> list[LeaderboardEntry]:
-        return _objects(LeaderboardEntry, self._data.get("models"))
-
-    @property
-    def frontier(self) -> LeaderboardEntry | None:
-        frontier = self._data.get("frontier")
-        return LeaderboardEntry(frontier) if isinstance(frontier, dict) else None
+    task_id = Id()
+    metric = Str()
+    cost_unit = Str()
+    recommended = Str()  # None when no model is ranked
+    models = Objs(LeaderboardEntry)
+    frontier = OptObj(LeaderboardEntry)
 
 
 class FrontierModel(ParetaObject):
     __slots__ = ()
-
-    @property
-    def id(self) -> str | None:
-        return _as_str(self._data.get("id"))
-
-    @property
-    def vendor(self) -> str | None:
-        return _as_str(self._data.get("vendor"))
-
-    @property
-    def vision(self) -> bool:
-        return self._data.get("vision") is True
-
-    @property
-    def benchmarked(self) -> bool:
-        return self._data.get("benchmarked") is True
+    id = Id()
+    vendor = Str()
+    vision = Flag()
+    benchmarked = Flag()
 
 
 # -- evals -------------------------------------------------------------------------------
-
-
 class EvalSet(ParetaObject):
     __slots__ = ()
-
-    @property
-    def id(self) -> str | None:
-        return _as_str(self._data.get("id"))
-
-    @property
-    def task_id(self) -> str | None:
-        return _as_str(self._data.get("task_id"))
-
-    @property
-    def name(self) -> str | None:
-        return _as_str(self._data.get("name"))
-
-    @property
-    def item_count(self) -> int | None:
-        return _as_int(self._data.get("item_count"))
-
-    @property
-    def scoring_strategy(self) -> str | None:
-        return _as_str(self._data.get("scoring_strategy"))
+    id = Id()
+    task_id = Id()
+    name = Str()
+    item_count = Int()
+    scoring_strategy = Str()
 
 
 class EvalResult(ParetaObject):
     __slots__ = ()
-
-    @property
-    def model_id(self) -> str | None:
-        return _as_str(self._data.get("model_id"))
-
-    @property
-    def kind(self) -> str | None:
-        return _as_str(self._data.get("kind"))
-
-    @property
-    def quality_mean(self) -> float | None:
-        return _as_float(self._data.get("quality_mean"))
-
-    @property
-    def quality_ci_low(self) -> float | None:
-        return _as_float(self._data.get("quality_ci_low"))
-
-    @property
-    def quality_ci_high(self) -> float | None:
-        return _as_float(self._data.get("quality_ci_high"))
-
-    @property
-    def mean_cost_micro_usd(self) -> int | None:
-        return _as_int(self._data.get("mean_cost_micro_usd"))
-
-    @property
-    def n_succeeded(self) -> int | None:
-        return _as_int(self._data.get("n_succeeded"))
-
-    @property
-    def error_count(self) -> int | None:
-        return _as_int(self._data.get("error_count"))
+    model_id = Id()
+    kind = Str()
+    quality_mean = Float()
+    quality_ci_low = Float()
+    quality_ci_high = Float()
+    mean_cost_micro_usd = Int()
+    n_succeeded = Int()
+    error_count = Int()
 
 
 TERMINAL_RUN_STATUSES = frozenset({"completed", "failed"})
@@ -481,6 +220,8 @@ class EvalRun(ParetaObject):
     """
 
     __slots__ = ()
+    eval_set_id = Str(within="run")
+    error_detail = Str(within="run")
 
     @property
     def _run(self) -> dict[str, Any]:
@@ -488,21 +229,13 @@ class EvalRun(ParetaObject):
         return run if isinstance(run, dict) else self._data
 
     @property
-    def id(self) -> str | None:
+    def id(self) -> str:
         run = self._run
-        return (
-            _as_str(run.get("id"))
-            or _as_str(run.get("run_id"))
-            or _as_str(self._data.get("run_id"))
-        )
-
-    @property
-    def eval_set_id(self) -> str | None:
-        return _as_str(self._run.get("eval_set_id"))
+        return first_str(run.get("id"), run.get("run_id"), self._data.get("run_id")) or ""
 
     @property
     def status(self) -> str | None:
-        return _as_str(self._run.get("status")) or _as_str(self._data.get("status"))
+        return first_str(self._run.get("status"), self._data.get("status"))
 
     @property
     def is_terminal(self) -> bool:
@@ -519,12 +252,8 @@ class EvalRun(ParetaObject):
         return [model for model in models if isinstance(model, str)]
 
     @property
-    def error_detail(self) -> str | None:
-        return _as_str(self._run.get("error_detail"))
-
-    @property
     def cost_micro_usd(self) -> int:
-        return _as_int(self._run.get("cost_micro_usd")) or 0
+        return as_int(self._run.get("cost_micro_usd")) or 0
 
     @property
     def cost(self) -> Decimal:
@@ -536,4 +265,4 @@ class EvalRun(ParetaObject):
         results = self._data.get("results", _MISSING)
         if results is _MISSING:
             results = self._run.get("results")
-        return _objects(EvalResult, results)
+        return objects(EvalResult, results)

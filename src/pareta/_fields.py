@@ -1,0 +1,170 @@
+"""Declared fields of the response objects, and the one rule for a missing value.
+
+A field reads its key from the object's dict on every access. A value that is absent, or
+of a type the field cannot hold, reads as ``None`` for an optional field, as ``""`` for an
+``Id`` (a record's identity, which every answer carries), ``[]`` for a list, ``False`` for
+a flag and an empty object for a nested object: reading never raises.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._models import ParetaObject
+
+_T = TypeVar("_T")
+_O = TypeVar("_O", bound="ParetaObject")
+Reader = Callable[["ParetaObject"], _T]  # a field's getter
+
+
+class Field(property, Generic[_T]):
+    """A read-only property declared by what it holds, reading the key of its own name.
+
+    It is a ``property`` so that reading it costs what a hand-written one does; its getter
+    is built by ``make`` in ``__set_name__``, once the name (the key) is known.
+    """
+
+    def __init__(self, make: Callable[[str], Reader[_T]]) -> None:
+        self._make = make
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        super().__init__(self._make(name))
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any], /) -> Self: ...
+
+        @overload
+        def __get__(self, instance: Any, owner: type[Any] | None = None, /) -> _T: ...
+
+        def __get__(self, instance: Any, owner: type[Any] | None = None, /) -> Any: ...
+
+
+def _converted(convert: Callable[[Any], _T]) -> Field[_T]:
+    def make(key: str) -> Reader[_T]:
+        def read(obj: ParetaObject) -> _T:
+            return convert(obj._data.get(key))
+
+        return read
+
+    return Field(make)
+
+
+def as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    return None
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _is_true(value: Any) -> bool:
+    return value is True
+
+
+def first_str(*values: Any) -> str | None:
+    """The first non-empty string, read like ``as_str(a) or as_str(b) or ...``."""
+    value = None
+    for value in map(as_str, values):
+        if value:
+            break
+    return value
+
+
+def objects(cls: type[_O], value: Any) -> list[_O]:
+    if not isinstance(value, list):
+        return []
+    return [cls(item) for item in value if isinstance(item, dict)]
+
+
+# The declarations, named for what the field holds. The hot ones (a streamed chunk's
+# ``choices[0].delta.content``) test the value inline: one call per read, as before.
+
+
+def Str(*, within: str | None = None) -> Field[str | None]:
+    """A string; ``within`` reads it inside that envelope when the server sent one."""
+
+    def make(key: str) -> Reader[str | None]:
+        def read(obj: ParetaObject) -> str | None:
+            data = obj._data
+            if within is not None:
+                inner = data.get(within)
+                data = inner if isinstance(inner, dict) else data
+            value = data.get(key)
+            return value if isinstance(value, str) else None
+
+        return read
+
+    return Field(make)
+
+
+def Id(*fallbacks: str) -> Field[str]:
+    """A record's identity: typed ``str``, read as ``""`` when the server left it out.
+
+    An empty reading falls back to the next key, like ``a or b``."""
+
+    def make(key: str) -> Reader[str]:
+        keys = (key, *fallbacks)
+
+        def read(obj: ParetaObject) -> str:
+            for other in keys:
+                value = obj._data.get(other)
+                if isinstance(value, str) and value:
+                    return value
+            return ""
+
+        return read
+
+    return Field(make)
+
+
+def Obj(cls: type[_O]) -> Field[_O]:
+    """A nested object, empty when absent."""
+
+    def make(key: str) -> Reader[_O]:
+        def read(obj: ParetaObject) -> _O:
+            value = obj._data.get(key)
+            return cls(value if isinstance(value, dict) else {})
+
+        return read
+
+    return Field(make)
+
+
+def Int() -> Field[int | None]:
+    return _converted(as_int)
+
+
+def Float() -> Field[float | None]:
+    return _converted(_as_float)
+
+
+def Flag() -> Field[bool]:
+    return _converted(_is_true)
+
+
+def OptObj(cls: type[_O]) -> Field[_O | None]:
+    """A nested object that may be absent (``None``)."""
+    return _converted(lambda value: cls(value) if isinstance(value, dict) else None)
+
+
+def Objs(cls: type[_O]) -> Field[list[_O]]:
+    return _converted(lambda value: objects(cls, value))
