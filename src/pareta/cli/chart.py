@@ -92,7 +92,7 @@ class Chart:
 
 
 def leaderboard_chart(board: Leaderboard) -> Chart:
-    chart = Chart(f"{board.task_id}: quality against cost per request", "request")
+    chart = Chart(f"{board.task_id or 'leaderboard'}: quality against cost per request", "request")
     entries = leaderboard_entries(board)
     front = {id(entry) for entry in pareto_front(entries, entry_point)}
     for entry in entries:
@@ -103,7 +103,7 @@ def leaderboard_chart(board: Leaderboard) -> Chart:
 
 
 def run_chart(run: EvalRun) -> Chart:
-    chart = Chart(f"eval run {run.id}: quality against cost per item", "item")
+    chart = Chart(f"eval run {run.id or ''}: quality against cost per item".strip(), "item")
     results = run.results
     front = {id(result) for result in pareto_front(results, result_point)}
     winner = best_open(results)
@@ -145,10 +145,11 @@ def quality_range(chart: Chart) -> tuple[float, float]:
     for dot in chart.dots:
         values.append(dot.quality)
         values.extend(dot.interval or ())
-    low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    pad = max((high - low) * 0.08, 0.01)
-    low, high = low - pad, high + pad
-    if values and max(values) <= 1 and min(values) >= 0:
+    if not values:
+        return 0.0, 1.0
+    pad = max((max(values) - min(values)) * 0.08, 0.01)
+    low, high = min(values) - pad, max(values) + pad
+    if max(values) <= 1 and min(values) >= 0:
         low, high = max(low, 0.0), min(high, 1.0)
     return low, high
 

@@ -24,7 +24,7 @@ def write(chart: Chart, path: str) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as exc:
-        raise missing("matplotlib", extra="plot", purpose=f"a {suffix.upper()} chart") from exc
+        raise missing("matplotlib", extra="plot", purpose=f"writing {Path(path).name}") from exc
     # Text stays text in an SVG (searchable, and small); the salt keeps its ids stable.
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "pareta"}):
         figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")

@@ -36,7 +36,7 @@ def draw(chart: Chart, *, width: int, height: int, colour: bool) -> str:
     plotext.terminal.limit(False, False)  # the caller fits the width, not plotext
     figure.plot_size(width, height)
     figure.theme("simple")  # the terminal's own colours for the frame; markers carry theirs
-    figure.title(chart.title)
+    figure.title(chart.title if len(chart.title) < width else "quality against cost")
     figure.label(f"cost per {chart.unit} (log scale)", "x")
     figure.legend(False)
     x_low, x_high = cost_range(chart)
