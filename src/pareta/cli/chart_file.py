@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
 SIZE_INCHES = (8.0, 5.0)
 DPI = 100
+RIGHT_EDGE = 0.75  # of the cost axis: names of models beyond it go on their left
 COLOURS = {"open": "#1f77b4", "frontier": "#c2185b", "front": "#2e7d32", "interval": "#9e9e9e"}
 
 
@@ -76,15 +78,21 @@ def _plot(axes: Axes, chart: Chart) -> None:
 
 
 def _label(axes: Axes, chart: Chart) -> None:
-    """Name the front's models, and the highlighted one in bold."""
+    """Name the front's models, and ring and name the highlighted one in bold; a name
+    near the right edge goes on the left of its marker, so the edge does not cut it."""
+    low, high = cost_range(chart)
     for dot in chart.dots:
         highlighted = dot is chart.highlight
+        if highlighted:
+            axes.scatter([dot.cost], [dot.quality], s=160, facecolors="none", edgecolors="k")
         if dot.on_front or highlighted:
+            left = (math.log10(dot.cost) - low) / (high - low) > RIGHT_EDGE
             axes.annotate(
                 chart.highlight_label if highlighted else dot.name,
                 (dot.cost, dot.quality),
-                xytext=(6, -3),
+                xytext=(-8 if left else 8, -3),
                 textcoords="offset points",
+                horizontalalignment="right" if left else "left",
                 fontsize=8,
                 fontweight="bold" if highlighted else "normal",
             )
