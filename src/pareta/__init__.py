@@ -23,6 +23,8 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
 )
+from ._extras import MissingDependencyError
+from ._metric_report import MetricReport
 from ._models import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -81,7 +83,9 @@ __all__ = [
     "Leaderboard",
     "LeaderboardEntry",
     "Message",
+    "MetricReport",
     "Metrics",
+    "MissingDependencyError",
     "Model",
     "ModelList",
     "NotFoundError",

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._fields import Flag, Float, Id, Int, Obj, Objs, OptObj, Str, as_int, first_str, objects
+from ._frames import leaderboard_table, models_table, run_table, to_html, to_pandas
 from ._money import floor_to_cents
+from ._pareto import leaderboard_front, run_front
+
+if TYPE_CHECKING:
+    import pandas
 
 _MISSING: Any = object()
 
@@ -119,6 +124,13 @@ class ModelList(ParetaObject):
     def __len__(self) -> int:
         return len(self.data)
 
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per model (needs ``pareta[pandas]``)."""
+        return to_pandas(models_table(self))
+
+    def _repr_html_(self) -> str:
+        return to_html(models_table(self))
+
 
 # -- endpoints ---------------------------------------------------------------------------
 class Endpoint(ParetaObject):
@@ -178,6 +190,17 @@ class Leaderboard(ParetaObject):
     recommended = Str()  # None when no model is ranked
     models = Objs(LeaderboardEntry)
     frontier = OptObj(LeaderboardEntry)
+
+    def pareto_front(self) -> list[LeaderboardEntry]:
+        """The entries no other beats on both quality and cost, cheapest first."""
+        return leaderboard_front(self)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per entry, the frontier baseline last (needs ``pareta[pandas]``)."""
+        return to_pandas(leaderboard_table(self))
+
+    def _repr_html_(self) -> str:
+        return to_html(leaderboard_table(self))
 
 
 class FrontierModel(ParetaObject):
@@ -266,3 +289,14 @@ class EvalRun(ParetaObject):
         if results is _MISSING:
             results = self._run.get("results")
         return objects(EvalResult, results)
+
+    def pareto_front(self) -> list[EvalResult]:
+        """The results no other beats on both quality and cost per item, cheapest first."""
+        return run_front(self)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per model, with its interval and savings (needs ``pareta[pandas]``)."""
+        return to_pandas(run_table(self))
+
+    def _repr_html_(self) -> str:
+        return to_html(run_table(self))

@@ -11,6 +11,7 @@ from pareta import (
     AsyncMetrics,
     ConflictError,
     Endpoint,
+    MetricReport,
     Model,
     ModelList,
     NotFoundError,
@@ -199,7 +200,7 @@ async def test_metrics_handle_does_no_io_and_params_become_the_query() -> None:
     assert isinstance(m, AsyncMetrics)
     assert recorder.requests == []
     assert await m.performance() == {"p50_ms": 12}
-    await m.uptime()
+    assert isinstance(await m.uptime(), MetricReport)  # a dict, with to_pandas()
     await m.cost(group_by="day")
     await m.quality(window="24h")
     await m.activity(window="7d", group_by="hour")

@@ -12,6 +12,7 @@ from pareta import (
     Metrics,
     ConflictError,
     Endpoint,
+    MetricReport,
     Model,
     ModelList,
     NotFoundError,
@@ -200,7 +201,7 @@ def test_metrics_handle_does_no_io_and_params_become_the_query() -> None:
     assert isinstance(m, Metrics)
     assert recorder.requests == []
     assert m.performance() == {"p50_ms": 12}
-    m.uptime()
+    assert isinstance(m.uptime(), MetricReport)  # a dict, with to_pandas()
     m.cost(group_by="day")
     m.quality(window="24h")
     m.activity(window="7d", group_by="hour")

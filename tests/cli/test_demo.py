@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from pareta import ChatCompletionChunk, EvalRun, Leaderboard, ParetaError
 from pareta.cli.console import Output
@@ -123,6 +125,13 @@ def test_on_a_terminal_the_demo_draws_live_progress_bars(
     assert re.search(r"eval run run_\w+: completed\s.*100%", plain)
     # Bars replace the stage lines of a pipe.
     assert "live (100%)" not in plain
+    # The eval step draws its results as quality against cost, the winner named on it.
+    assert re.search(r"eval run run_\w+: quality against cost per item", plain)
+    winner = re.search(r"winner: (\S+) at quality", plain)
+    assert winner is not None
+    assert f"◀ {winner.group(1)} (winner)" in plain or f"{winner.group(1)} (winner) ▶" in plain
+    assert "● open  ◆ frontier  ⠤⠒ Pareto front  │ 95% interval" in plain
+    assert plain.index("quality against cost") < plain.index("4. Deploy the winner")
 
 
 def test_a_server_that_cannot_start_is_reported(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,6 +248,22 @@ def test_a_winner_without_a_frontier_baseline_is_not_compared(
     assert "winner: m-1 at quality 0.900" in out
     assert " cheaper per item" not in out
     assert "the run billed $" in out
+
+
+def test_without_plotext_the_demo_says_so_and_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "plotext", None)
+    teller = story()
+    buffer = io.StringIO()
+    teller.out.console = Console(file=buffer, width=100, force_terminal=True, color_system=None)
+    results = [result_row("m-1", "open"), {**result_row("gpt-4o", "frontier"), "quality_mean": 1}]
+    run = EvalRun({"run": {"id": "run_1", "status": "completed"}, "results": results})
+    assert teller.scored(run) == "m-1"
+    assert (
+        '(no chart: a chart in the terminal needs plotext: pip install "pareta[cli]")'
+        in " ".join(buffer.getvalue().split())
+    )
 
 
 def test_a_deploy_without_an_endpoint_stops_the_demo() -> None:

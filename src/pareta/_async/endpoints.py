@@ -8,6 +8,7 @@ from typing import Any, Literal, overload
 from .._checks import path_segment, require_idempotency_key, require_text
 from .._envelopes import record, records
 from .._exceptions import ParetaError
+from .._metric_report import MetricReport
 from .._models import Endpoint
 from ._http import AsyncAPIClient
 from ._streaming import AsyncDeployStream
@@ -24,30 +25,29 @@ class AsyncMetrics:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint_id={self.endpoint_id!r})"
 
-    async def _dimension(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _dimension(self, name: str, params: dict[str, Any]) -> MetricReport:
         data = await self._client.request_json(
             "GET", f"{self._path}/{name}", params=params or None, expect=dict
         )
-        result: dict[str, Any] = data
-        return result
+        return MetricReport(data)
 
-    async def performance(self, **params: Any) -> dict[str, Any]:
+    async def performance(self, **params: Any) -> MetricReport:
         """p50/p95/p99 latency."""
         return await self._dimension("performance", params)
 
-    async def uptime(self, **params: Any) -> dict[str, Any]:
+    async def uptime(self, **params: Any) -> MetricReport:
         """Availability."""
         return await self._dimension("uptime", params)
 
-    async def cost(self, **params: Any) -> dict[str, Any]:
+    async def cost(self, **params: Any) -> MetricReport:
         """Per-endpoint spend and savings against the frontier baseline."""
         return await self._dimension("cost", params)
 
-    async def quality(self, **params: Any) -> dict[str, Any]:
+    async def quality(self, **params: Any) -> MetricReport:
         """Judge-window quality scores."""
         return await self._dimension("quality", params)
 
-    async def activity(self, **params: Any) -> dict[str, Any]:
+    async def activity(self, **params: Any) -> MetricReport:
         """Usage statistics."""
         return await self._dimension("activity", params)
 

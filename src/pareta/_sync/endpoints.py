@@ -9,6 +9,7 @@ from typing import Any, Literal, overload
 from .._checks import path_segment, require_idempotency_key, require_text
 from .._envelopes import record, records
 from .._exceptions import ParetaError
+from .._metric_report import MetricReport
 from .._models import Endpoint
 from ._http import APIClient
 from ._streaming import DeployStream
@@ -25,30 +26,29 @@ class Metrics:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint_id={self.endpoint_id!r})"
 
-    def _dimension(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _dimension(self, name: str, params: dict[str, Any]) -> MetricReport:
         data = self._client.request_json(
             "GET", f"{self._path}/{name}", params=params or None, expect=dict
         )
-        result: dict[str, Any] = data
-        return result
+        return MetricReport(data)
 
-    def performance(self, **params: Any) -> dict[str, Any]:
+    def performance(self, **params: Any) -> MetricReport:
         """p50/p95/p99 latency."""
         return self._dimension("performance", params)
 
-    def uptime(self, **params: Any) -> dict[str, Any]:
+    def uptime(self, **params: Any) -> MetricReport:
         """Availability."""
         return self._dimension("uptime", params)
 
-    def cost(self, **params: Any) -> dict[str, Any]:
+    def cost(self, **params: Any) -> MetricReport:
         """Per-endpoint spend and savings against the frontier baseline."""
         return self._dimension("cost", params)
 
-    def quality(self, **params: Any) -> dict[str, Any]:
+    def quality(self, **params: Any) -> MetricReport:
         """Judge-window quality scores."""
         return self._dimension("quality", params)
 
-    def activity(self, **params: Any) -> dict[str, Any]:
+    def activity(self, **params: Any) -> MetricReport:
         """Usage statistics."""
         return self._dimension("activity", params)
 

@@ -19,13 +19,13 @@ from rich.text import Text
 
 from .._models import (
     Endpoint,
-    EvalResult,
     EvalRun,
     EvalSet,
     Leaderboard,
     Task,
     TaskMatch,
 )
+from .._pareto import best_open, frontier_baseline, savings
 
 MICRO_USD_PER_USD = 1_000_000
 NONE = "-"
@@ -53,13 +53,6 @@ def interval(low: float | None, high: float | None) -> str:
 
 def percent(fraction: float | None) -> str:
     return NONE if fraction is None else f"{fraction:.0%}"
-
-
-def savings(cost: float | None, baseline: float | None) -> float | None:
-    """The fraction of ``baseline`` that ``cost`` saves (negative when it costs more)."""
-    if cost is None or not baseline:
-        return None
-    return 1 - cost / baseline
 
 
 def cell(value: Any) -> str:
@@ -223,22 +216,6 @@ def eval_sets_table(sets: Iterable[EvalSet]) -> Records:
             cell(es.scoring_strategy),
         )
     return grid
-
-
-def frontier_baseline(results: Iterable[EvalResult]) -> EvalResult | None:
-    """The frontier result an open model has to beat: the best-scoring one."""
-    frontier = [r for r in results if r.kind == "frontier"]
-    return max(frontier, key=lambda r: r.quality_mean or 0.0, default=None)
-
-
-def best_open(results: Iterable[EvalResult]) -> EvalResult | None:
-    """The winner to deploy: the highest-quality open model (cheaper on a tie)."""
-    candidates = [r for r in results if r.kind == "open" and r.quality_mean is not None]
-    return max(
-        candidates,
-        key=lambda r: (r.quality_mean or 0.0, -(r.mean_cost_micro_usd or 0)),
-        default=None,
-    )
 
 
 def results_table(run: EvalRun) -> Records:

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from ..._exceptions import ParetaError
 from ..._models import EvalRun
+from ..chart import run_chart
 from ..console import Output
 from ..errors import UsageError
+from ..plot import add_plot_option, check_plot, show, write_for_scripts
 from ..progress import Stages, run_step
 from ..render import Records, cell, eval_sets_table, fields_table, results_table, run_summary
 from ..rows import read_rows
@@ -82,9 +84,11 @@ def _register_runs(runs: Subparsers, parents: list[argparse.ArgumentParser]) -> 
     create.add_argument("--wait", action="store_true", help="follow the run until it finishes")
     create.add_argument("--poll-interval", type=float, default=1.0, metavar="SECONDS")
     create.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS")
-    command(
+    show_parser = command(
         runs, "show", show_run, help="an eval run and its results", parents=parents
-    ).add_argument("run_id", metavar="RUN_ID")
+    )
+    show_parser.add_argument("run_id", metavar="RUN_ID")
+    add_plot_option(show_parser)
 
 
 def _frontier(text: str) -> str | list[str]:
@@ -181,16 +185,18 @@ def follow_run(
 
 
 def show_run(pa: Pareta, args: argparse.Namespace, out: Output) -> None:
-    _print_run(pa.evals.runs.retrieve(args.run_id), out)
+    check_plot(args.plot, out)
+    _print_run(pa.evals.runs.retrieve(args.run_id), out, plot=args.plot)
 
 
-def _print_run(run: EvalRun, out: Output) -> None:
+def _print_run(run: EvalRun, out: Output, *, plot: str | None = None) -> None:
     if out.as_json:
+        write_for_scripts(out, plot, lambda: run_chart(run))
         out.data(run)
         return
     out.show(run_summary(run))
     if run.results:
-        out.show(results_table(run))
+        show(out, plot, results_table(run), lambda: run_chart(run))
 
 
 def list_frontier(pa: Pareta, args: argparse.Namespace, out: Output) -> None:

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from ..chart import leaderboard_chart
 from ..console import Output
+from ..plot import add_plot_option, check_plot, show, write_for_scripts
 from ..render import fields_table, leaderboard_table, match_table, score, tasks_table
 from . import Subparsers, command, group
 
@@ -31,6 +33,7 @@ def register(sub: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
         actions, "leaderboard", show_leaderboard, help="models ranked on a task", parents=parents
     )
     board.add_argument("task_id", metavar="TASK")
+    add_plot_option(board)
 
 
 def list_tasks(pa: Pareta, args: argparse.Namespace, out: Output) -> None:
@@ -77,10 +80,12 @@ def match_tasks(pa: Pareta, args: argparse.Namespace, out: Output) -> None:
 
 
 def show_leaderboard(pa: Pareta, args: argparse.Namespace, out: Output) -> None:
+    check_plot(args.plot, out)
     board = pa.tasks.leaderboard(args.task_id)
     if out.as_json:
+        write_for_scripts(out, args.plot, lambda: leaderboard_chart(board))
         out.data(board)
         return
-    out.show(leaderboard_table(board))
+    show(out, args.plot, leaderboard_table(board), lambda: leaderboard_chart(board))
     if board.recommended:
         out.line(f"deploy the recommended pick: pareta endpoints deploy --task {board.task_id}")

@@ -13,6 +13,7 @@ from typing import Any
 from rich.text import Text
 
 from ..._exceptions import ParetaError
+from ..._extras import MissingDependencyError
 from ..._models import (
     ChatCompletionChunk,
     Endpoint,
@@ -21,17 +22,17 @@ from ..._models import (
     Task,
     TaskMatch,
 )
+from ..._pareto import best_open, frontier_baseline, savings
+from ..chart import run_chart
 from ..console import Output
+from ..plot import show_chart, why_not_drawn
 from ..progress import Stages, run_step
 from ..render import (
-    best_open,
     dollars,
-    frontier_baseline,
     leaderboard_table,
     match_table,
     percent,
     results_table,
-    savings,
     score,
 )
 
@@ -147,6 +148,7 @@ class Story:
         if run.status != "completed":
             raise ParetaError(f"eval run {run.id} {run.status}: {run.error_detail}")
         self.out.show(results_table(run))
+        self._chart(run)
         winner = best_open(run.results)
         if winner is None or not winner.model_id:
             raise ParetaError(f"no open model succeeded in eval run {run.id}")
@@ -162,6 +164,15 @@ class Story:
             )
         self._say(f"the run billed ${run.cost} ({run.cost_micro_usd} micro-USD)")
         return winner.model_id
+
+    def _chart(self, run: EvalRun) -> None:
+        """On a terminal, the same results as quality against cost."""
+        chart = run_chart(run)
+        if why_not_drawn(self.out, chart) is None:
+            try:
+                show_chart(self.out, chart, key=False)
+            except MissingDependencyError as exc:
+                self._say(f"(no chart: {exc})")
 
     def deploying(self, task_id: str, model: str) -> Stages:
         self._title("Deploy the winner", f"pa.endpoints.deploy(task={task_id!r}, model={model!r})")

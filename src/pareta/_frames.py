@@ -1,0 +1,223 @@
+"""Response objects as tables: pandas DataFrames (extra ``pareta[pandas]``) and the HTML
+tables a notebook shows. Both are built from one ``Table`` per object, so they agree; the
+columns are listed in the README ("Quality against cost").
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from ._extras import missing
+from ._pareto import (
+    best_open,
+    entry_point,
+    frontier_baseline,
+    leaderboard_entries,
+    pareto_front,
+    result_point,
+    savings,
+)
+
+if TYPE_CHECKING:
+    import pandas
+
+    from ._models import EvalRun, Leaderboard, Model
+
+MICRO_USD_PER_USD = 1_000_000
+# pandas dtypes; TIME columns hold Unix seconds and become UTC datetimes.
+STRING, FLOAT, INT, BOOL, OBJECT, TIME = "string", "float64", "Int64", "boolean", "object", "time"
+# Where a metric dimension keeps its buckets: ``series`` when grouped, ``windows`` for quality.
+BUCKETS = ("series", "windows")
+TIME_FIELDS = frozenset({"window_start", "window_end", "start", "end", "at", "created"})
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[tuple[str, str]]  # (name, dtype)
+    rows: list[Sequence[Any]] = field(default_factory=list)
+
+
+def to_pandas(table: Table) -> pandas.DataFrame:
+    try:
+        import pandas
+    except ImportError as exc:
+        raise missing("pandas", extra="pandas", purpose="to_pandas()") from exc
+    data: dict[str, pandas.Series[Any]] = {}
+    for index, (name, dtype) in enumerate(table.columns):
+        values = [row[index] for row in table.rows]
+        if dtype == TIME:
+            # Whole milliseconds: a float of Unix seconds carries noise below that.
+            millis = (pandas.Series(values, dtype=FLOAT) * 1000).round()
+            data[name] = pandas.to_datetime(millis, unit="ms", utc=True)
+        else:
+            data[name] = pandas.Series(values, dtype=dtype)
+    # pandas-stubs read under Python 3.10 type the constructor as Any: say what it is.
+    frame: pandas.DataFrame = pandas.DataFrame(data)
+    return frame
+
+
+def to_html(table: Table) -> str:
+    head = "".join(f"<th>{html.escape(name)}</th>" for name, _ in table.columns)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(_html_cell(name, dtype, value))}</td>"
+            for (name, dtype), value in zip(table.columns, row, strict=True)
+        )
+        + "</tr>"
+        for row in table.rows
+    )
+    return (
+        f'<table class="pareta"><caption>{html.escape(table.title)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _html_cell(name: str, dtype: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if dtype == BOOL:
+        return "yes" if value else "no"
+    if dtype == TIME:
+        moment = datetime.fromtimestamp(value, tz=timezone.utc)
+        return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if name == "savings":
+        return f"{value:.0%}"
+    if name.endswith("_usd") and not name.endswith("micro_usd"):
+        return f"${value:.6f}"
+    if dtype == FLOAT:
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _usd(micro_usd: int | None) -> float | None:
+    return None if micro_usd is None else micro_usd / MICRO_USD_PER_USD
+
+
+# -- the objects -------------------------------------------------------------------------
+
+
+def leaderboard_table(board: Leaderboard) -> Table:
+    table = Table(
+        f"Leaderboard: {board.task_id} (recommended: {board.recommended})",
+        [
+            ("name", STRING),
+            ("kind", STRING),
+            ("quality", FLOAT),
+            ("cost_per_request_micro_usd", INT),
+            ("cost_per_request_usd", FLOAT),
+            ("savings", FLOAT),
+            ("context_k", INT),
+            ("run_mode", STRING),
+            ("on_front", BOOL),
+            ("recommended", BOOL),
+        ],
+    )
+    entries = leaderboard_entries(board)
+    front = {id(entry) for entry in pareto_front(entries, entry_point)}
+    baseline = board.frontier.cost_per_request_micro_usd if board.frontier else None
+    for entry in entries:
+        cost = entry.cost_per_request_micro_usd
+        table.rows.append(
+            (
+                entry.name,
+                entry.kind,
+                entry.quality,
+                cost,
+                _usd(cost),
+                savings(cost, baseline),
+                entry.context_k,
+                entry.run_mode,
+                id(entry) in front,
+                entry.name is not None and entry.name == board.recommended,
+            )
+        )
+    return table
+
+
+def run_table(run: EvalRun) -> Table:
+    table = Table(
+        f"Eval run {run.id}: {run.status}",
+        [
+            ("model_id", STRING),
+            ("kind", STRING),
+            ("quality_mean", FLOAT),
+            ("quality_ci_low", FLOAT),
+            ("quality_ci_high", FLOAT),
+            ("mean_cost_micro_usd", INT),
+            ("cost_per_item_usd", FLOAT),
+            ("savings", FLOAT),
+            ("n_succeeded", INT),
+            ("error_count", INT),
+            ("on_front", BOOL),
+            ("winner", BOOL),
+        ],
+    )
+    results = run.results
+    front = {id(result) for result in pareto_front(results, result_point)}
+    baseline = frontier_baseline(results)
+    base_cost = baseline.mean_cost_micro_usd if baseline else None
+    winner = best_open(results)
+    for result in results:
+        cost = result.mean_cost_micro_usd
+        table.rows.append(
+            (
+                result.model_id,
+                result.kind,
+                result.quality_mean,
+                result.quality_ci_low,
+                result.quality_ci_high,
+                cost,
+                _usd(cost),
+                savings(cost, base_cost),
+                result.n_succeeded,
+                result.error_count,
+                id(result) in front,
+                result is winner,
+            )
+        )
+    return table
+
+
+def models_table(models: Iterable[Model]) -> Table:
+    table = Table("Models", [("id", STRING), ("owned_by", STRING), ("created", TIME)])
+    table.rows.extend((model.id, model.owned_by, model.created) for model in models)
+    return table
+
+
+def metric_table(report: Mapping[str, Any]) -> Table:
+    """One row per bucket when the dimension has them, else one row of its summary."""
+    endpoint_id, dimension = report.get("endpoint_id"), report.get("dimension")
+    title = f"{dimension} of {endpoint_id}"
+    buckets = next((report[key] for key in BUCKETS if isinstance(report.get(key), list)), None)
+    if buckets is None:
+        records = [{k: v for k, v in report.items() if not isinstance(v, (list, dict))}]
+    else:
+        records = [
+            {"endpoint_id": endpoint_id, "dimension": dimension, **bucket}
+            for bucket in buckets
+            if isinstance(bucket, dict)
+        ]
+    names = list(dict.fromkeys(name for record in records for name in record))
+    columns = [(name, _dtype(name, [r.get(name) for r in records])) for name in names]
+    return Table(title, columns, [tuple(r.get(name) for name in names) for r in records])
+
+
+def _dtype(name: str, values: list[Any]) -> str:
+    present = [value for value in values if value is not None]
+    if not present:
+        return OBJECT
+    if all(isinstance(value, bool) for value in present):
+        return BOOL
+    if all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in present):
+        if name in TIME_FIELDS:
+            return TIME
+        return INT if all(isinstance(value, int) for value in present) else FLOAT
+    if all(isinstance(value, str) for value in present):
+        return STRING
+    return OBJECT

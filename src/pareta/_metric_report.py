@@ -1,0 +1,24 @@
+"""What a metric dimension returns: the server's JSON dict, with a table view on top."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._frames import metric_table, to_html, to_pandas
+
+if TYPE_CHECKING:
+    import pandas
+
+
+class MetricReport(dict[str, Any]):
+    """One dimension's raw metric JSON (a plain ``dict`` in every other respect)."""
+
+    __slots__ = ()
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per bucket when the dimension has them (``series``, quality's
+        ``windows``), else one row of its summary; needs ``pareta[pandas]``."""
+        return to_pandas(metric_table(self))
+
+    def _repr_html_(self) -> str:
+        return to_html(metric_table(self))
