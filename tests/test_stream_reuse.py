@@ -8,7 +8,6 @@ The sync client cannot bound a blocking read, so it closes the connection instea
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import anyio
 import httpx
@@ -16,8 +15,18 @@ import pytest
 
 from pareta import AsyncPareta, Pareta
 from pareta._async import _streaming
+from pareta._async._transport import ShardStats
 from pareta.local import LocalServer
-from tests.helpers import API_KEY, BASE_URL, Chunks, Recorder, sse_data, sse_response, transport
+from tests.helpers import (
+    API_KEY,
+    BASE_URL,
+    Chunks,
+    Recorder,
+    pool_stats,
+    sse_data,
+    sse_response,
+    transport,
+)
 
 MESSAGES = [{"role": "user", "content": "Summarise the contract."}]
 CHUNKS = [{"id": "c", "choices": [{"index": 0, "delta": {"content": "ok"}}]}] * 3
@@ -27,11 +36,6 @@ CHUNKS = [{"id": "c", "choices": [{"index": 0, "delta": {"content": "ok"}}]}] * 
 def local() -> Iterator[LocalServer]:
     with LocalServer() as server:
         yield server
-
-
-def pool_connections(client: Any) -> list[Any]:
-    shards = client.http_client._transport.shards
-    return [connection for shard in shards for connection in shard._pool.connections]
 
 
 @pytest.mark.anyio
@@ -45,8 +49,7 @@ async def test_consecutive_streams_share_one_connection(local: LocalServer) -> N
             assert [chunk async for chunk in stream]
             assert stream.response is not None
             network_streams.add(id(stream.response.extensions["network_stream"]))
-            [connection] = pool_connections(pa)
-            assert connection.is_idle()
+            assert pool_stats(pa) == [ShardStats(requests=0, busy=0, idle=1)]
         assert len(network_streams) == 1
 
 
@@ -57,7 +60,7 @@ def test_the_sync_client_closes_the_connection_after_a_stream(local: LocalServer
                 model="ep_contract_kie", messages=MESSAGES, stream=True
             )
             assert list(stream)
-            assert pool_connections(pa) == []
+            assert pool_stats(pa) == [ShardStats(requests=0, busy=0, idle=0)]
 
 
 class HeldOpen(Chunks):

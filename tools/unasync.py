@@ -53,6 +53,9 @@ RENAMES = {
     "aread": "read",
     "aiter_bytes": "iter_bytes",
     "aiter_raw": "iter_raw",
+    # httpcore
+    "AsyncConnectionPool": "ConnectionPool",
+    "AsyncConnectionInterface": "ConnectionInterface",
 }
 CLASS_RE = re.compile(r"^\s*class (Async\w+)", re.MULTILINE)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pareta._async._transport import AsyncShardedTransport
+from pareta._async._transport import AsyncReclaimingPool, AsyncShardedTransport, ShardStats
+from pareta.local import LocalServer
 from tests.helpers import Chunks
 
 pytestmark = pytest.mark.anyio
@@ -27,6 +28,7 @@ def test_the_budget_is_split_into_small_pools() -> None:
     assert len(transport.in_flight) == 128
     assert transport.shards == []  # pools are made when first needed
     pool = transport._shard_transport(5)._pool  # type: ignore[attr-defined]
+    assert isinstance(pool, AsyncReclaimingPool)
     assert pool._max_connections == 2
     assert pool._max_keepalive_connections == 1
     assert len(transport.shards) == 1
@@ -78,3 +80,22 @@ async def test_a_failed_request_gives_its_slot_back() -> None:
         with pytest.raises(httpx.ConnectError):
             await client.get("http://x/")
     assert transport.in_flight == [0, 0]
+
+
+async def test_stats_report_what_each_pool_lends_out_and_keeps(local: LocalServer) -> None:
+    transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=4))
+    async with httpx.AsyncClient(transport=transport) as client:
+        assert transport.stats() == []
+        url = f"{local.base_url}/v1/tasks"
+        held = await client.send(client.build_request("GET", url), stream=True)
+        assert transport.stats() == [ShardStats(requests=1, busy=1, idle=0)]
+        assert (await client.get(url)).status_code == 401  # no key: any answer will do
+        assert transport.stats() == [
+            ShardStats(requests=1, busy=1, idle=0),
+            ShardStats(requests=0, busy=0, idle=1),
+        ]
+        await held.aclose()  # closed unread: its connection cannot be reused
+        assert transport.stats() == [
+            ShardStats(requests=0, busy=0, idle=0),
+            ShardStats(requests=0, busy=0, idle=1),
+        ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pareta._sync._transport import ShardedTransport
+from pareta._sync._transport import ReclaimingPool, ShardedTransport, ShardStats
+from pareta.local import LocalServer
 from tests.helpers import Chunks
 
 pytestmark = pytest.mark.anyio
@@ -28,6 +29,7 @@ def test_the_budget_is_split_into_small_pools() -> None:
     assert len(transport.in_flight) == 128
     assert transport.shards == []  # pools are made when first needed
     pool = transport._shard_transport(5)._pool  # type: ignore[attr-defined]
+    assert isinstance(pool, ReclaimingPool)
     assert pool._max_connections == 2
     assert pool._max_keepalive_connections == 1
     assert len(transport.shards) == 1
@@ -79,3 +81,22 @@ def test_a_failed_request_gives_its_slot_back() -> None:
         with pytest.raises(httpx.ConnectError):
             client.get("http://x/")
     assert transport.in_flight == [0, 0]
+
+
+def test_stats_report_what_each_pool_lends_out_and_keeps(local: LocalServer) -> None:
+    transport = ShardedTransport(limits=httpx.Limits(max_connections=4))
+    with httpx.Client(transport=transport) as client:
+        assert transport.stats() == []
+        url = f"{local.base_url}/v1/tasks"
+        held = client.send(client.build_request("GET", url), stream=True)
+        assert transport.stats() == [ShardStats(requests=1, busy=1, idle=0)]
+        assert (client.get(url)).status_code == 401  # no key: any answer will do
+        assert transport.stats() == [
+            ShardStats(requests=1, busy=1, idle=0),
+            ShardStats(requests=0, busy=0, idle=1),
+        ]
+        held.close()  # closed unread: its connection cannot be reused
+        assert transport.stats() == [
+            ShardStats(requests=0, busy=0, idle=0),
+            ShardStats(requests=0, busy=0, idle=1),
+        ]

@@ -7,16 +7,42 @@ itself under heavy fan-out. The same budget split into pools of 2, each request 
 to the pool with the fewest requests in flight, keeps the cost per request flat as
 concurrency grows: measured in benchmarks/, pools of 16 still cost about 1.5x the
 sequential price per request at 256 concurrent, pools of 2 about 1.2-1.3x.
+
+Small pools make one httpcore flaw fatal: a request cancelled while it waits for a
+connection can leave that connection holding a slot forever (see ``_pools``), and a pool
+of 2 dies after two. Each pool here reclaims such connections whenever it assigns
+connections to requests, so a cancellation storm leaves every slot usable, and the
+in-flight count that dispatch reads is exactly what each pool holds.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import NamedTuple
 
+import httpcore
 import httpx
 
+from .._pools import reclaim_orphans
+
 SHARD_CONNECTIONS = 2
+
+
+class ShardStats(NamedTuple):
+    """One pool's state: requests of ours in flight, connections lent out, kept idle."""
+
+    requests: int
+    busy: int
+    idle: int
+
+
+class ReclaimingPool(httpcore.ConnectionPool):
+    """httpcore's pool, giving back the slots of connections orphaned by a cancellation."""
+
+    def _assign_requests_to_connections(self) -> list[httpcore.ConnectionInterface]:
+        orphans = reclaim_orphans(self._connections, self._requests)
+        return orphans + super()._assign_requests_to_connections()
 
 
 class _ReleasingStream(httpx.SyncByteStream):
@@ -75,6 +101,7 @@ class ShardedTransport(httpx.BaseTransport):
         self._tls = httpx.create_ssl_context()
         # Pools are made when first needed: a client that never fans out builds one or two.
         self._pools: list[httpx.BaseTransport | None] = [None] * count
+        self._connection_pools: list[ReclaimingPool | None] = [None] * count
         self.in_flight = [0] * count
         # The sync twin is shared by threads; the count must not drift.
         self._lock = threading.Lock()
@@ -84,13 +111,31 @@ class ShardedTransport(httpx.BaseTransport):
         """The pools made so far."""
         return [pool for pool in self._pools if pool is not None]
 
+    def stats(self) -> list[ShardStats]:
+        """Each pool made so far, in shard order: what it lends out and keeps idle."""
+        stats = []
+        for shard, pool in enumerate(self._connection_pools):
+            if pool is not None:
+                open_ = [c for c in pool.connections if not c.is_closed()]
+                idle = sum(1 for c in open_ if c.is_idle())
+                stats.append(ShardStats(self.in_flight[shard], len(open_) - idle, idle))
+        return stats
+
     def _shard_transport(self, shard: int) -> httpx.BaseTransport:
-        pool = self._pools[shard]
-        if pool is None:
-            pool = self._pools[shard] = httpx.HTTPTransport(
+        transport = self._pools[shard]
+        if transport is None:
+            transport = self._pools[shard] = httpx.HTTPTransport(
                 limits=self._limits, verify=self._tls
             )
-        return pool
+            # The same pool httpx would build, with the reclaiming behaviour above.
+            pool = self._connection_pools[shard] = ReclaimingPool(
+                ssl_context=self._tls,
+                max_connections=self._limits.max_connections,
+                max_keepalive_connections=self._limits.max_keepalive_connections,
+                keepalive_expiry=self._limits.keepalive_expiry,
+            )
+            transport._pool = pool
+        return transport
 
     def _start(self) -> int:
         with self._lock:
