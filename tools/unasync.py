@@ -35,6 +35,7 @@ RENAMES = {
     "asleep": "sleep",
     "aread_path": "read_path",
     "adrain": "drain",
+    "aunwind": "unwind",
     "AsyncShieldCancellation": "ShieldCancellation",
     "AsyncLoopGuard": "LoopGuard",
     "arun_batch": "run_batch",
