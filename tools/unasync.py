@@ -57,6 +57,7 @@ RENAMES = {
     # httpcore
     "AsyncConnectionPool": "ConnectionPool",
     "AsyncConnectionInterface": "ConnectionInterface",
+    "AsyncHTTPConnection": "HTTPConnection",
 }
 CLASS_RE = re.compile(r"^\s*class (Async\w+)", re.MULTILINE)
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import httpcore
 import httpx
 import pytest
 
+from pareta._async import _transport
 from pareta._async._transport import AsyncReclaimingPool, AsyncShardedTransport, ShardStats
 from pareta.local import LocalServer
 from tests.helpers import Chunks
@@ -99,3 +101,43 @@ async def test_stats_report_what_each_pool_lends_out_and_keeps(local: LocalServe
             ShardStats(requests=0, busy=0, idle=0),
             ShardStats(requests=0, busy=0, idle=1),
         ]
+
+
+async def test_a_pool_that_cannot_make_progress_is_replaced(
+    local: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What an unforeseen leak would leave: both slots held by connections no request owns,
+    # in a pool that does not reclaim them.
+    monkeypatch.setattr(_transport, "reclaim_orphans", lambda connections, requests: [])
+    transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=2))
+    url = httpx.URL(f"{local.base_url}/v1/tasks")
+    async with httpx.AsyncClient(
+        transport=transport, timeout=httpx.Timeout(10, pool=0.05)
+    ) as client:
+        assert (await client.get(url)).status_code == 401
+        stuck = transport._connection_pools[0]
+        assert stuck is not None
+        origin = httpcore.Origin(b"http", url.raw_host, url.port or 80)
+        for connection in stuck.connections:
+            await connection.aclose()
+        stuck._connections[:] = [httpcore.AsyncHTTPConnection(origin) for _ in range(2)]
+        assert transport.stats() == [ShardStats(requests=0, busy=2, idle=0)]
+        with pytest.raises(httpx.PoolTimeout):
+            await client.get(url)
+        assert transport.stats() == []  # taken out of dispatch; a new pool comes on demand
+        assert (await client.get(url)).status_code == 401
+        assert transport.stats() == [ShardStats(requests=0, busy=0, idle=1)]
+
+
+async def test_a_pool_that_is_merely_busy_is_kept(local: LocalServer) -> None:
+    transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=2))
+    url = f"{local.base_url}/v1/tasks"
+    async with httpx.AsyncClient(
+        transport=transport, timeout=httpx.Timeout(10, pool=0.05)
+    ) as client:
+        held = [await client.send(client.build_request("GET", url), stream=True) for _ in range(2)]
+        with pytest.raises(httpx.PoolTimeout):
+            await client.get(url)
+        assert transport.stats() == [ShardStats(requests=2, busy=2, idle=0)]
+        for response in held:
+            await response.aclose()

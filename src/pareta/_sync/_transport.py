@@ -12,7 +12,9 @@ Small pools make one httpcore flaw fatal: a request cancelled while it waits for
 connection can leave that connection holding a slot forever (see ``_pools``), and a pool
 of 2 dies after two. Each pool here reclaims such connections whenever it assigns
 connections to requests, so a cancellation storm leaves every slot usable, and the
-in-flight count that dispatch reads is exactly what each pool holds.
+in-flight count that dispatch reads is exactly what each pool holds. Should a pool still
+end up with slots that nothing gives back, the request that times out waiting in it has
+it replaced by a new pool.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ class ShardedTransport(httpx.BaseTransport):
         # Pools are made when first needed: a client that never fans out builds one or two.
         self._pools: list[httpx.BaseTransport | None] = [None] * count
         self._connection_pools: list[ReclaimingPool | None] = [None] * count
+        # Pools taken out of dispatch; closed with the transport, once their requests ended.
+        self._retired: list[httpx.BaseTransport] = []
         self.in_flight = [0] * count
         # The sync twin is shared by threads; the count must not drift.
         self._lock = threading.Lock()
@@ -116,10 +120,22 @@ class ShardedTransport(httpx.BaseTransport):
         stats = []
         for shard, pool in enumerate(self._connection_pools):
             if pool is not None:
-                open_ = [c for c in pool.connections if not c.is_closed()]
-                idle = sum(1 for c in open_ if c.is_idle())
-                stats.append(ShardStats(self.in_flight[shard], len(open_) - idle, idle))
+                busy, idle = _lent_and_idle(pool)
+                stats.append(ShardStats(self.in_flight[shard], busy, idle))
         return stats
+
+    def _replace_if_stuck(self, shard: int) -> None:
+        # A pool that timed out a request while more of its connections were lent out than
+        # we have requests on it holds slots that nothing will give back: it can make no
+        # progress, so later requests get a new pool in its place.
+        with self._lock:
+            pool = self._connection_pools[shard]
+            transport = self._pools[shard]
+            if pool is None or transport is None:
+                return
+            if _lent_and_idle(pool)[0] > self.in_flight[shard]:
+                self._retired.append(transport)
+                self._pools[shard] = self._connection_pools[shard] = None
 
     def _shard_transport(self, shard: int) -> httpx.BaseTransport:
         transport = self._pools[shard]
@@ -153,13 +169,21 @@ class ShardedTransport(httpx.BaseTransport):
         release = _Release(self, shard)
         try:
             response = self._shard_transport(shard).handle_request(request)
-        except BaseException:
+        except BaseException as exc:
             release()
+            if isinstance(exc, httpx.PoolTimeout):
+                self._replace_if_stuck(shard)
             raise
         assert isinstance(response.stream, httpx.SyncByteStream)
         response.stream = _ReleasingStream(response.stream, release)
         return response
 
     def close(self) -> None:
-        for shard in self.shards:
+        for shard in self.shards + self._retired:
             shard.close()
+
+
+def _lent_and_idle(pool: httpcore.ConnectionPool) -> tuple[int, int]:
+    open_ = [c for c in pool.connections if not c.is_closed()]
+    idle = sum(1 for c in open_ if c.is_idle())
+    return len(open_) - idle, idle
