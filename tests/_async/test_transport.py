@@ -4,8 +4,9 @@ import httpcore
 import httpx
 import pytest
 
-from pareta._async import _transport
-from pareta._async._transport import AsyncReclaimingPool, AsyncShardedTransport, ShardStats
+from pareta._async import _reclaiming
+from pareta._async._reclaiming import AsyncReclaimingPool
+from pareta._async._transport import AsyncShardedTransport, ShardStats
 from pareta.local import LocalServer
 from tests.helpers import Chunks
 
@@ -108,7 +109,7 @@ async def test_a_pool_that_cannot_make_progress_is_replaced(
 ) -> None:
     # What an unforeseen leak would leave: both slots held by connections no request owns,
     # in a pool that does not reclaim them.
-    monkeypatch.setattr(_transport, "reclaim_orphans", lambda connections, requests: [])
+    monkeypatch.setattr(_reclaiming, "reclaim_orphans", lambda connections, requests: [])
     transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=2))
     url = httpx.URL(f"{local.base_url}/v1/tasks")
     async with httpx.AsyncClient(

@@ -5,8 +5,9 @@ import httpcore
 import httpx
 import pytest
 
-from pareta._sync import _transport
-from pareta._sync._transport import ReclaimingPool, ShardedTransport, ShardStats
+from pareta._sync import _reclaiming
+from pareta._sync._reclaiming import ReclaimingPool
+from pareta._sync._transport import ShardedTransport, ShardStats
 from pareta.local import LocalServer
 from tests.helpers import Chunks
 
@@ -109,7 +110,7 @@ def test_a_pool_that_cannot_make_progress_is_replaced(
 ) -> None:
     # What an unforeseen leak would leave: both slots held by connections no request owns,
     # in a pool that does not reclaim them.
-    monkeypatch.setattr(_transport, "reclaim_orphans", lambda connections, requests: [])
+    monkeypatch.setattr(_reclaiming, "reclaim_orphans", lambda connections, requests: [])
     transport = ShardedTransport(limits=httpx.Limits(max_connections=2))
     url = httpx.URL(f"{local.base_url}/v1/tasks")
     with httpx.Client(

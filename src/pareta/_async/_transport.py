@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import httpcore
 import httpx
 
-from .._pools import reclaim_orphans
+if TYPE_CHECKING:
+    from ._reclaiming import AsyncReclaimingPool
 
 SHARD_CONNECTIONS = 2
 
@@ -36,14 +36,6 @@ class ShardStats(NamedTuple):
     requests: int
     busy: int
     idle: int
-
-
-class AsyncReclaimingPool(httpcore.AsyncConnectionPool):
-    """httpcore's pool, giving back the slots of connections orphaned by a cancellation."""
-
-    def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
-        orphans = reclaim_orphans(self._connections, self._requests)
-        return orphans + super()._assign_requests_to_connections()
 
 
 class _ReleasingStream(httpx.AsyncByteStream):
@@ -139,6 +131,9 @@ class AsyncShardedTransport(httpx.AsyncBaseTransport):
     def _shard_transport(self, shard: int) -> httpx.AsyncBaseTransport:
         transport = self._pools[shard]
         if transport is None:
+            # httpcore is imported with the first pool, as httpx itself does.
+            from ._reclaiming import AsyncReclaimingPool
+
             transport = self._pools[shard] = httpx.AsyncHTTPTransport(
                 limits=self._limits, verify=self._tls
             )
@@ -182,7 +177,7 @@ class AsyncShardedTransport(httpx.AsyncBaseTransport):
             await shard.aclose()
 
 
-def _lent_and_idle(pool: httpcore.AsyncConnectionPool) -> tuple[int, int]:
+def _lent_and_idle(pool: AsyncReclaimingPool) -> tuple[int, int]:
     open_ = [c for c in pool.connections if not c.is_closed()]
     idle = sum(1 for c in open_ if c.is_idle())
     return len(open_) - idle, idle

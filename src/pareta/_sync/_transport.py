@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import httpcore
 import httpx
 
-from .._pools import reclaim_orphans
+if TYPE_CHECKING:
+    from ._reclaiming import ReclaimingPool
 
 SHARD_CONNECTIONS = 2
 
@@ -37,14 +37,6 @@ class ShardStats(NamedTuple):
     requests: int
     busy: int
     idle: int
-
-
-class ReclaimingPool(httpcore.ConnectionPool):
-    """httpcore's pool, giving back the slots of connections orphaned by a cancellation."""
-
-    def _assign_requests_to_connections(self) -> list[httpcore.ConnectionInterface]:
-        orphans = reclaim_orphans(self._connections, self._requests)
-        return orphans + super()._assign_requests_to_connections()
 
 
 class _ReleasingStream(httpx.SyncByteStream):
@@ -140,6 +132,9 @@ class ShardedTransport(httpx.BaseTransport):
     def _shard_transport(self, shard: int) -> httpx.BaseTransport:
         transport = self._pools[shard]
         if transport is None:
+            # httpcore is imported with the first pool, as httpx itself does.
+            from ._reclaiming import ReclaimingPool
+
             transport = self._pools[shard] = httpx.HTTPTransport(
                 limits=self._limits, verify=self._tls
             )
@@ -183,7 +178,7 @@ class ShardedTransport(httpx.BaseTransport):
             shard.close()
 
 
-def _lent_and_idle(pool: httpcore.ConnectionPool) -> tuple[int, int]:
+def _lent_and_idle(pool: ReclaimingPool) -> tuple[int, int]:
     open_ = [c for c in pool.connections if not c.is_closed()]
     idle = sum(1 for c in open_ if c.is_idle())
     return len(open_) - idle, idle
