@@ -45,30 +45,30 @@ def local() -> Iterator[LocalServer]:
 @pytest.mark.anyio
 async def test_consecutive_async_streams_share_one_connection(local: LocalServer) -> None:
     async with AsyncPareta(api_key=local.mint_key(), base_url=local.base_url) as pa:
-        network_streams = set()
+        network_streams = []  # kept alive, so that no two can share an id()
         for _ in range(3):
             stream = await pa.chat.completions.create(
                 model="ep_contract_kie", messages=MESSAGES, stream=True
             )
             assert [chunk async for chunk in stream]
             assert stream.response is not None
-            network_streams.add(id(stream.response.extensions["network_stream"]))
+            network_streams.append(stream.response.extensions["network_stream"])
             assert pool_stats(pa) == [ShardStats(requests=0, busy=0, idle=1)]
-        assert len(network_streams) == 1
+        assert len({id(network_stream) for network_stream in network_streams}) == 1
 
 
 def test_consecutive_sync_streams_share_one_connection(local: LocalServer) -> None:
     with Pareta(api_key=local.mint_key(), base_url=local.base_url) as pa:
-        network_streams = set()
+        network_streams = []  # kept alive, so that no two can share an id()
         for _ in range(3):
             stream = pa.chat.completions.create(
                 model="ep_contract_kie", messages=MESSAGES, stream=True
             )
             assert list(stream)
             assert stream.response is not None
-            network_streams.add(id(stream.response.extensions["network_stream"]))
+            network_streams.append(stream.response.extensions["network_stream"])
             assert pool_stats(pa) == [ShardStats(requests=0, busy=0, idle=1)]
-        assert len(network_streams) == 1
+        assert len({id(network_stream) for network_stream in network_streams}) == 1
 
 
 class HoldsOpenAfterDone:
