@@ -77,8 +77,8 @@ def rate(quick: bool) -> list[str]:
             "--rate-burst", "10", "--api-key", "pareta_sk_local_bench",
             "--fault", "POST /v1/chat/completions latency=50ms",
         ],
-        stdout=subprocess.PIPE,
-        text=True,
+        stdout=subprocess.DEVNULL,  # its access log, unread, would fill a pipe and stall it
+        stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         wait_for(port)

@@ -106,14 +106,18 @@ def _fresh(response: httpx.Response) -> httpx.Response:
     return httpx.Response(response.status_code, headers=response.headers, content=content)
 
 
+def pool_stats(client: Any) -> list[Any]:
+    """The ``ShardStats`` of each pool of an SDK-owned client (``Pareta`` or ``AsyncPareta``)."""
+    stats: list[Any] = client.http_client._transport.stats()
+    return stats
+
+
 def busy_connections(client: Any) -> int:
     """Connections an SDK-owned pool still lends out (a released one is idle or closed);
-    checks the transport's own in-flight count agrees."""
-    transport: Any = client.http_client._transport
-    connections = [c for shard in transport.shards for c in shard._pool.connections]
-    busy = sum(1 for c in connections if not (c.is_idle() or c.is_closed()))
-    assert busy == sum(transport.in_flight)
-    return busy
+    checks each pool lends out exactly as many as the transport has requests in flight."""
+    stats = pool_stats(client)
+    assert all(shard.busy == shard.requests for shard in stats), stats
+    return sum(shard.busy for shard in stats)
 
 
 def transport(recorder: Recorder) -> httpx.MockTransport:

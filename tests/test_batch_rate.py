@@ -56,7 +56,7 @@ def test_a_stated_limit_sets_the_pace_once_the_server_runs_dry() -> None:
     assert rc.rate == pytest.approx(38.0)  # never climbs past 95% of the stated limit
     clock.now += 2
     rc.observe(200, {"x-ratelimit-remaining": "0"})
-    assert rc.rate == pytest.approx(38.0 * 0.85)  # once paced, running dry is a signal
+    assert rc.rate == pytest.approx(38.0 * 0.95)  # once paced, running dry is a (soft) signal
 
 
 def test_a_nonsense_stated_limit_is_ignored() -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import contextlib
+import random
+from collections.abc import Awaitable, Callable, Iterator
 
 import anyio
+import httpx
 import pytest
 
 from pareta import AsyncPareta
 from pareta.local import LocalServer
-from tests.helpers import busy_connections
+from tests.helpers import busy_connections, pool_stats
 
 pytestmark = pytest.mark.anyio
 MESSAGES = [{"role": "user", "content": "Write a long summary of the contract, effective 2026."}]
@@ -126,3 +129,112 @@ async def test_asyncio_task_cancellation(local: LocalServer) -> None:
         assert all(isinstance(r, asyncio.CancelledError) for r in results)
         assert busy_connections(pa) == 0
         await still_usable(pa)
+
+
+# A storm: far more concurrent calls than the client's 256 connections, each cancelled at a
+# random moment around the server's latency, so cancellations land while requests wait
+# for a connection, connect, send and read, and while the pool hands connections over.
+STORM_CALLS = 800
+STORM_LATENCY = 0.1
+Cancel = Callable[[Callable[[], Awaitable[object]], float], Awaitable[None]]
+
+
+async def move_on_after(call: Callable[[], Awaitable[object]], after: float) -> None:
+    with anyio.move_on_after(after):
+        await call()
+
+
+async def fail_after(call: Callable[[], Awaitable[object]], after: float) -> None:
+    try:
+        with anyio.fail_after(after):
+            await call()
+    except TimeoutError:
+        pass
+
+
+async def scope_cancelled(call: Callable[[], Awaitable[object]], after: float) -> None:
+    # Cancelled by another task, the way trio and anyio code stops work it started.
+    with anyio.CancelScope() as scope:
+        async with anyio.create_task_group() as tg:
+
+            async def cancel_later() -> None:
+                await anyio.sleep(after)
+                scope.cancel()
+
+            tg.start_soon(cancel_later)
+            await call()
+            tg.cancel_scope.cancel()
+
+
+async def task_cancelled(call: Callable[[], Awaitable[object]], after: float) -> None:
+    task = asyncio.ensure_future(call())
+    asyncio.get_running_loop().call_later(after, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def wait_for(call: Callable[[], Awaitable[object]], after: float) -> None:
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(call(), after)
+
+
+@pytest.fixture
+def slow(local: LocalServer) -> Iterator[LocalServer]:
+    local.inject_fault(f"GET /v1/tasks latency={STORM_LATENCY}")
+    try:
+        yield local
+    finally:
+        local.clear_faults()
+
+
+async def storm(pa: AsyncPareta, cancel: Cancel) -> None:
+    rng = random.Random(12)
+    async with anyio.create_task_group() as tg:
+        for _ in range(STORM_CALLS):
+            tg.start_soon(cancel, pa.tasks.list, rng.random() * STORM_LATENCY * 2.5)
+
+
+async def full_concurrency_again(pa: AsyncPareta, local: LocalServer) -> None:
+    local.clear_faults()
+    done = 0
+
+    async def call() -> None:
+        nonlocal done
+        assert await pa.tasks.list()
+        done += 1
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(256):
+            tg.start_soon(call)
+    assert done == 256
+    assert busy_connections(pa) == 0
+
+
+def storm_client(local: LocalServer) -> AsyncPareta:
+    # A short pool timeout: a call sent to a pool with no slot left fails here in seconds.
+    timeout = httpx.Timeout(30.0, pool=5.0)
+    return AsyncPareta(
+        api_key=local.mint_key(), base_url=local.base_url, timeout=timeout, max_retries=0
+    )
+
+
+@pytest.mark.parametrize("cancel", [move_on_after, fail_after, scope_cancelled])
+async def test_a_cancellation_storm_leaks_no_connection(slow: LocalServer, cancel: Cancel) -> None:
+    async with storm_client(slow) as pa:
+        for _ in range(2):
+            await storm(pa, cancel)
+            assert busy_connections(pa) == 0
+            assert all(shard.requests == 0 for shard in pool_stats(pa))
+        await full_concurrency_again(pa, slow)
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.parametrize("cancel", [task_cancelled, wait_for])
+async def test_an_asyncio_cancellation_storm_leaks_no_connection(
+    slow: LocalServer, cancel: Cancel
+) -> None:
+    async with storm_client(slow) as pa:
+        for _ in range(2):
+            await storm(pa, cancel)
+            assert busy_connections(pa) == 0
+        await full_concurrency_again(pa, slow)

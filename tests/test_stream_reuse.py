@@ -1,12 +1,15 @@
-"""After ``[DONE]`` an async stream reads the end of the body, so its connection is reused.
+"""After ``[DONE]`` a stream reads the end of the body, so its connection is reused.
 
 The read is bounded (``DRAIN_S``): a server that holds the response open after its last
 event ends the stream all the same, and one that cuts the connection there loses nothing.
-The sync client cannot bound a blocking read, so it closes the connection instead.
+The async client bounds it with a cancel scope, the sync client with a timeout on each
+read of the socket.
 """
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -16,8 +19,18 @@ import pytest
 
 from pareta import AsyncPareta, Pareta
 from pareta._async import _streaming
+from pareta._async._transport import ShardStats
 from pareta.local import LocalServer
-from tests.helpers import API_KEY, BASE_URL, Chunks, Recorder, sse_data, sse_response, transport
+from tests.helpers import (
+    API_KEY,
+    BASE_URL,
+    Chunks,
+    Recorder,
+    pool_stats,
+    sse_data,
+    sse_response,
+    transport,
+)
 
 MESSAGES = [{"role": "user", "content": "Summarise the contract."}]
 CHUNKS = [{"id": "c", "choices": [{"index": 0, "delta": {"content": "ok"}}]}] * 3
@@ -29,35 +42,84 @@ def local() -> Iterator[LocalServer]:
         yield server
 
 
-def pool_connections(client: Any) -> list[Any]:
-    shards = client.http_client._transport.shards
-    return [connection for shard in shards for connection in shard._pool.connections]
-
-
 @pytest.mark.anyio
-async def test_consecutive_streams_share_one_connection(local: LocalServer) -> None:
+async def test_consecutive_async_streams_share_one_connection(local: LocalServer) -> None:
     async with AsyncPareta(api_key=local.mint_key(), base_url=local.base_url) as pa:
-        network_streams = set()
+        network_streams = []  # kept alive, so that no two can share an id()
         for _ in range(3):
             stream = await pa.chat.completions.create(
                 model="ep_contract_kie", messages=MESSAGES, stream=True
             )
             assert [chunk async for chunk in stream]
             assert stream.response is not None
-            network_streams.add(id(stream.response.extensions["network_stream"]))
-            [connection] = pool_connections(pa)
-            assert connection.is_idle()
-        assert len(network_streams) == 1
+            network_streams.append(stream.response.extensions["network_stream"])
+            assert pool_stats(pa) == [ShardStats(requests=0, busy=0, idle=1)]
+        assert len({id(network_stream) for network_stream in network_streams}) == 1
 
 
-def test_the_sync_client_closes_the_connection_after_a_stream(local: LocalServer) -> None:
+def test_consecutive_sync_streams_share_one_connection(local: LocalServer) -> None:
     with Pareta(api_key=local.mint_key(), base_url=local.base_url) as pa:
-        for _ in range(2):
+        network_streams = []  # kept alive, so that no two can share an id()
+        for _ in range(3):
             stream = pa.chat.completions.create(
                 model="ep_contract_kie", messages=MESSAGES, stream=True
             )
             assert list(stream)
-            assert pool_connections(pa) == []
+            assert stream.response is not None
+            network_streams.append(stream.response.extensions["network_stream"])
+            assert pool_stats(pa) == [ShardStats(requests=0, busy=0, idle=1)]
+        assert len({id(network_stream) for network_stream in network_streams}) == 1
+
+
+class HoldsOpenAfterDone:
+    """A raw HTTP/1.1 server that streams chunks and ``[DONE]``, then neither ends the
+    chunked body nor closes the connection, until the client does."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.base_url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.client_closed = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        connection, _ = self._listener.accept()
+        with connection:
+            while b"\r\n\r\n" not in connection.recv(65536):
+                pass  # the request is small: its head is all the server needs
+            body = sse_data(*CHUNKS)
+            head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            connection.sendall(head + b"transfer-encoding: chunked\r\n\r\n")
+            connection.sendall(b"%x\r\n%s\r\n" % (len(body), body))
+            while connection.recv(65536):
+                pass  # wait for the client to close its end
+        self.client_closed.set()
+
+    def close(self) -> None:
+        self._listener.close()
+        self._thread.join(10)
+
+
+def test_a_sync_stream_held_open_after_done_still_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_streaming, "DRAIN_S", 0.01)
+    server = HoldsOpenAfterDone()
+    # No read timeout: only the drain's own bound can end the wait after [DONE].
+    pa = Pareta(api_key=API_KEY, base_url=server.base_url, timeout=httpx.Timeout(None))
+    got: list[Any] = []
+    reader = threading.Thread(
+        target=lambda: got.extend(
+            chunk.to_dict()
+            for chunk in pa.chat.completions.create(model="ep_1", messages=MESSAGES, stream=True)
+        )
+    )
+    reader.start()
+    reader.join(10)  # a drain that does not end fails here instead of stalling the suite
+    assert not reader.is_alive()
+    assert got == CHUNKS
+    assert pool_stats(pa) == [ShardStats(requests=0, busy=0, idle=0)]  # closed, not reused
+    assert server.client_closed.wait(10)
+    pa.close()
+    server.close()
 
 
 class HeldOpen(Chunks):

@@ -35,6 +35,7 @@ RENAMES = {
     "asleep": "sleep",
     "aread_path": "read_path",
     "adrain": "drain",
+    "aunwind": "unwind",
     "AsyncShieldCancellation": "ShieldCancellation",
     "AsyncLoopGuard": "LoopGuard",
     "aiter_rows": "iter_rows",
@@ -59,6 +60,10 @@ RENAMES = {
     "aread": "read",
     "aiter_bytes": "iter_bytes",
     "aiter_raw": "iter_raw",
+    # httpcore
+    "AsyncConnectionPool": "ConnectionPool",
+    "AsyncConnectionInterface": "ConnectionInterface",
+    "AsyncHTTPConnection": "HTTPConnection",
 }
 CLASS_RE = re.compile(r"^\s*class (Async\w+)", re.MULTILINE)
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 # comes, holds the rate near the limit and finds it again fast after a wrong cut.
 # Halving, as TCP does, would average 75% of the limit.
 DECREASE = 0.85
+WARNED = 0.95
 CLIMB = 0.02
 MIN_RATE = 0.5
 SIGNAL_SPACING = 1.0
@@ -94,7 +95,8 @@ class RateControl:
                 self._answers.popleft()
             self._limit = _stated_limit(headers) or self._limit
             if self._is_signal(status, headers):
-                self._signal(now)
+                # Running dry is a warning before any refusal: a gentler cut than a 429's.
+                self._signal(now, DECREASE if status == 429 else WARNED)
             elif 200 <= status < 300:
                 self._climb(now)
 
@@ -120,7 +122,7 @@ class RateControl:
         stated = float("inf") if self._limit is None else self._limit * UNDER_LIMIT
         return min(stated, float("inf") if self.cap is None else self.cap)
 
-    def _signal(self, now: float) -> None:
+    def _signal(self, now: float, decrease: float) -> None:
         if self.signals and now - self._last_signal < SIGNAL_SPACING:
             return
         self.signals += 1
@@ -131,7 +133,7 @@ class RateControl:
             measured = successes / max(min(WINDOW, now - self._started), 0.05)
             self.rate = max(MIN_RATE, measured * DECREASE)
         else:
-            self.rate = max(MIN_RATE, self.rate * DECREASE)
+            self.rate = max(MIN_RATE, self.rate * decrease)
         self._last_signal = self._last_climb = now
 
 

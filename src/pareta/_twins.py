@@ -8,10 +8,15 @@ and silently do nothing useful in sync code).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
 
 # anyio is imported where it is used: `import pareta` stays as cheap as `import httpx`.
 
@@ -48,7 +53,7 @@ def read_path(path: str | os.PathLike[str]) -> bytes:
         return file.read()
 
 
-async def adrain(chunks: AsyncIterator[bytes], within: float) -> None:
+async def adrain(chunks: AsyncIterator[bytes], response: httpx.Response, within: float) -> None:
     """Read the rest of a body for up to ``within`` seconds, so its connection is reused.
 
     A misbehaving server or proxy may hold the response open after its last event; then
@@ -61,9 +66,60 @@ async def adrain(chunks: AsyncIterator[bytes], within: float) -> None:
             pass
 
 
-def drain(chunks: Iterator[bytes], within: float) -> None:
-    """The sync twin does not read: a blocking read cannot be bounded in time, and a
-    connection closed after a stream costs less than a stream that hangs at its end."""
+def drain(chunks: Iterator[bytes], response: httpx.Response, within: float) -> None:
+    """The sync twin bounds each blocking read instead: every read of the network stream
+    the response arrived on may wait only for what is left of ``within``. A mocked
+    response has no network stream, so nothing bounds a read and nothing is read."""
+    network: Any = response.extensions.get("network_stream")
+    read: Any = getattr(network, "read", None)
+    if read is None:
+        return
+    deadline = time.monotonic() + within
+    reader = threading.get_ident()
+
+    def bounded_read(max_bytes: int, timeout: float | None = None) -> Any:
+        if threading.get_ident() != reader:
+            # The body ended and the pool lent the connection to another thread's request.
+            return read(max_bytes, timeout)
+        left = max(deadline - time.monotonic(), 0.0)
+        return read(max_bytes, left if timeout is None else min(timeout, left))
+
+    network.read = bounded_read
+    try:
+        for _ in chunks:
+            pass
+    finally:
+        del network.read
+
+
+async def aunwind(chunks: AsyncIterator[bytes], within: float) -> None:
+    """Finish the body iterator of a closed response, and every generator nested in it.
+
+    httpx and httpcore read a body through generators inside generators. Closing the
+    outer one leaves the inner ones suspended until they are collected, and trio warns
+    about each. Once the response is closed a read fails or the body ends, which unwinds
+    them all from the inside; a body that still yields (an in-memory mock) is given up
+    after ``within`` seconds.
+    """
+    import anyio
+
+    deadline = anyio.current_time() + within
+    # The stream is over: whatever its body does after closing cannot matter any more.
+    with contextlib.suppress(Exception), anyio.move_on_after(within):
+        async for _ in chunks:
+            if anyio.current_time() > deadline:
+                break
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+def unwind(chunks: Iterator[bytes], within: float) -> None:
+    """The sync twin only closes the iterator: a collected generator ends without a warning
+    and without reading, and a read could block."""
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
 
 
 class AsyncShieldCancellation:

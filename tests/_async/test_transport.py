@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import httpcore
 import httpx
 import pytest
 
-from pareta._async._transport import AsyncShardedTransport
+from pareta._async import _reclaiming
+from pareta._async._reclaiming import AsyncReclaimingPool
+from pareta._async._transport import AsyncShardedTransport, ShardStats
+from pareta.local import LocalServer
 from tests.helpers import Chunks
 
 pytestmark = pytest.mark.anyio
@@ -27,6 +31,7 @@ def test_the_budget_is_split_into_small_pools() -> None:
     assert len(transport.in_flight) == 128
     assert transport.shards == []  # pools are made when first needed
     pool = transport._shard_transport(5)._pool  # type: ignore[attr-defined]
+    assert isinstance(pool, AsyncReclaimingPool)
     assert pool._max_connections == 2
     assert pool._max_keepalive_connections == 1
     assert len(transport.shards) == 1
@@ -78,3 +83,62 @@ async def test_a_failed_request_gives_its_slot_back() -> None:
         with pytest.raises(httpx.ConnectError):
             await client.get("http://x/")
     assert transport.in_flight == [0, 0]
+
+
+async def test_stats_report_what_each_pool_lends_out_and_keeps(local: LocalServer) -> None:
+    transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=4))
+    async with httpx.AsyncClient(transport=transport) as client:
+        assert transport.stats() == []
+        url = f"{local.base_url}/v1/tasks"
+        held = await client.send(client.build_request("GET", url), stream=True)
+        assert transport.stats() == [ShardStats(requests=1, busy=1, idle=0)]
+        assert (await client.get(url)).status_code == 401  # no key: any answer will do
+        assert transport.stats() == [
+            ShardStats(requests=1, busy=1, idle=0),
+            ShardStats(requests=0, busy=0, idle=1),
+        ]
+        await held.aclose()  # closed unread: its connection cannot be reused
+        assert transport.stats() == [
+            ShardStats(requests=0, busy=0, idle=0),
+            ShardStats(requests=0, busy=0, idle=1),
+        ]
+
+
+async def test_a_pool_that_cannot_make_progress_is_replaced(
+    local: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What an unforeseen leak would leave: both slots held by connections no request owns,
+    # in a pool that does not reclaim them.
+    monkeypatch.setattr(_reclaiming, "reclaim_orphans", lambda connections, requests: [])
+    transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=2))
+    url = httpx.URL(f"{local.base_url}/v1/tasks")
+    async with httpx.AsyncClient(
+        transport=transport, timeout=httpx.Timeout(10, pool=0.05)
+    ) as client:
+        assert (await client.get(url)).status_code == 401
+        stuck = transport._connection_pools[0]
+        assert stuck is not None
+        origin = httpcore.Origin(b"http", url.raw_host, url.port or 80)
+        for connection in stuck.connections:
+            await connection.aclose()
+        stuck._connections[:] = [httpcore.AsyncHTTPConnection(origin) for _ in range(2)]
+        assert transport.stats() == [ShardStats(requests=0, busy=2, idle=0)]
+        with pytest.raises(httpx.PoolTimeout):
+            await client.get(url)
+        assert transport.stats() == []  # taken out of dispatch; a new pool comes on demand
+        assert (await client.get(url)).status_code == 401
+        assert transport.stats() == [ShardStats(requests=0, busy=0, idle=1)]
+
+
+async def test_a_pool_that_is_merely_busy_is_kept(local: LocalServer) -> None:
+    transport = AsyncShardedTransport(limits=httpx.Limits(max_connections=2))
+    url = f"{local.base_url}/v1/tasks"
+    async with httpx.AsyncClient(
+        transport=transport, timeout=httpx.Timeout(10, pool=0.05)
+    ) as client:
+        held = [await client.send(client.build_request("GET", url), stream=True) for _ in range(2)]
+        with pytest.raises(httpx.PoolTimeout):
+            await client.get(url)
+        assert transport.stats() == [ShardStats(requests=2, busy=2, idle=0)]
+        for response in held:
+            await response.aclose()

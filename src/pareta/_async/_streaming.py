@@ -3,8 +3,9 @@
 A stream sends nothing until iteration starts. The handshake (connect and status line)
 goes through the client's retry loop; after the first byte nothing is retried and a
 drop raises ``APIConnectionError``. Closing the stream, or leaving the loop through an
-exception, releases the connection. After ``[DONE]`` the async stream reads the end of
-the body, briefly, so the connection is reused (see ``_twins.adrain``).
+exception, releases the connection and finishes every body iterator the stream opened
+(see ``_twins.aunwind``). After ``[DONE]`` the stream reads the end of the body, briefly,
+so the connection is reused (see ``_twins.adrain``).
 """
 
 from __future__ import annotations
@@ -21,13 +22,22 @@ from httpx_sse import ServerSentEvent
 from .._exceptions import APIConnectionError, APIStreamError
 from .._models import ChatCompletionChunk
 from .._sse import SSEParser
-from .._twins import AsyncShieldCancellation, adrain
+from .._twins import AsyncShieldCancellation, adrain, aunwind
 from ._http import AsyncAPIClient, connection_error, invalid_response, route
 
 _T = TypeVar("_T")
 
 # How long a stream may wait, after its last event, for the end of the body (see ``_drain``).
 DRAIN_S = 0.1
+
+
+def _body(response: httpx.Response) -> AsyncIterator[bytes]:
+    # A body given up front (``httpx.Response(200, content=...)``, as httpx teaches testing)
+    # is already in memory and cannot be read raw. Bytes still on the wire are read raw,
+    # skipping httpx's decoder layer, unless they are compressed.
+    if response.is_stream_consumed or "content-encoding" in response.headers:
+        return response.aiter_bytes()
+    return response.aiter_raw()
 
 
 class AsyncSSEStream(Generic[_T]):
@@ -60,21 +70,18 @@ class AsyncSSEStream(Generic[_T]):
     async def _iterate(self) -> AsyncGenerator[_T, None]:
         if self._done:
             return
+        chunks: AsyncIterator[bytes] | None = None
         try:
             response = await self._start()
             parser = SSEParser()
-            # Raw bytes skip httpx's decoder layer; a compressed stream needs it.
-            if "content-encoding" in response.headers:
-                chunks = response.aiter_bytes()
-            else:
-                chunks = response.aiter_raw()
+            chunks = _body(response)
             async for data in chunks:
                 for event in parser.feed(data):
                     if not event.data:
                         continue  # keep-alives, a lone id or retry: nothing to deliver
                     item = self._decode(event)
                     if item is None:  # the stream's own end marker
-                        await self._drain(chunks)
+                        await self._drain(chunks, response)
                         return
                     yield item
             self._end_of_stream()
@@ -85,14 +92,14 @@ class AsyncSSEStream(Generic[_T]):
         finally:
             # The end of the stream, an error, a cancellation or ``aclose()``.
             self._done = True
-            await self._release()
+            await self._release(chunks)
 
-    async def _drain(self, chunks: AsyncIterator[bytes]) -> None:
+    async def _drain(self, chunks: AsyncIterator[bytes], response: httpx.Response) -> None:
         # After the last event only the end of the body should follow; reading it lets
         # the connection go back to the pool instead of being closed with the response.
         # A server that cuts the connection there has sent everything: nothing is lost.
         with contextlib.suppress(httpx.HTTPError):
-            await adrain(chunks, DRAIN_S)
+            await adrain(chunks, response, DRAIN_S)
 
     async def _start(self) -> httpx.Response:
         response = await self._client.send(self._request, stream=True)
@@ -136,10 +143,13 @@ class AsyncSSEStream(Generic[_T]):
         finally:
             await self._release()
 
-    async def _release(self) -> None:
-        if self._response is not None:
-            with AsyncShieldCancellation():
+    async def _release(self, chunks: AsyncIterator[bytes] | None = None) -> None:
+        # Only the task reading the body passes its iterator: nothing else may resume it.
+        with AsyncShieldCancellation():
+            if self._response is not None:
                 await self._response.aclose()
+            if chunks is not None:
+                await aunwind(chunks, DRAIN_S)
 
     async def __aenter__(self) -> AsyncSSEStream[_T]:
         return self

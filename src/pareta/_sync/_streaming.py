@@ -4,8 +4,9 @@
 A stream sends nothing until iteration starts. The handshake (connect and status line)
 goes through the client's retry loop; after the first byte nothing is retried and a
 drop raises ``APIConnectionError``. Closing the stream, or leaving the loop through an
-exception, releases the connection. After ``[DONE]`` the async stream reads the end of
-the body, briefly, so the connection is reused (see ``_twins.adrain``).
+exception, releases the connection and finishes every body iterator the stream opened
+(see ``_twins.aunwind``). After ``[DONE]`` the stream reads the end of the body, briefly,
+so the connection is reused (see ``_twins.adrain``).
 """
 
 from __future__ import annotations
@@ -22,13 +23,22 @@ from httpx_sse import ServerSentEvent
 from .._exceptions import APIConnectionError, APIStreamError
 from .._models import ChatCompletionChunk
 from .._sse import SSEParser
-from .._twins import ShieldCancellation, drain
+from .._twins import ShieldCancellation, drain, unwind
 from ._http import APIClient, connection_error, invalid_response, route
 
 _T = TypeVar("_T")
 
 # How long a stream may wait, after its last event, for the end of the body (see ``_drain``).
 DRAIN_S = 0.1
+
+
+def _body(response: httpx.Response) -> Iterator[bytes]:
+    # A body given up front (``httpx.Response(200, content=...)``, as httpx teaches testing)
+    # is already in memory and cannot be read raw. Bytes still on the wire are read raw,
+    # skipping httpx's decoder layer, unless they are compressed.
+    if response.is_stream_consumed or "content-encoding" in response.headers:
+        return response.iter_bytes()
+    return response.iter_raw()
 
 
 class SSEStream(Generic[_T]):
@@ -61,21 +71,18 @@ class SSEStream(Generic[_T]):
     def _iterate(self) -> Generator[_T, None]:
         if self._done:
             return
+        chunks: Iterator[bytes] | None = None
         try:
             response = self._start()
             parser = SSEParser()
-            # Raw bytes skip httpx's decoder layer; a compressed stream needs it.
-            if "content-encoding" in response.headers:
-                chunks = response.iter_bytes()
-            else:
-                chunks = response.iter_raw()
+            chunks = _body(response)
             for data in chunks:
                 for event in parser.feed(data):
                     if not event.data:
                         continue  # keep-alives, a lone id or retry: nothing to deliver
                     item = self._decode(event)
                     if item is None:  # the stream's own end marker
-                        self._drain(chunks)
+                        self._drain(chunks, response)
                         return
                     yield item
             self._end_of_stream()
@@ -86,14 +93,14 @@ class SSEStream(Generic[_T]):
         finally:
             # The end of the stream, an error, a cancellation or ``aclose()``.
             self._done = True
-            self._release()
+            self._release(chunks)
 
-    def _drain(self, chunks: Iterator[bytes]) -> None:
+    def _drain(self, chunks: Iterator[bytes], response: httpx.Response) -> None:
         # After the last event only the end of the body should follow; reading it lets
         # the connection go back to the pool instead of being closed with the response.
         # A server that cuts the connection there has sent everything: nothing is lost.
         with contextlib.suppress(httpx.HTTPError):
-            drain(chunks, DRAIN_S)
+            drain(chunks, response, DRAIN_S)
 
     def _start(self) -> httpx.Response:
         response = self._client.send(self._request, stream=True)
@@ -137,10 +144,13 @@ class SSEStream(Generic[_T]):
         finally:
             self._release()
 
-    def _release(self) -> None:
-        if self._response is not None:
-            with ShieldCancellation():
+    def _release(self, chunks: Iterator[bytes] | None = None) -> None:
+        # Only the task reading the body passes its iterator: nothing else may resume it.
+        with ShieldCancellation():
+            if self._response is not None:
                 self._response.close()
+            if chunks is not None:
+                unwind(chunks, DRAIN_S)
 
     def __enter__(self) -> SSEStream[_T]:
         return self
