@@ -349,7 +349,6 @@ class TaskGroup:
     """The sync twin: each function on its own daemon thread, joined on exit."""
 
     def __enter__(self) -> TaskGroup:
-        import threading
 
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
