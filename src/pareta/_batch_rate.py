@@ -34,6 +34,7 @@ OVERLOAD_SHARE = 0.1
 HORIZON = 0.25
 # Under a stated limit, so the server's burst refills instead of running dry.
 UNDER_LIMIT = 0.95
+GAP_CLOSED = 0.5
 
 Clock = Callable[[], float]
 
@@ -113,10 +114,14 @@ class RateControl:
     def _climb(self, now: float) -> None:
         if self.rate is None:
             return
-        quiet = now - self._last_signal
-        self.rate += self.rate * CLIMB * (1.0 + 2.0 * quiet) * (now - self._last_climb)
+        quiet, elapsed = now - self._last_signal, now - self._last_climb
+        self.rate += self.rate * CLIMB * (1.0 + 2.0 * quiet) * elapsed
+        ceiling = self._ceiling()
+        if ceiling < float("inf"):
+            # Under a stated limit the way back is known: close half the gap a second.
+            self.rate += (ceiling - self.rate) * min(1.0, GAP_CLOSED * elapsed)
         self._last_climb = now
-        self.rate = min(self.rate, self._ceiling())
+        self.rate = min(self.rate, ceiling)
 
     def _ceiling(self) -> float:
         stated = float("inf") if self._limit is None else self._limit * UNDER_LIMIT
