@@ -35,7 +35,7 @@ def types(session: nox.Session) -> None:
 def generated(session: nox.Session) -> None:
     """Fails when src/pareta/_sync or tests/_sync differ from a fresh generation."""
     session.install("unasync==0.6.0")
-    session.run("python", "tools/unasync.py", "--check")
+    session.run("python", "tools/gen_sync.py", "--check")
 
 
 @nox.session
