@@ -52,7 +52,8 @@ async def test_the_whole_discovery_funnel(local: LocalServer, key: str) -> None:
 
         board = await pa.tasks.leaderboard(task)
         assert board.recommended == await pa.tasks.recommended(task)
-        candidates = [e.name for e in board.models[:2]]
+        candidates = [e.name for e in board.models[:2] if e.name is not None]
+        assert len(candidates) == 2
         assert all(e.kind == "open" for e in board.models)
         assert board.frontier is not None
 

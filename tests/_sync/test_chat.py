@@ -19,7 +19,7 @@ from pareta import (
     EndpointNotReadyError,
     InsufficientCreditsError,
 )
-from tests._sync.support import mocked
+from tests._sync.helpers import mocked
 from tests.helpers import (
     Chunks,
     Recorder,
@@ -110,9 +110,9 @@ def test_bad_arguments_fail_before_any_request(
 ) -> None:
     recorder = Recorder(json_response(200, COMPLETION))
     with pytest.raises(error):
-        make(recorder).chat.completions.create(**kwargs)  # type: ignore[arg-type]
+        make(recorder).chat.completions.create(**kwargs)  # type: ignore[call-overload]
     with pytest.raises(error):
-        make(recorder).chat.completions.create(stream=True, **kwargs)  # type: ignore[arg-type]
+        make(recorder).chat.completions.create(stream=True, **kwargs)  # type: ignore[call-overload]
     assert recorder.requests == []
 
 

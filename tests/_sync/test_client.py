@@ -9,7 +9,7 @@ from pareta import Pareta, ParetaError
 from pareta._sync import _http
 from pareta._sync._transport import ShardedTransport
 from pareta.local import LocalServer
-from tests._sync.support import mocked
+from tests._sync.helpers import mocked
 from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
 
 pytestmark = pytest.mark.anyio
@@ -29,7 +29,7 @@ def test_missing_key_raises_with_a_hint() -> None:
 
 def test_constructor_is_keyword_only() -> None:
     with pytest.raises(TypeError):
-        Pareta(API_KEY)  # type: ignore[misc]
+        Pareta(API_KEY)  # type: ignore[call-arg]
 
 
 def test_defaults() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from pareta import EvalRun, EvalSet, FrontierModel, ParetaError
 from pareta._sync import evals as evals_module
-from tests._sync.support import mocked
+from tests._sync.helpers import mocked
 from tests.helpers import Recorder, json_response
 
 pytestmark = pytest.mark.anyio
@@ -133,7 +133,7 @@ def test_sets_list_retrieve_delete() -> None:
     client = make(recorder)
     assert [s.id for s in client.evals.sets.list()] == ["es_1"]
     assert (client.evals.sets.retrieve("es_1")).name == "sdk eval set (2 items)"
-    assert client.evals.sets.delete("es_1") is None
+    client.evals.sets.delete("es_1")
     routes = [(r.method, r.url.path) for r in recorder.requests]
     assert routes == [
         ("GET", "/v1/eval-sets"),

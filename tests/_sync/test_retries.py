@@ -21,7 +21,7 @@ from pareta import (
     PermissionDeniedError,
     RateLimitError,
 )
-from tests._sync.support import mocked
+from tests._sync.helpers import mocked
 from tests.helpers import API_KEY, Recorder, json_response
 
 pytestmark = pytest.mark.anyio

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pareta import Leaderboard, Task, TaskMatch
-from tests._sync.support import mocked
+from tests._sync.helpers import mocked
 from tests.helpers import BASE_URL, Recorder, json_response
 
 pytestmark = pytest.mark.anyio

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pareta.local import LocalServer
 
-from .support import Run
+from .helpers import Run
 
 
-def rows_file(tmp_path: Path, rows: list[object]) -> str:
+def rows_file(tmp_path: Path, rows: Sequence[object]) -> str:
     path = tmp_path / "prompts.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     return str(path)
@@ -17,7 +19,9 @@ def rows_file(tmp_path: Path, rows: list[object]) -> str:
 def test_batch_prints_answers_in_order_and_counts(
     cli: Run, tmp_path: Path, server: LocalServer
 ) -> None:
-    rows = [{"prompt": f"Effective as of 2026-02-{day:02d}."} for day in range(1, 21)]
+    rows: list[dict[str, Any]] = [
+        {"prompt": f"Effective as of 2026-02-{day:02d}."} for day in range(1, 21)
+    ]
     rows[3] = {"messages": [{"role": "user", "content": "Effective as of 2026-02-04."}]}
     before = len(server.ledger())
     result = cli("batch", "ep_contract_kie", rows_file(tmp_path, rows), "--concurrency", "8")

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import cast
+
 import httpx
 import pytest
 
@@ -99,7 +102,7 @@ def test_concurrent_duplicate_gets_409() -> None:
             httpx.Client(base_url=server.base_url, headers=headers) as c,
             c.stream("POST", "/v1/endpoints", json=body) as first,
         ):
-            lines = first.iter_lines()
+            lines = cast(Generator[str, None, None], first.iter_lines())
             # Reading one event proves the first deploy is inside the server.
             assert next(lines).startswith("event: progress")
             twin = c.post("/v1/endpoints", json=body)
