@@ -138,7 +138,7 @@ async def test_deploy_wait_and_seed_endpoints(local: LocalServer, key: str) -> N
         assert ep.id in ids
         async with make(local, key, max_retries=0) as impatient:
             with pytest.raises(ConflictError):
-                await impatient.endpoints.delete("ep_contract_kie")
+                await impatient.endpoints.delete("ep_invoice_xtract")
 
 
 async def test_retries_recover_from_injected_429_and_503(

@@ -139,7 +139,7 @@ def test_deploy_wait_and_seed_endpoints(local: LocalServer, key: str) -> None:
         assert ep.id in ids
         with make(local, key, max_retries=0) as impatient:
             with pytest.raises(ConflictError):
-                impatient.endpoints.delete("ep_contract_kie")
+                impatient.endpoints.delete("ep_invoice_xtract")
 
 
 def test_retries_recover_from_injected_429_and_503(
