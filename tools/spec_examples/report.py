@@ -94,9 +94,9 @@ def _print_block(o: Outcome, width: int, out: TextIO, verbose: bool) -> None:
 def _print_totals(outcomes: list[Outcome], out: TextIO) -> None:
     totals = summarize(outcomes)
     print(
-        f"\n{totals['passed']} passed, {totals['failed']} failed, "
-        f"{totals['not runnable']} not runnable, of {totals['blocks']} blocks "
-        f"({totals['runnable']} runnable)",
+        f"\nblocks: {totals['blocks']}; runnable: {totals['runnable']}, of which "
+        f"{totals['passed']} passed and {totals['failed']} failed; "
+        f"not runnable: {totals['not runnable']}",
         file=out,
     )
     reasons: dict[str, int] = {}
