@@ -184,8 +184,6 @@ class SpecSetup:
         return next(iter(self.stream()))
 
     def make(self, kind: str, task: str) -> str:
-        if kind == "eval_set":
-            return str(self.eval_set(task).id)
-        if kind == "run":
-            return str(self.run(task).id)
-        return str(self.endpoint(task).id)
+        """The id of a new object of ``kind`` ("eval_set" or "run") on ``task``."""
+        made = self.eval_set(task) if kind == "eval_set" else self.run(task)
+        return str(made.id)

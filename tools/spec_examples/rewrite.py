@@ -148,35 +148,16 @@ def _string_constants(tree: ast.AST) -> list[tuple[ast.Constant, str]]:
     ]
 
 
-def _deleted_endpoints(tree: ast.Module) -> set[str]:
-    """Literal ids passed to ``.endpoints.delete(...)``."""
-    found = set()
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "delete"
-            and isinstance(node.func.value, ast.Attribute)
-            and node.func.value.attr == "endpoints"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-        ):
-            found.add(node.args[0].value)
-    return found
-
-
 class _Ids:
     """Example ids of one block, each mapped to a token for an object the child creates."""
 
     def __init__(self, plan: Plan, tree: ast.Module, task: str) -> None:
         self.plan, self.task = plan, task
         self.tokens: dict[str, str] = {}
-        self.deletes = _deleted_endpoints(tree)
         self.tasks = [s for _, s in _string_constants(tree) if s in DOC_TASKS or s == DEFAULT_TASK]
 
     def wants(self, s: str) -> bool:
-        return bool(EVAL_SET_ID_RE.match(s) or RUN_ID_RE.match(s)) or s in self.deletes
+        return bool(EVAL_SET_ID_RE.match(s) or RUN_ID_RE.match(s))
 
     def token(self, s: str) -> str:
         if s not in self.tokens:
@@ -188,8 +169,6 @@ class _Ids:
         return self.tokens[s]
 
     def _object_for(self, s: str) -> tuple[str, str, str]:
-        if s in self.deletes:
-            return "endpoint", DEFAULT_TASK, "a fresh endpoint (seed endpoints cannot be deleted)"
         if EVAL_SET_ID_RE.match(s):
             n_sets = sum(1 for x in self.plan.setup_ids if x["kind"] == "eval_set")
             task = self.tasks[n_sets] if n_sets < len(self.tasks) else self.task
