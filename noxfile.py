@@ -1,6 +1,14 @@
-"""Development sessions: ``nox -s tests lint types generated bench``."""
+"""Development sessions.
+
+nox                                   # tests, lint, types, generated: what CI checks
+nox -s fast                           # the fast layer: every test not marked slow
+nox -s examples -- ../shared/spec/pareta-sdk-docs.md   # the documentation's examples
+nox -s bench                          # the benchmarks (ratios, not assertions)
+"""
 
 from __future__ import annotations
+
+import os
 
 import nox
 
@@ -10,12 +18,19 @@ nox.options.reuse_existing_virtualenvs = True
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole suite on asyncio and trio, and the sync twin, with coverage of src/pareta."""
+    """The whole suite on asyncio and trio, and the sync twin, with coverage of src/pareta
+    (the floor is ``fail_under`` in pyproject.toml)."""
     session.install("-e", ".[dev]")
     session.run("coverage", "erase")
     session.run("coverage", "run", "-m", "pytest", *session.posargs)
-    session.run("coverage", "combine", success_codes=[0, 1])
-    session.run("coverage", "report", "--fail-under=95")
+    session.run("coverage", "report")
+
+
+@nox.session
+def fast(session: nox.Session) -> None:
+    """The tests not marked slow: no soak, no property tests, no subprocess servers."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "pytest", "-m", "not slow", *session.posargs)
 
 
 @nox.session
@@ -27,15 +42,28 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def types(session: nox.Session) -> None:
+    """mypy --strict over src/, tests/, tools/ and benchmarks/ (the files are in pyproject)."""
     session.install("-e", ".[dev]")
     session.run("mypy")
 
 
 @nox.session
 def generated(session: nox.Session) -> None:
-    """Fails when src/pareta/_sync or tests/_sync differ from a fresh generation."""
+    """Fails, with a diff, when a generated sync twin differs from a fresh generation."""
     session.install("unasync==0.6.0")
-    session.run("python", "tools/unasync.py", "--check")
+    session.run("python", "tools/gen_sync.py", "--check")
+
+
+@nox.session
+def examples(session: nox.Session) -> None:
+    """The documentation's examples: every Python block, then the HTTP API page's examples
+    each on a fresh server. The documentation's path: the argument or $PARETA_SPEC_PATH."""
+    spec = session.posargs[0] if session.posargs else os.environ.get("PARETA_SPEC_PATH")
+    if not spec:
+        session.error("give the documentation's path: nox -s examples -- PATH")
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "tools.spec_examples", spec)
+    session.run("python", "-m", "tools.spec_examples", spec, "--http")
 
 
 @nox.session

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any
 
 import anyio
 import httpx
@@ -136,7 +137,7 @@ async def test_asyncio_task_cancellation(local: LocalServer) -> None:
 # for a connection, connect, send and read, and while the pool hands connections over.
 STORM_CALLS = 800
 STORM_LATENCY = 0.1
-Cancel = Callable[[Callable[[], Awaitable[object]], float], Awaitable[None]]
+Cancel = Callable[[Callable[[], Awaitable[object]], float], Coroutine[Any, Any, None]]
 
 
 async def move_on_after(call: Callable[[], Awaitable[object]], after: float) -> None:

@@ -81,7 +81,7 @@ RUN = EvalRun(
 
 
 def dtypes(frame: pd.DataFrame) -> dict[str, str]:
-    return {name: str(dtype) for name, dtype in frame.dtypes.items()}
+    return {str(name): str(dtype) for name, dtype in frame.dtypes.items()}
 
 
 def test_a_leaderboard_frame_has_a_row_per_entry_and_typed_columns() -> None:

@@ -391,5 +391,5 @@ def test_declared_fields_are_read_only_like_the_hand_written_ones() -> None:
     with pytest.raises(AttributeError):
         endpoint.id = "ep_2"
     with pytest.raises(AttributeError):
-        endpoint.is_live = True
+        endpoint.is_live = True  # type: ignore[misc]
     assert endpoint.id == "ep_1"

@@ -18,6 +18,7 @@ def test_the_readme_has_runnable_examples() -> None:
     assert len(RUNNABLE) >= 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", RUNNABLE, ids=lambda b: b.splitlines()[0][:40])
 def test_readme_example_runs(block: str, tmp_path: Path) -> None:
     result = subprocess.run(

@@ -16,7 +16,7 @@ from pareta import AsyncPareta, ChatCompletion, ParetaError
 from pareta.local import LocalServer
 from tests.helpers import busy_connections
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 CALLS = 10_000
 CONCURRENCY = 256

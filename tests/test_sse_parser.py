@@ -90,7 +90,7 @@ def test_a_long_line_arriving_in_many_pieces() -> None:
 
 
 line_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"),
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n\x00"),
     max_size=8,
 )
 events = st.lists(

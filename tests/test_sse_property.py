@@ -13,7 +13,7 @@ from pareta import Pareta
 from tests.helpers import API_KEY, BASE_URL, Chunks, Recorder, sse_data, sse_events, transport
 
 texts = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), max_size=12
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r"), max_size=12
 )
 chunks = st.lists(
     st.fixed_dictionaries(

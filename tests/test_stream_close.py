@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import anyio
 import httpx
@@ -85,7 +86,7 @@ def test_closing_from_another_thread_ends_the_readers_loop() -> None:
     http_client = httpx.Client(transport=transport(Recorder(sse_response(body))))
     pa = Pareta(api_key=API_KEY, base_url=BASE_URL, http_client=http_client)
     stream = pa.chat.completions.create(model="ep_1", messages=MESSAGES, stream=True)
-    got = []
+    got: list[dict[str, Any]] = []
     failed: list[BaseException] = []
 
     def read() -> None:

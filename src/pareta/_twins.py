@@ -1,7 +1,7 @@
 """The few operations that truly differ between the async and the sync client.
 
 Each async function here has a sync twin of the same name without the leading ``a``;
-``tools/unasync.py`` maps one name onto the other, so code in ``_async/`` calls these
+``tools/gen_sync.py`` maps one name onto the other, so code in ``_async/`` calls these
 instead of ``anyio`` directly (``anyio.sleep`` would survive the translation unchanged
 and silently do nothing useful in sync code).
 """

@@ -22,7 +22,7 @@ from pareta import (
     ResultsFileError,
 )
 from pareta._batch_file import summarize
-from tests._async.support import mocked
+from tests._async.helpers import mocked
 from tests.helpers import Recorder, json_response
 
 pytestmark = pytest.mark.anyio
@@ -334,7 +334,7 @@ async def test_ctrl_c_finishes_what_is_in_flight_and_leaves_a_resumable_file(
     out = tmp_path / "out.jsonl"
     server = Server()
 
-    sent = []
+    sent: list[int] = []
 
     def interrupt(stats: BatchStats) -> None:
         if stats.finished >= 3 and not sent:

@@ -18,7 +18,7 @@ from pareta import (
     EndpointNotReadyError,
     InsufficientCreditsError,
 )
-from tests._async.support import mocked
+from tests._async.helpers import mocked
 from tests.helpers import (
     Chunks,
     Recorder,
@@ -109,9 +109,9 @@ async def test_bad_arguments_fail_before_any_request(
 ) -> None:
     recorder = Recorder(json_response(200, COMPLETION))
     with pytest.raises(error):
-        await make(recorder).chat.completions.create(**kwargs)  # type: ignore[arg-type]
+        await make(recorder).chat.completions.create(**kwargs)  # type: ignore[call-overload]
     with pytest.raises(error):
-        await make(recorder).chat.completions.create(stream=True, **kwargs)  # type: ignore[arg-type]
+        await make(recorder).chat.completions.create(stream=True, **kwargs)  # type: ignore[call-overload]
     assert recorder.requests == []
 
 

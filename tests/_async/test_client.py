@@ -8,7 +8,7 @@ from pareta import AsyncPareta, ParetaError
 from pareta._async import _http
 from pareta._async._transport import AsyncShardedTransport
 from pareta.local import LocalServer
-from tests._async.support import mocked
+from tests._async.helpers import mocked
 from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
 
 pytestmark = pytest.mark.anyio
@@ -28,7 +28,7 @@ async def test_missing_key_raises_with_a_hint() -> None:
 
 async def test_constructor_is_keyword_only() -> None:
     with pytest.raises(TypeError):
-        AsyncPareta(API_KEY)  # type: ignore[misc]
+        AsyncPareta(API_KEY)  # type: ignore[call-arg]
 
 
 async def test_defaults() -> None:

@@ -17,7 +17,7 @@ from pareta import (
     NotFoundError,
     ParetaError,
 )
-from tests._async.support import mocked
+from tests._async.helpers import mocked
 from tests.helpers import (
     Recorder,
     json_response,
@@ -159,7 +159,7 @@ async def test_list_retrieve_start_stop_delete_routes() -> None:
     assert ep.task == "contract-key-fields"
     assert (await client.endpoints.start("ep_a1b2c3"))["status"] == "starting"
     assert (await client.endpoints.stop("ep_a1b2c3"))["status"] == "stopped"
-    assert await client.endpoints.delete("ep_a1b2c3") is None
+    await client.endpoints.delete("ep_a1b2c3")
     routes = [(r.method, r.url.path) for r in recorder.requests]
     assert routes == [
         ("GET", "/v1/endpoints"),

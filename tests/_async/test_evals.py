@@ -11,7 +11,7 @@ import pytest
 
 from pareta import EvalRun, EvalSet, FrontierModel, ParetaError
 from pareta._async import evals as evals_module
-from tests._async.support import mocked
+from tests._async.helpers import mocked
 from tests.helpers import Recorder, json_response
 
 pytestmark = pytest.mark.anyio
@@ -132,7 +132,7 @@ async def test_sets_list_retrieve_delete() -> None:
     client = make(recorder)
     assert [s.id for s in await client.evals.sets.list()] == ["es_1"]
     assert (await client.evals.sets.retrieve("es_1")).name == "sdk eval set (2 items)"
-    assert await client.evals.sets.delete("es_1") is None
+    await client.evals.sets.delete("es_1")
     routes = [(r.method, r.url.path) for r in recorder.requests]
     assert routes == [
         ("GET", "/v1/eval-sets"),

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
 from pareta import AsyncPareta, ChatCompletion, InsufficientCreditsError, NotFoundError
 from pareta.local import LocalServer
-from tests._async.support import mocked
+from tests._async.helpers import mocked
 from tests.helpers import Recorder, json_response
 
 pytestmark = pytest.mark.anyio
@@ -87,7 +89,7 @@ async def test_bad_batches_fail_before_any_request() -> None:
 
 async def test_fan_out_against_the_local_server(local: LocalServer, key: str) -> None:
     prompts = [f"Effective as of 2026-01-{day:02d}. Fee: ${day}00." for day in range(1, 29)] * 4
-    requests = [
+    requests: list[dict[str, Any]] = [
         {"model": "ep_contract_kie", "messages": [{"role": "user", "content": p}]} for p in prompts
     ]
     async with AsyncPareta(api_key=key, base_url=local.base_url) as pa:

@@ -10,7 +10,7 @@ import pytest
 
 from pareta import AsyncPareta
 from pareta.local import LocalServer
-from tests._async.support import mocked
+from tests._async.helpers import mocked
 from tests.helpers import Recorder, json_response, sse_events, sse_response
 
 pytestmark = pytest.mark.anyio

@@ -20,7 +20,7 @@ from pareta import (
     PermissionDeniedError,
     RateLimitError,
 )
-from tests._async.support import mocked
+from tests._async.helpers import mocked
 from tests.helpers import API_KEY, Recorder, json_response
 
 pytestmark = pytest.mark.anyio

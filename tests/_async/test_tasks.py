@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from pareta import Leaderboard, Task, TaskMatch
-from tests._async.support import mocked
+from tests._async.helpers import mocked
 from tests.helpers import BASE_URL, Recorder, json_response
 
 pytestmark = pytest.mark.anyio

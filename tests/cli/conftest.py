@@ -6,7 +6,7 @@ import pytest
 
 from pareta.local import LocalServer
 
-from .support import Run, invoker
+from .helpers import Run, invoker
 
 
 @pytest.fixture(scope="module")

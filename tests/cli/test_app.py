@@ -10,7 +10,7 @@ from pareta.cli.console import Output
 from pareta.cli.errors import report
 from pareta.local import LocalServer
 
-from .support import Run, invoker
+from .helpers import Run, invoker
 
 
 @pytest.fixture

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pareta.local import LocalServer
 
-from .support import Run
+from .helpers import Run
 
 
-def rows_file(tmp_path: Path, rows: list[object], name: str = "prompts.jsonl") -> str:
+def rows_file(tmp_path: Path, rows: Sequence[object], name: str = "prompts.jsonl") -> str:
     path = tmp_path / name
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     return str(path)
@@ -24,7 +26,9 @@ def results(path: Path) -> list[dict[str, object]]:
 def test_batch_writes_every_answer_to_the_results_file(
     cli: Run, tmp_path: Path, server: LocalServer
 ) -> None:
-    rows = [{"prompt": f"Effective as of 2026-02-{day:02d}."} for day in range(1, 21)]
+    rows: list[dict[str, Any]] = [
+        {"prompt": f"Effective as of 2026-02-{day:02d}."} for day in range(1, 21)
+    ]
     rows[3] = {"messages": [{"role": "user", "content": "Effective as of 2026-02-04."}]}
     before = len(server.ledger())
     result = cli("batch", "ep_contract_kie", rows_file(tmp_path, rows), "--concurrency", "8")

@@ -15,7 +15,7 @@ from pareta import ChatCompletionChunk, EvalRun, Leaderboard, ParetaError
 from pareta.cli.console import Output
 from pareta.cli.demo.story import Story
 
-from .support import Run, invoker
+from .helpers import Run, invoker
 
 STEPS = (
     "1. Match your intent to a task",

@@ -4,7 +4,7 @@ import re
 
 from pareta.local import LocalServer
 
-from .support import Run
+from .helpers import Run
 
 TASK = "contract-key-fields"
 CONTRACT = (

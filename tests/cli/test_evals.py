@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .support import Run
+from .helpers import Run
 
 TASK = "contract-key-fields"
 

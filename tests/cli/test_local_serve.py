@@ -18,7 +18,7 @@ import uvicorn
 
 from pareta.local import cli as local_cli
 
-from .support import Run, invoker
+from .helpers import Run, invoker
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import Run
+from .helpers import Run
 
 TASK = "contract-key-fields"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -7,18 +7,16 @@ import pytest
 from rich.console import Console
 
 from pareta import EvalResult, EvalRun, Leaderboard, ParetaError
+from pareta._pareto import best_open, frontier_baseline, savings
 from pareta.cli.console import Output
 from pareta.cli.progress import Stages, deploy_step, follow_deploy, run_step
 from pareta.cli.render import (
     Records,
-    best_open,
     dollars,
     fields_table,
-    frontier_baseline,
     leaderboard_table,
     results_table,
     run_summary,
-    savings,
 )
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from .support import Run
+from .helpers import Run
 
 TASK = "contract-key-fields"
 

@@ -5,6 +5,11 @@ from typing import Any
 
 import httpx
 
+from pareta.local.state import SEED_EVAL_SET, SEED_RUN
+
+# Every org's seeded eval set and run, listed beside the ones a test creates.
+SEED_SET = SEED_EVAL_SET[0]
+SEED_RUN_ID = SEED_RUN[0]
 CONTRACT = (
     "MASTER SERVICES AGREEMENT\nThis Agreement is entered into between Acme Corp and Globex LLC, "
     "effective as of January 1, 2026.\nTerm: 24 months. This Agreement terminates on 2027-12-31.\n"

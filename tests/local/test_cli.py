@@ -17,6 +17,7 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
 
 
+@pytest.mark.slow
 def test_help_lists_the_options() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pareta.local", "--help"],
@@ -36,6 +37,7 @@ def test_bad_fault_spec_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "bad --fault" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_serves_and_prints_url_and_key() -> None:
     command = [
         sys.executable,

@@ -5,7 +5,7 @@ import pytest
 
 from pareta.local import LocalServer
 
-from .helpers import chat_body, create_eval_set
+from .helpers import SEED_SET, chat_body, create_eval_set
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_422_for_invalid_bodies_elsewhere(client: httpx.Client) -> None:
 
 
 def test_409_deleting_a_seed(client: httpx.Client) -> None:
-    response = client.delete("/v1/endpoints/ep_contract_kie")
+    response = client.delete("/v1/endpoints/ep_invoice_xtract")
     assert response.status_code == 409
     assert "seed" in response.json()["detail"]
 
@@ -168,7 +168,7 @@ def test_413_when_the_declared_length_is_too_large() -> None:
             )
             assert response.status_code == 413
             assert response.json() == {"detail": "Upload exceeds the 1024 byte limit."}
-            assert c.get("/v1/eval-sets").json()["eval_sets"] == []
+            assert [s["id"] for s in c.get("/v1/eval-sets").json()["eval_sets"]] == [SEED_SET]
 
 
 def _error(response: httpx.Response) -> tuple[list[object], str]:
@@ -197,7 +197,7 @@ def test_422_for_invalid_eval_set_uploads(client: httpx.Client) -> None:
     unknown = upload({"task_id": "no-such-task"}, b"{}")
     assert unknown.status_code == 404
     assert unknown.json() == {"detail": "Task 'no-such-task' not found"}
-    assert client.get("/v1/eval-sets").json()["eval_sets"] == []
+    assert [s["id"] for s in client.get("/v1/eval-sets").json()["eval_sets"]] == [SEED_SET]
 
 
 def test_422_for_invalid_inline_attachments(client: httpx.Client) -> None:

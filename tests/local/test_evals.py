@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import httpx
 
@@ -75,7 +76,7 @@ def test_rows_without_expected_count_as_errors(client: httpx.Client) -> None:
 
 
 def test_text_rows_without_input_count_as_errors(client: httpx.Client) -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"input": "great product, love it", "expected": "positive"},
         {"expected": "negative"},
         {"input": {"review": "awful, broke in a day"}, "expected": "negative"},

@@ -76,7 +76,7 @@ def test_client_timeout_during_latency_is_not_billed(
 
 def test_mid_stream_drop(server: LocalServer, client: httpx.Client, api_key: str) -> None:
     server.inject_fault("POST /v1/chat/completions drop_after=2 count=1")
-    received = []
+    received: list[str] = []
     request = client.stream("POST", "/v1/chat/completions", json=chat_body(stream=True))
     with pytest.raises(httpx.RemoteProtocolError), request as response:
         assert response.status_code == 200

@@ -7,6 +7,8 @@ every schema-valid request is accepted is left out; every answer must still matc
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -31,5 +33,5 @@ CHECKS = [
 
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_local_api_never_fails_and_answers_its_schema(case: schemathesis.Case) -> None:
+def test_the_local_api_never_fails_and_answers_its_schema(case: schemathesis.Case[Any]) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"}, checks=CHECKS)

@@ -4,7 +4,7 @@ import httpx
 
 from pareta.local import LocalServer
 
-from .helpers import create_eval_set, wait_for_run
+from .helpers import SEED_SET, create_eval_set, wait_for_run
 
 
 def test_orgs_cannot_reach_each_other(server: LocalServer, client: httpx.Client) -> None:
@@ -34,7 +34,7 @@ def test_orgs_cannot_reach_each_other(server: LocalServer, client: httpx.Client)
             ("GET", f"/v1/eval-runs/{run_id}"),
         ]:
             assert intruder.request(method, path).status_code == 404, path
-        assert intruder.get("/v1/eval-sets").json()["eval_sets"] == []
+        assert [s["id"] for s in intruder.get("/v1/eval-sets").json()["eval_sets"]] == [SEED_SET]
         chat = {"model": "mine", "messages": [{"role": "user", "content": "x"}]}
         assert intruder.post("/v1/chat/completions", json=chat).status_code == 404
         run = {"eval_set_id": doc_set["id"], "candidate_model_ids": ["llava-1"]}

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import cast
+
 import httpx
 import pytest
 
 from pareta.local import LocalServer, idempotency
 
-from .helpers import CONTRACT, chat_body, create_eval_set, wait_for_run
+from .helpers import CONTRACT, SEED_RUN_ID, chat_body, create_eval_set, wait_for_run
 
 
 def test_each_completion_is_one_debit(
@@ -99,7 +102,7 @@ def test_concurrent_duplicate_gets_409() -> None:
             httpx.Client(base_url=server.base_url, headers=headers) as c,
             c.stream("POST", "/v1/endpoints", json=body) as first,
         ):
-            lines = first.iter_lines()
+            lines = cast(Generator[str, None, None], first.iter_lines())
             # Reading one event proves the first deploy is inside the server.
             assert next(lines).startswith("event: progress")
             twin = c.post("/v1/endpoints", json=body)
@@ -134,10 +137,10 @@ def test_undelivered_eval_run_is_forgotten_and_unbilled(
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         client.post("/v1/eval-runs", json=body)
     runs = server.state.org(api_key).runs
-    assert runs == {}
+    assert list(runs) == [SEED_RUN_ID]
     assert server.ledger(api_key=api_key) == []
     run_id = client.post("/v1/eval-runs", json=body).json()["run_id"]
-    assert list(runs) == [run_id]
+    assert list(runs) == [SEED_RUN_ID, run_id]
     assert wait_for_run(client, run_id)["run"]["status"] == "completed"
     assert len(server.ledger(api_key=api_key)) == 1
 

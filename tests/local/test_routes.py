@@ -8,7 +8,15 @@ import pytest
 
 from pareta.local import LocalServer
 
-from .helpers import CONTRACT, chat_body, create_eval_set, sse_events, stream_chunks, wait_for_run
+from .helpers import (
+    CONTRACT,
+    SEED_SET,
+    chat_body,
+    create_eval_set,
+    sse_events,
+    stream_chunks,
+    wait_for_run,
+)
 
 
 def test_models_lists_only_live_endpoints(client: httpx.Client) -> None:
@@ -142,20 +150,44 @@ def test_endpoint_lifecycle(server: LocalServer, client: httpx.Client) -> None:
     assert client.get("/v1/endpoints/lifecycle").status_code == 404
 
 
-def test_seed_endpoints_exist_and_cannot_be_deleted(client: httpx.Client) -> None:
-    seeds = [
-        "ep_contract_kie",
-        "ep_a1b2c3",
+def test_seed_endpoints_exist_and_only_those_the_docs_delete_can_go(
+    server: LocalServer, client: httpx.Client
+) -> None:
+    kept = [
         "ep_invoice_xtract",
         "ep_invoice_extract",
         "ep_contract_kie_01",
         "ep_contract_qwen",
         "ep_contract_kie_qwen",
     ]
-    for seed in seeds:
+    deletable = ["ep_contract_kie", "ep_a1b2c3"]
+    for seed in kept + deletable:
         endpoint = client.get(f"/v1/endpoints/{seed}").json()
         assert endpoint["status"] == "live", seed
+    for seed in kept:
         assert client.delete(f"/v1/endpoints/{seed}").status_code == 409
+    for seed in deletable:
+        assert client.delete(f"/v1/endpoints/{seed}").status_code == 200
+        assert client.get(f"/v1/endpoints/{seed}").status_code == 404
+    # Each org has its own seeds: another org still finds them.
+    other = {"Authorization": f"Bearer {server.mint_key()}"}
+    for seed in deletable:
+        assert client.get(f"/v1/endpoints/{seed}", headers=other).json()["status"] == "live"
+
+
+def test_the_documented_eval_set_and_run_ids_are_seeded(client: httpx.Client) -> None:
+    eval_set = client.get("/v1/eval-sets/evset_123").json()["eval_set"]
+    assert eval_set["task_id"] == "contract-key-fields"
+    assert eval_set["item_count"] == 3
+    body = client.get("/v1/eval-runs/run_456").json()
+    run, results = body["run"], body["results"]
+    assert run["status"] == "completed"
+    assert run["eval_set_id"] == "evset_123"
+    assert [r["model_id"] for r in results] == ["contract-kie-1", "contract-kie-2"]
+    assert all(r["n_succeeded"] == 3 for r in results)
+    assert run["cost_micro_usd"] == sum(r["cost_micro_usd"] for r in results) > 0
+    assert client.delete("/v1/eval-sets/evset_123").status_code == 200
+    assert client.get("/v1/eval-sets/evset_123").status_code == 404
 
 
 def test_tasks_list_and_retrieve_with_examples(client: httpx.Client) -> None:
@@ -182,7 +214,7 @@ def test_eval_set_crud(client: httpx.Client) -> None:
     assert created["scoring_strategy"] == "extraction"
     assert client.get(f"/v1/eval-sets/{created['id']}").json()["eval_set"] == created
     listed = client.get("/v1/eval-sets").json()["eval_sets"]
-    assert [s["id"] for s in listed] == [created["id"]]
+    assert [s["id"] for s in listed] == [SEED_SET, created["id"]]
     assert client.delete(f"/v1/eval-sets/{created['id']}").status_code == 200
     assert client.get(f"/v1/eval-sets/{created['id']}").status_code == 404
 

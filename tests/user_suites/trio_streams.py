@@ -4,6 +4,7 @@ with none of this project's warning filters: how users test code that streams.""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ def anyio_backend() -> str:
     return "trio"
 
 
-def mocked(**body: str) -> AsyncPareta:
+def mocked(**body: Any) -> AsyncPareta:
     """httpx's own testing idiom: a MockTransport handler answering with a ready body."""
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -62,7 +62,9 @@ What it implements
 - Endpoints: deploy streams ``progress`` then ``complete`` (or ``error``) SSE
   events; status goes starting -> live. Every org has the seed endpoints the
   documentation uses (``ep_contract_kie``, ``ep_a1b2c3``, ``ep_invoice_xtract``,
-  ...); they can be stopped and started but not deleted (409).
+  ...); they can be stopped and started, and only the two the documentation
+  deletes (``ep_contract_kie``, ``ep_a1b2c3``) can be deleted: the rest answer 409.
+  Every org also has the eval set ``evset_123`` and the completed run ``run_456``.
 - Inference: OpenAI-compatible chat completions (JSON or data-only SSE
   ending in ``data: [DONE]``). ``model`` is an endpoint id, ``task/alias``, or
   a bare alias (first task in catalog order that has it). The built-in models

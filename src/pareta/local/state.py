@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from .auth import mint_api_key, org_id_for
 from .catalog import Catalog, ModelRef
+from .evals import evaluate
 from .faults import Fault, FaultInjector
 from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS, IdempotencyStore
 from .matcher import TaskMatcher
@@ -43,6 +44,12 @@ SEED_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ("ep_invoice_xtract", "invoice-extraction", "qwen2.5-vl-1"),
     ("ep_invoice_extract", "invoice-extraction", "recommended"),
 )
+# The seed endpoints the documentation's examples delete; the others answer 409.
+DELETABLE_SEEDS = frozenset({"ep_contract_kie", "ep_a1b2c3"})
+# The eval set (id, task, rows) and the completed run over it (id, candidates) that the
+# documentation's examples read by id, present in every org.
+SEED_EVAL_SET = ("evset_123", "contract-key-fields", 3)
+SEED_RUN = ("run_456", ("contract-kie-1", "contract-kie-2"))
 
 
 @dataclass
@@ -233,6 +240,7 @@ class ServerState:
             if org is None:
                 org = Org(org_id_for(api_key), api_key)
                 self._seed_endpoints(org)
+                self._seed_evals(org)
                 self.meter.open_account(org.id)
                 self._orgs[api_key] = org
         return org
@@ -250,10 +258,47 @@ class ServerState:
             model = self.resolve_alias(task, alias)
             assert model is not None
             org.endpoints[endpoint_id] = Endpoint(
-                endpoint_id, task, model, self.started, [(self.started, "live")], seed=True
+                endpoint_id,
+                task,
+                model,
+                self.started,
+                [(self.started, "live")],
+                seed=endpoint_id not in DELETABLE_SEEDS,
             )
+
+    def _seed_evals(self, org: Org) -> None:
+        eval_set_id, task_id, _ = SEED_EVAL_SET
+        run_id, candidates = SEED_RUN
+        task = self.catalog.tasks[task_id]
+        rows, results, cost = _seed_run(self.catalog)
+        org.eval_sets[eval_set_id] = EvalSet(
+            eval_set_id, task, "contract key fields (seed)", [dict(r) for r in rows], self.started
+        )
+        org.runs[run_id] = EvalRun(
+            run_id,
+            eval_set_id,
+            task,
+            None,
+            list(candidates),
+            len(rows),
+            self.started,
+            self.started,
+            [dict(r) for r in results],
+            cost,
+        )
 
     def resolve_alias(self, task: Task, alias: str) -> ModelRef | None:
         if alias == "recommended":
             alias = self.catalog.recommended(task)
         return self.catalog.open_model(task, alias)
+
+
+@functools.cache
+def _seed_run(catalog: Catalog) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """The seed eval set's rows, and its run's results and cost: the same in every org."""
+    _, task_id, n = SEED_EVAL_SET
+    task = catalog.tasks[task_id]
+    rows: list[dict[str, Any]] = catalog.task_json(task, n)["examples"]
+    models = [catalog.resolve_candidate(task, m) for m in SEED_RUN[1]]
+    outcomes = evaluate(task, rows, {}, [m for m in models if m is not None])
+    return rows, [o.to_json() for o in outcomes], sum(o.cost_micro_usd for o in outcomes)

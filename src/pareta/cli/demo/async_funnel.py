@@ -1,5 +1,7 @@
-"""The demo's funnel on ``AsyncPareta`` (asyncio or trio). ``funnel.py`` is its sync twin:
-keep the two line for line, differing only in ``async``/``await``."""
+"""The demo's funnel, written once on ``AsyncPareta`` (asyncio or trio).
+
+``funnel.py``, its sync twin on ``Pareta``, is generated from this file by
+``tools/gen_sync.py``."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Developer tools: the sync-twin generator and the documentation examples runner."""
