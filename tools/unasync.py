@@ -37,6 +37,7 @@ RENAMES = {
     "adrain": "drain",
     "AsyncShieldCancellation": "ShieldCancellation",
     "AsyncLoopGuard": "LoopGuard",
+    "AsyncDeadline": "Deadline",
     "arun_batch": "run_batch",
     "AsyncCall": "SyncCall",
     # builtins and the standard library
@@ -51,7 +52,6 @@ RENAMES = {
     "AsyncByteStream": "SyncByteStream",
     "handle_async_request": "handle_request",
     "aread": "read",
-    "aiter_bytes": "iter_bytes",
     "aiter_raw": "iter_raw",
 }
 CLASS_RE = re.compile(r"^\s*class (Async\w+)", re.MULTILINE)
