@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -175,11 +176,12 @@ def _describe(detail: Any) -> str:
 
 def error_detail(response: httpx.Response) -> Any:
     """The FastAPI ``detail`` of an error body, else the raw text (``None`` when empty)."""
-    text = response.text
+    # Decoded once, here: httpx's ``text`` would briefly hold the body's text twice.
+    text = response.content.decode(response.encoding or "utf-8", "replace")
     if not text:
         return None
     try:
-        body = response.json()
+        body = json.loads(text)  # the text already decoded: the body is not decoded twice
     except (ValueError, RecursionError):
         return text
     if isinstance(body, dict) and "detail" in body:

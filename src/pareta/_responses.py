@@ -22,6 +22,7 @@ from ._exceptions import (
 
 # The encodings the SDK asks for, and decodes in bounded steps itself.
 ACCEPT_ENCODING = "gzip, deflate"
+STEP = 64 * 1024
 
 
 def route(request: httpx.Request) -> str:
@@ -136,8 +137,8 @@ class UndecodableBody(Breach):
 class BodyDecoder:
     """Decodes a body's bytes as they arrive, never past ``limit`` decoded bytes in all.
 
-    A compressed body is inflated at most ``limit + 1`` bytes at a time, so a small
-    compressed answer that would inflate to gigabytes stops at the limit instead. Over
+    A compressed body is inflated ``STEP`` bytes at a time, so a small compressed answer
+    that would inflate to gigabytes stops at the limit instead. Over
     the limit, ``decode`` raises ``LimitExceeded``; with ``truncate=True`` it keeps the
     first ``limit`` bytes, sets ``truncated`` and the caller stops reading.
     """
@@ -163,16 +164,21 @@ class BodyDecoder:
         self._size = 0
         self.truncated = False
 
-    def decode(self, data: bytes) -> bytes:
-        room = self._limit - self._size
-        if self._inflate is not None:
-            data = self._decompress(data, room + 1)
-        return self._count(data, room)
+    def decode(self, data: bytes) -> list[bytes | memoryview]:
+        """The decoded pieces of ``data``, each at most ``STEP`` bytes when inflated."""
+        if self._inflate is None:
+            return [self._count(data)]
+        pieces = []
+        while data and not self.truncated:
+            room = self._limit - self._size
+            pieces.append(self._count(self._decompress(data, min(room + 1, STEP))))
+            data = self._inflate.unconsumed_tail
+        return pieces
 
-    def flush(self) -> bytes:
+    def flush(self) -> bytes | memoryview:
         if self._inflate is None:
             return b""
-        return self._count(self._inflate.flush(), self._limit - self._size)
+        return self._count(self._inflate.flush())
 
     def _decompress(self, data: bytes, most: int) -> bytes:
         try:
@@ -185,11 +191,13 @@ class BodyDecoder:
                 return self._decompress(data, most)
             raise UndecodableBody(f"{exc}") from None
 
-    def _count(self, data: bytes, room: int) -> bytes:
+    def _count(self, data: bytes) -> bytes | memoryview:
+        room = self._limit - self._size
         if len(data) > room:
             if not self._truncate:
                 raise LimitExceeded(self._keyword, self._limit)
             self.truncated = True
-            data = data[:room]
+            self._size = self._limit
+            return memoryview(data)[:room]  # a view: a large piece is not copied
         self._size += len(data)
         return data

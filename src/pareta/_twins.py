@@ -169,11 +169,18 @@ def _time_left(timeout: float | None) -> float | None:
 def _bound_streams(event: str, info: dict[str, Any]) -> None:
     if event not in _CONNECTED:
         return
+    import httpcore
+
     stream = info["return_value"]
     read, write = stream.read, stream.write
 
+    # A read shortened to the time left times out as the deadline passes: say which it was.
     def bounded_read(max_bytes: int, timeout: float | None = None) -> bytes:
-        return read(max_bytes, _time_left(timeout))  # type: ignore[no-any-return]
+        try:
+            return read(max_bytes, _time_left(timeout))  # type: ignore[no-any-return]
+        except httpcore.ReadTimeout:
+            _time_left(None)
+            raise
 
     def bounded_write(buffer: bytes, timeout: float | None = None) -> None:
         write(buffer, _time_left(timeout))

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from pareta import APIConnectionError, APIStreamError, ParetaError
+from pareta import APIConnectionError, APIStreamError, NotFoundError, ParetaError
 from pareta.cli.console import Output
 from pareta.cli.errors import report
 from pareta.local import LocalServer
@@ -123,6 +123,23 @@ def test_stream_errors_carry_their_request_id(capsys: pytest.CaptureFixture[str]
 def test_plain_pareta_errors_have_no_request_id(capsys: pytest.CaptureFixture[str]) -> None:
     assert report(ParetaError("deploy failed: out of memory"), Output()) == 1
     assert capsys.readouterr().err == "ParetaError: deploy failed: out of memory\n"
+
+
+def test_server_text_reaches_stderr_escaped_and_bounded(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    error = NotFoundError(
+        status_code=404,
+        detail="\x1b[2J\x1b[31mgone\x07" + "x" * 10_000,
+        request_id="req_\x1b]0;owned\x07",
+    )
+    assert report(error, Output()) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "\x07" not in err
+    assert "\\x1b[2J\\x1b[31mgone\\x07" in err
+    assert "request id req_\\x1b]0;owned\\x07" in err
+    assert len(err) < 3000
 
 
 def test_an_interrupt_exits_130(capsys: pytest.CaptureFixture[str]) -> None:

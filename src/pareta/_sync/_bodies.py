@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import httpx
@@ -28,15 +29,17 @@ def aread_within(
     decoder = BodyDecoder(
         response.headers.get("content-encoding"), limit, keyword, truncate=truncate
     )
-    parts = []
+    # A BytesIO hands its buffer over without a copy: the body is held once, not twice.
+    body = io.BytesIO()
     for chunk in response.iter_raw():
-        parts.append(decoder.decode(chunk))
+        for piece in decoder.decode(chunk):
+            body.write(piece)
         if decoder.truncated:
             break
     else:
-        parts.append(decoder.flush())
+        body.write(decoder.flush())
     # What ``aread()`` would have stored: ``content``, ``text`` and ``json()`` read it.
-    response._content = b"".join(parts)
+    response._content = body.getvalue()
 
 
 class DecodedChunks:
@@ -57,5 +60,5 @@ class DecodedChunks:
             chunk = next(self._raw)
         except StopIteration:
             self._ended = True
-            return self._decoder.flush()
-        return self._decoder.decode(chunk)
+            return bytes(self._decoder.flush())
+        return b"".join(self._decoder.decode(chunk))
