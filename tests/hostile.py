@@ -235,3 +235,10 @@ def peak_memory() -> Iterator[list[int]]:
         result.append(peak - start)
     finally:
         tracemalloc.stop()
+
+
+def silent(conn: Connection) -> None:
+    conn.read_request()
+    conn.head("200 OK", "application/json", "content-length: 100")
+    while True:
+        conn.pause()

@@ -8,6 +8,7 @@ under twice that.
 
 from __future__ import annotations
 
+import gzip
 import logging
 from typing import Any
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from pareta import (
+    APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
@@ -22,7 +24,7 @@ from pareta import (
     ParetaError,
 )
 from tests import hostile
-from tests.helpers import API_KEY, Chunks, Recorder, json_response, transport
+from tests.helpers import API_KEY, Chunks, Recorder, json_response, sse_data, transport
 from tests.hostile import HostileServer, KiB, MiB, peak_memory
 
 pytestmark = pytest.mark.anyio
@@ -156,6 +158,13 @@ def test_a_stream_of_keep_alives_only_ends_at_stream_idle_timeout() -> None:
                 read_stream(client)
 
 
+def test_timeout_still_bounds_each_read_within_call_timeout() -> None:
+    with HostileServer(hostile.silent) as server:
+        with client_of(server, timeout=0.3, call_timeout=30.0) as client:
+            with pytest.raises(APITimeoutError, match=r"request timed out: GET /v1/models"):
+                client.models.list()
+
+
 def test_a_retry_that_would_outlive_call_timeout_is_not_made() -> None:
     script = hostile.fixed("503 Service Unavailable", "application/json", b"{}")
     with HostileServer(script) as server:
@@ -282,3 +291,43 @@ def test_an_encoding_the_sdk_did_not_ask_for_is_a_typed_error() -> None:
     with pytest.raises(APIResponseValidationError, match="content-encoding 'br'"):
         client.models.list()
     assert recorder.last.headers["accept-encoding"] == "gzip, deflate"
+
+
+def mocked_client(response: httpx.Response, **kwargs: Any) -> Pareta:
+    return Pareta(
+        api_key=API_KEY,
+        base_url="https://api.test",
+        http_client=httpx.Client(transport=transport(Recorder(response))),
+        **kwargs,
+    )
+
+
+def test_a_body_already_in_memory_is_held_to_the_same_limits() -> None:
+    # A transport that hands over bodies already read (a mock's) is checked all the same.
+    big = json_response(200, {"data": ["x" * 100]})
+    with pytest.raises(APIResponseValidationError, match="max_json_bytes=50"):
+        mocked_client(big, max_json_bytes=50).models.list()
+    page = httpx.Response(500, text="e" * 100)
+    with pytest.raises(APIStatusError) as info:
+        mocked_client(page, max_error_bytes=10, max_retries=0).models.list()
+    assert info.value.detail == "e" * 10
+
+
+def test_a_compressed_stream_is_decoded_to_its_end() -> None:
+    chunks = [
+        {"id": "c", "choices": [{"index": 0, "delta": {"content": str(n)}}]} for n in range(3)
+    ]
+    body = gzip.compress(sse_data(*chunks, done=False))
+    response = httpx.Response(
+        200,
+        stream=Chunks([body[:10], body[10:]]),
+        headers={"content-type": "text/event-stream", "content-encoding": "gzip"},
+    )
+    stream = mocked_client(response).chat.completions.create(
+        model="m", messages=MESSAGES, stream=True
+    )
+    seen = []
+    with pytest.raises(APIConnectionError, match=r"ended before \[DONE\]"):
+        for chunk in stream:
+            seen.append(chunk.choices[0].delta.content)
+    assert seen == ["0", "1", "2"]
