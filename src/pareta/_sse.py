@@ -10,6 +10,7 @@ multi-byte sequence, so each line decodes on its own, whatever the chunk boundar
 
 from __future__ import annotations
 
+import sys
 from time import monotonic
 
 # The decoder behind httpx-sse's ``EventSource``: the WHATWG field rules (comments,
@@ -57,24 +58,13 @@ class SSEParser:
         self._partial: list[bytes] = []  # the pieces of the line not yet ended
         self._partial_size = 0
         self._event_size = 0  # the bytes of the event under way, its lines so far
-        self._max_event_bytes = max_event_bytes
+        self._max_event_bytes = sys.maxsize if max_event_bytes is None else max_event_bytes
         self._idle_timeout = idle_timeout
         self._idle_until = monotonic() + (idle_timeout or 0.0)
         self._skip_lf = False
         self._started = False
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
-        events = self._feed(data)
-        idle = self._idle_timeout
-        if idle is not None:
-            now = monotonic()
-            if any(event.data for event in events):
-                self._idle_until = now + idle
-            elif now > self._idle_until:
-                raise StreamIdle(idle)
-        return events
-
-    def _feed(self, data: bytes) -> list[ServerSentEvent]:
         if not data:
             return []
         if self._skip_lf:
@@ -87,6 +77,7 @@ class SSEParser:
         if b"\n" not in data:
             self._partial.append(data)
             self._grow(len(data))
+            self._waited()
             return []
         lines = data.split(b"\n")
         if self._partial:
@@ -104,18 +95,33 @@ class SSEParser:
         decode = self._decoder.decode
         events = []
         limit = self._max_event_bytes
+        size = self._event_size
         for line in lines:
-            if limit is not None:
-                self._event_size = self._event_size + len(line) + 1 if line else 0
-                if self._event_size > limit:
-                    raise LimitExceeded("max_event_bytes", limit)
+            size = size + len(line) + 1 if line else 0
+            if size > limit:
+                raise LimitExceeded("max_event_bytes", limit)
             event = decode(line.decode("utf-8", "replace"))
             if event is not None:
                 events.append(event)
+        self._event_size = size
+        idle = self._idle_timeout
+        if idle is not None:
+            # Only an event with data restarts the wait: keep-alives and a trickle do not.
+            now = monotonic()
+            for event in events:
+                if event.data:
+                    self._idle_until = now + idle
+                    break
+            else:
+                if now > self._idle_until:
+                    raise StreamIdle(idle)
         return events
+
+    def _waited(self) -> None:
+        if self._idle_timeout is not None and monotonic() > self._idle_until:
+            raise StreamIdle(self._idle_timeout)
 
     def _grow(self, size: int) -> None:
         self._partial_size += size
-        limit = self._max_event_bytes
-        if limit is not None and self._event_size + self._partial_size > limit:
-            raise LimitExceeded("max_event_bytes", limit)
+        if self._event_size + self._partial_size > self._max_event_bytes:
+            raise LimitExceeded("max_event_bytes", self._max_event_bytes)
