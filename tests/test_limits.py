@@ -126,12 +126,17 @@ def test_printable_escapes_controls_and_bounds_length() -> None:
 
 def test_bounds_are_validated() -> None:
     assert Bounds().max_error_bytes == 64 * 1024
-    for bad in (0, -1, 1.5, True, "1"):
-        with pytest.raises(ValueError, match="max_event_bytes"):
-            Bounds(max_event_bytes=bad)  # type: ignore[arg-type]
-    for bad_seconds in (0, -1.0, True, "1"):
-        with pytest.raises(ValueError, match="stream_idle_timeout"):
-            Bounds(stream_idle_timeout=bad_seconds)  # type: ignore[arg-type]
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="max_event_bytes must be a positive int"):
+            Bounds(max_event_bytes=bad)
+    for wrong in (1.5, True, "1"):
+        with pytest.raises(TypeError, match="max_event_bytes must be a positive int"):
+            Bounds(max_event_bytes=wrong)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="stream_idle_timeout must be a positive number"):
+        Bounds(stream_idle_timeout=-1.0)
+    for wrong_seconds in (True, "1"):
+        with pytest.raises(TypeError, match="stream_idle_timeout"):
+            Bounds(stream_idle_timeout=wrong_seconds)  # type: ignore[arg-type]
     assert Bounds(max_decoded_bytes=10, max_json_bytes=20).body_limit(True) == (
         10,
         "max_decoded_bytes",

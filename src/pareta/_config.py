@@ -45,23 +45,24 @@ class Bounds:
 
     def __post_init__(self) -> None:
         for name in ("max_event_bytes", "max_json_bytes", "max_decoded_bytes", "max_error_bytes"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int (bytes), got {value!r}")
+            _check(name, getattr(self, name), (int,), "a positive int (bytes)")
         for name in ("call_timeout", "stream_idle_timeout"):
             value = getattr(self, name)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ValueError(
-                    f"{name} must be a positive number of seconds or None, got {value!r}"
-                )
+            if value is not None:
+                _check(name, value, (int, float), "a positive number of seconds or None")
 
     def body_limit(self, compressed: bool) -> tuple[int, str]:
         """The most a 2xx JSON body may decode to, and the keyword that sets it."""
         if compressed and self.max_decoded_bytes < self.max_json_bytes:
             return self.max_decoded_bytes, "max_decoded_bytes"
         return self.max_json_bytes, "max_json_bytes"
+
+
+def _check(name: str, value: object, types: tuple[type, ...], what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, types):
+        raise TypeError(f"{name} must be {what}, not {type(value).__name__}")
+    if value <= 0:  # type: ignore[operator]
+        raise ValueError(f"{name} must be {what}, got {value!r}")
 
 
 def require_api_key(api_key: object) -> str:
