@@ -115,6 +115,11 @@ def test_sse_idle_timeout_counts_only_events_with_data(monkeypatch: pytest.Monke
     now[0] = 109.5
     with pytest.raises(StreamIdle):
         parser.feed(b": ping\n\n")
+    trickle = SSEParser(idle_timeout=5.0)
+    assert trickle.feed(b"da") == []  # bytes that end no line yet
+    now[0] = 115.0
+    with pytest.raises(StreamIdle):
+        trickle.feed(b"t")
 
 
 def test_printable_escapes_controls_and_bounds_length() -> None:
