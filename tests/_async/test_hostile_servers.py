@@ -23,7 +23,16 @@ from pareta import (
     ParetaError,
 )
 from tests import hostile
-from tests.helpers import API_KEY, Chunks, Recorder, json_response, sse_data, transport
+from tests.helpers import (
+    API_KEY,
+    Chunks,
+    Recorder,
+    json_response,
+    sse_data,
+    sse_events,
+    sse_response,
+    transport,
+)
 from tests.hostile import HostileServer, KiB, MiB, peak_memory
 
 pytestmark = pytest.mark.anyio
@@ -330,3 +339,12 @@ async def test_a_compressed_stream_is_decoded_to_its_end() -> None:
         async for chunk in stream:
             seen.append(chunk.choices[0].delta.content)
     assert seen == ["0", "1", "2"]
+
+
+async def test_a_deploy_error_from_the_server_is_escaped() -> None:
+    response = sse_response(sse_events(("error", {"message": ANSI + "x" * 5000})))
+    with pytest.raises(ParetaError) as info:
+        await mocked_client(response).endpoints.deploy(task="contract-key-fields", wait=True)
+    assert "failed: \\x1b[2J\\x1b[31mred\\x07xxx" in str(info.value)
+    assert "\x1b" not in str(info.value)
+    assert len(str(info.value)) < 2100

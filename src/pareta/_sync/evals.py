@@ -16,7 +16,7 @@ from .._checks import (
     require_text,
 )
 from .._envelopes import record, records
-from .._exceptions import ParetaError
+from .._exceptions import ParetaError, printable
 from .._frontier import parse_frontier, select_roster
 from .._models import EvalRun, EvalSet, FrontierModel
 from .._responses import ACCEPT_ENCODING, jsonl, storage_error
@@ -104,7 +104,9 @@ class EvalSets:
         )
         url = ticket.get("upload_url")
         if not isinstance(url, str):
-            raise ParetaError(f"blob-upload-url answered without an upload_url: {ticket!r}")
+            raise ParetaError(
+                printable(f"blob-upload-url answered without an upload_url: {ticket!r}")
+            )
         self._put(url, upload, ticket.get("headers"))
         completion = {k: v for k, v in ticket.items() if k not in ("upload_url", "headers")}
         return self._client.request_json(
