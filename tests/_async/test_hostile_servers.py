@@ -160,9 +160,7 @@ async def test_endless_informational_answers_end_a_stream_at_stream_idle_timeout
 async def test_a_stream_of_keep_alives_only_ends_at_stream_idle_timeout() -> None:
     with HostileServer(hostile.keep_alives_only) as server:
         async with client_of(server, timeout=5.0, stream_idle_timeout=1.0) as client:
-            with pytest.raises(
-                APITimeoutError, match=r"sent no event for stream_idle_timeout=1s"
-            ):
+            with pytest.raises(APITimeoutError, match=r"sent no event for stream_idle_timeout=1s"):
                 await read_stream(client)
 
 
