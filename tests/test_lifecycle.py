@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
@@ -10,7 +11,7 @@ import anyio
 import httpx
 import pytest
 
-from pareta import AsyncPareta, ParetaError
+from pareta import APIConnectionError, AsyncPareta, ParetaError
 from pareta.local import LocalServer
 from tests.helpers import API_KEY, BASE_URL, Recorder, json_response, transport
 
@@ -109,3 +110,18 @@ def test_forked_child_of_an_async_client_gets_a_fresh_pool_and_loop() -> None:
         """
     )
     assert run_against_local_server(script) == "forked ok"
+
+
+def test_closing_an_async_client_after_its_event_loop_ended_says_so() -> None:
+    # A refused connection binds the client to its loop and leaves no socket open.
+    client = AsyncPareta(api_key=API_KEY, base_url="http://127.0.0.1:9", max_retries=0)
+    with pytest.raises(APIConnectionError):
+        asyncio.run(list_models(client))
+    with pytest.raises(ParetaError, match="cannot be used from another event loop"):
+        asyncio.run(client.aclose())
+
+
+def test_an_async_client_that_is_never_used_closes_anywhere() -> None:
+    client = AsyncPareta(api_key=API_KEY)
+    anyio.run(client.aclose, backend="trio")
+    assert client.http_client.is_closed

@@ -44,6 +44,8 @@ RENAMES = {
     "aunwind": "unwind",
     "AsyncShieldCancellation": "ShieldCancellation",
     "AsyncLoopGuard": "LoopGuard",
+    "AsyncDeadline": "Deadline",
+    "AsyncDecodedChunks": "DecodedChunks",
     "aiter_rows": "iter_rows",
     "acheckpoint": "checkpoint",
     "arun_all": "run_all",

@@ -1,12 +1,8 @@
 """Pareta: deploy task-specific open-weights models, run metered OpenAI-compatible
 inference, browse the benchmark catalog, and evaluate models on your own data."""
 
-from ._async._client import AsyncPareta
-from ._async._streaming import AsyncDeployStream, AsyncStream
-from ._async.batch import AsyncBatchJob
-from ._async.endpoints import AsyncMetrics
-from ._batch_file import ResultsFileError
-from ._batch_state import BatchInterrupted, BatchResult, BatchStats, BatchStopped
+from typing import TYPE_CHECKING, Any
+
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -23,32 +19,95 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
 )
-from ._extras import MissingDependencyError
-from ._metric_report import MetricReport
-from ._models import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    Choice,
-    Endpoint,
-    EvalResult,
-    EvalRun,
-    EvalSet,
-    FrontierModel,
-    Leaderboard,
-    LeaderboardEntry,
-    Message,
-    Model,
-    ModelList,
-    Task,
-    TaskMatch,
-    TaskMatchCandidate,
-    Usage,
-)
-from ._sync._client import Pareta
-from ._sync._streaming import DeployStream, Stream
-from ._sync.batch import BatchJob
-from ._sync.endpoints import Metrics
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._async._client import AsyncPareta
+    from ._async._streaming import AsyncDeployStream, AsyncStream
+    from ._async.batch import AsyncBatchJob
+    from ._async.endpoints import AsyncMetrics
+    from ._batch_file import ResultsFileError
+    from ._batch_state import BatchInterrupted, BatchResult, BatchStats, BatchStopped
+    from ._extras import MissingDependencyError
+    from ._metric_report import MetricReport
+    from ._models import (
+        ChatCompletion,
+        ChatCompletionChunk,
+        Choice,
+        Endpoint,
+        EvalResult,
+        EvalRun,
+        EvalSet,
+        FrontierModel,
+        Leaderboard,
+        LeaderboardEntry,
+        Message,
+        Model,
+        ModelList,
+        Task,
+        TaskMatch,
+        TaskMatchCandidate,
+        Usage,
+    )
+    from ._sync._client import Pareta
+    from ._sync._streaming import DeployStream, Stream
+    from ._sync.batch import BatchJob
+    from ._sync.endpoints import Metrics
+
+# The clients and their responses load on first use: `import pareta` costs about what
+# `import httpx` does, and a program that uses one client never loads the other.
+_LAZY = {
+    "AsyncPareta": "._async._client",
+    "AsyncDeployStream": "._async._streaming",
+    "AsyncStream": "._async._streaming",
+    "AsyncMetrics": "._async.endpoints",
+    "Pareta": "._sync._client",
+    "DeployStream": "._sync._streaming",
+    "Stream": "._sync._streaming",
+    "Metrics": "._sync.endpoints",
+    "AsyncBatchJob": "._async.batch",
+    "BatchJob": "._sync.batch",
+    "BatchInterrupted": "._batch_state",
+    "BatchResult": "._batch_state",
+    "BatchStats": "._batch_state",
+    "BatchStopped": "._batch_state",
+    "ResultsFileError": "._batch_file",
+    "MissingDependencyError": "._extras",
+    "MetricReport": "._metric_report",
+    "ChatCompletion": "._models",
+    "ChatCompletionChunk": "._models",
+    "Choice": "._models",
+    "Endpoint": "._models",
+    "EvalResult": "._models",
+    "EvalRun": "._models",
+    "EvalSet": "._models",
+    "FrontierModel": "._models",
+    "Leaderboard": "._models",
+    "LeaderboardEntry": "._models",
+    "Message": "._models",
+    "Model": "._models",
+    "ModelList": "._models",
+    "Task": "._models",
+    "TaskMatch": "._models",
+    "TaskMatchCandidate": "._models",
+    "Usage": "._models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pareta' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "APIConnectionError",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 
@@ -22,7 +22,53 @@ MISSING_API_KEY = (
 )
 
 
+# Limits on what a server's answer may cost the caller (README: "Limits and deadlines").
+MiB = 1024 * 1024
+DEFAULT_MAX_EVENT_BYTES = 16 * MiB
+DEFAULT_MAX_JSON_BYTES = 64 * MiB
+DEFAULT_MAX_DECODED_BYTES = 256 * MiB
+DEFAULT_MAX_ERROR_BYTES = 64 * 1024
+DEFAULT_CALL_TIMEOUT = 600.0
+DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much of an answer the client reads, and how long a call may last."""
+
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES
+    max_error_bytes: int = DEFAULT_MAX_ERROR_BYTES
+    call_timeout: float | None = DEFAULT_CALL_TIMEOUT
+    stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT
+
+    def __post_init__(self) -> None:
+        for name in ("max_event_bytes", "max_json_bytes", "max_decoded_bytes", "max_error_bytes"):
+            _check(name, getattr(self, name), (int,), "a positive int (bytes)")
+        for name in ("call_timeout", "stream_idle_timeout"):
+            value = getattr(self, name)
+            if value is not None:
+                _check(name, value, (int, float), "a positive number of seconds or None")
+
+    def body_limit(self, compressed: bool) -> tuple[int, str]:
+        """The most a 2xx JSON body may decode to, and the keyword that sets it."""
+        if compressed and self.max_decoded_bytes < self.max_json_bytes:
+            return self.max_decoded_bytes, "max_decoded_bytes"
+        return self.max_json_bytes, "max_json_bytes"
+
+
+def _check(name: str, value: object, types: tuple[type, ...], what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, types):
+        raise TypeError(f"{name} must be {what}, not {type(value).__name__}")
+    if value <= 0:  # type: ignore[operator]
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+
+
 def require_api_key(api_key: object) -> str:
+    """The explicit key, else ``PARETA_API_KEY``; an error saying how to get one if neither."""
+    if not api_key:
+        api_key = os.environ.get(API_KEY_ENV)
     if not api_key:
         raise ParetaError(MISSING_API_KEY)
     if not isinstance(api_key, str):
@@ -31,10 +77,16 @@ def require_api_key(api_key: object) -> str:
 
 
 def normalize_base_url(base_url: str | None) -> str:
-    url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+    """The explicit URL, else ``PARETA_BASE_URL``, else production; trailing slashes
+    stripped, and a trailing ``/v1`` too: the SDK adds the version to every path itself,
+    and ``.../v1`` is the form OpenAI-style clients are given."""
+    given = base_url or os.environ.get(BASE_URL_ENV) or None
+    url = (given or DEFAULT_BASE_URL).rstrip("/")
+    if url.endswith("/v1"):
+        url = url[: -len("/v1")].rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise ValueError(
-            f"base_url must be an http(s) URL like {DEFAULT_BASE_URL!r}, got {base_url!r}"
+            f"base_url must be an http(s) URL like {DEFAULT_BASE_URL!r}, got {given!r}"
         )
     return url
 
@@ -56,13 +108,3 @@ def clamp_retries(max_retries: int) -> int:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int):
         raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
     return max(0, max_retries)
-
-
-def env_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
-    """``from_env`` arguments: explicit ``api_key``/``base_url`` win over the environment."""
-    kwargs = dict(overrides)
-    if not kwargs.get("api_key"):
-        kwargs["api_key"] = os.environ.get(API_KEY_ENV)
-    if not kwargs.get("base_url"):
-        kwargs["base_url"] = os.environ.get(BASE_URL_ENV) or None
-    return kwargs

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import httpx
@@ -22,6 +24,25 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
 ]
+
+
+# Messages stay readable in a terminal whatever the server sent: bounded in length, and
+# control characters (ANSI escapes included) and bidirectional overrides shown escaped.
+MAX_MESSAGE_CHARS = 2000
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: object, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``value`` as text for a message, a log line or a terminal: at most ``limit``
+    characters of it, with every control character written as an escape (``\\x1b``)."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        text = f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return ascii(match.group())[1:-1]
 
 
 class ParetaError(Exception):
@@ -67,7 +88,7 @@ class APIStatusError(ParetaError):
         response: httpx.Response | None = None,
     ) -> None:
         if message is None:
-            message = _describe(detail) or f"HTTP {status_code}"
+            message = printable(_describe(detail)) or f"HTTP {status_code}"
         super().__init__(message)
         self.message = message
         self.status_code = status_code
@@ -155,12 +176,13 @@ def _describe(detail: Any) -> str:
 
 def error_detail(response: httpx.Response) -> Any:
     """The FastAPI ``detail`` of an error body, else the raw text (``None`` when empty)."""
-    text = response.text
+    # Decoded once, here: httpx's ``text`` would briefly hold the body's text twice.
+    text = response.content.decode(response.encoding or "utf-8", "replace")
     if not text:
         return None
     try:
-        body = response.json()
-    except ValueError:
+        body = json.loads(text)  # the text already decoded: the body is not decoded twice
+    except (ValueError, RecursionError):
         return text
     if isinstance(body, dict) and "detail" in body:
         return body["detail"]
@@ -168,11 +190,26 @@ def error_detail(response: httpx.Response) -> Any:
 
 
 def status_error(response: httpx.Response) -> APIStatusError:
-    """Build the most specific ``APIStatusError`` for a non-2xx (already read) response."""
+    """Build the most specific ``APIStatusError`` for a non-2xx (already read) response.
+
+    The message is the server's detail; without one it names the status and the route.
+    """
     cls = _STATUS_ERRORS.get(response.status_code, APIStatusError)
+    detail = error_detail(response)
+    message = printable(_describe(detail)) or _bare_status(response)
     return cls(
+        message,
         status_code=response.status_code,
-        detail=error_detail(response),
+        detail=detail,
         request_id=response.headers.get("x-request-id"),
         response=response,
     )
+
+
+def _bare_status(response: httpx.Response) -> str:
+    request = response.request
+    message = f"HTTP {response.status_code} from {request.method} {request.url.path}"
+    location = response.headers.get("location")
+    if response.is_redirect and location:
+        message += f", redirected to {location}; the SDK does not follow redirects: check base_url"
+    return printable(message)

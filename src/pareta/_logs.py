@@ -7,6 +7,8 @@ import os
 
 import httpx
 
+from ._exceptions import printable
+
 logger = logging.getLogger("pareta")
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _configured = False
@@ -33,7 +35,7 @@ def log_response(response: httpx.Response, attempt: int, elapsed: float) -> None
             request.method,
             request.url.path,
             response.status_code,
-            response.headers.get("x-request-id"),
+            printable(response.headers.get("x-request-id"), 200),
             attempt + 1,
             elapsed,
         )

@@ -13,7 +13,8 @@ import os
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import httpx
@@ -193,6 +194,93 @@ def _wrong_loop(first: str, now: str) -> Exception:
         f"from {where}: its pooled connections belong to that loop. Create one client per "
         "event loop, e.g. inside the function you pass to asyncio.run() or trio.run()."
     )
+
+
+# Deadlines: one bound for a whole call, whatever the server trickles. The async twin is a
+# cancel scope. A blocking read cannot be cancelled, so the sync twin shortens each socket
+# read and write to the time left, and refuses one once the deadline has passed: a hook on
+# httpcore's trace extension fits every connection an SDK request opens with that check.
+
+_DEADLINE: ContextVar[float | None] = ContextVar("pareta_deadline", default=None)
+
+
+class AsyncDeadline:
+    """Raises ``TimeoutError`` in the code it wraps once ``at`` (``time.monotonic()``) passes."""
+
+    # What each request carries for the deadline to reach its socket reads: nothing here.
+    extensions: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, at: float) -> None:
+        import anyio
+
+        # ``anyio.fail_after`` without its generator layer: a few microseconds per call.
+        self._scope = anyio.CancelScope(deadline=anyio.current_time() + at - time.monotonic())
+
+    def __enter__(self) -> AsyncDeadline:
+        self._scope.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        scope = self._scope
+        suppressed = scope.__exit__(*exc_info)
+        if scope.cancelled_caught:  # only its deadline cancels this scope
+            raise TimeoutError
+        return suppressed
+
+
+def _time_left(timeout: float | None) -> float | None:
+    at = _DEADLINE.get()
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the call's deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+def _bound_streams(event: str, info: dict[str, Any]) -> None:
+    if event not in _CONNECTED:
+        return
+    import httpcore
+
+    stream = info["return_value"]
+    read, write = stream.read, stream.write
+
+    # A read shortened to the time left times out as the deadline passes: say which it was.
+    def bounded_read(max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            return read(max_bytes, _time_left(timeout))  # type: ignore[no-any-return]
+        except httpcore.ReadTimeout:
+            _time_left(None)
+            raise
+
+    def bounded_write(buffer: bytes, timeout: float | None = None) -> None:
+        write(buffer, _time_left(timeout))
+
+    stream.read, stream.write = bounded_read, bounded_write
+
+
+_CONNECTED = frozenset(
+    f"connection.{step}.complete" for step in ("connect_tcp", "connect_unix_socket", "start_tls")
+)
+
+
+class Deadline:
+    """The sync twin: socket reads and writes inside it end by ``at``, else ``TimeoutError``."""
+
+    extensions: ClassVar[dict[str, Any]] = {"trace": _bound_streams}
+
+    def __init__(self, at: float) -> None:
+        self._at = at
+        self._token: Any = None
+
+    def __enter__(self) -> Deadline:
+        self._token = _DEADLINE.set(self._at)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        _DEADLINE.reset(self._token)
+        return None
 
 
 # Batch jobs: the async engine runs its rows as tasks; the sync twin runs them on threads.

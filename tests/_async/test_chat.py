@@ -17,6 +17,7 @@ from pareta import (
     ChatCompletionChunk,
     EndpointNotReadyError,
     InsufficientCreditsError,
+    ParetaError,
 )
 from tests._async.helpers import mocked
 from tests.helpers import (
@@ -285,8 +286,19 @@ async def test_closing_early_releases_the_response() -> None:
     assert body.closed
     assert stream.response is not None
     assert stream.response.is_closed
-    assert [c async for c in stream] == []  # a closed stream is simply over
+    with pytest.raises(ParetaError, match="already ended or been closed"):
+        [c async for c in stream]  # a closed stream says so rather than look empty
     await stream.aclose()  # and closing twice is fine
+
+
+async def test_iterating_a_finished_stream_again_says_so() -> None:
+    recorder = Recorder(sse_response(sse_data(*CHUNKS)))
+    stream = await open_stream(recorder)
+    assert len([c async for c in stream]) == len(CHUNKS)
+    with pytest.raises(ParetaError, match=r"POST /v1/chat/completions has already ended"):
+        [c async for c in stream]
+    with pytest.raises(StopAsyncIteration):
+        await stream.__anext__()  # the iterator protocol itself stays as it was
 
 
 async def test_a_stream_closed_before_reading_sends_nothing() -> None:

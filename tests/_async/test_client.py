@@ -103,10 +103,32 @@ async def test_from_env_without_key_raises() -> None:
         AsyncPareta.from_env()
 
 
-async def test_constructor_does_not_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_constructor_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As documented: it raises only when api_key is falsy and PARETA_API_KEY is unset.
     monkeypatch.setenv("PARETA_API_KEY", "pareta_sk_env")
-    with pytest.raises(ParetaError):
-        AsyncPareta()
+    monkeypatch.setenv("PARETA_BASE_URL", "https://env.test/")
+    recorder = Recorder(json_response(200, {"data": []}))
+    client = AsyncPareta(http_client=httpx.AsyncClient(transport=transport(recorder)))
+    await client.models.list()
+    assert recorder.last.headers["authorization"] == "Bearer pareta_sk_env"
+    assert str(recorder.last.url) == "https://env.test/v1/models"
+    explicit = AsyncPareta(api_key="pareta_sk_explicit", base_url="https://explicit.test")
+    assert explicit._client.api_key == "pareta_sk_explicit"
+    assert explicit.base_url == "https://explicit.test"
+    await explicit.aclose()
+
+
+async def test_a_trailing_v1_in_base_url_is_the_version_the_sdk_adds() -> None:
+    recorder = Recorder(json_response(200, {"data": []}))
+    for given in ("http://127.0.0.1:8765/v1", "http://127.0.0.1:8765/v1/", "http://127.0.0.1:8765"):
+        client = AsyncPareta(
+            api_key=API_KEY,
+            base_url=given,
+            http_client=httpx.AsyncClient(transport=transport(recorder)),
+        )
+        await client.models.list()
+        assert client.base_url == "http://127.0.0.1:8765"
+        assert str(recorder.last.url) == "http://127.0.0.1:8765/v1/models"
 
 
 async def test_every_request_carries_auth_user_agent_and_accept() -> None:

@@ -9,7 +9,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pareta import EvalRun, EvalSet, FrontierModel, ParetaError
+from pareta import (
+    APIConnectionError,
+    APITimeoutError,
+    EvalRun,
+    EvalSet,
+    FrontierModel,
+    ParetaError,
+)
 from pareta._async import evals as evals_module
 from tests._async.helpers import mocked
 from tests.helpers import Recorder, json_response
@@ -253,6 +260,30 @@ async def test_failed_storage_put_raises_pareta_error() -> None:
             "es_1", b"\x00" * (5 * 1024 * 1024), idx=0, field_name="document"
         )
     assert [r.method for r in recorder.requests] == ["POST", "PUT"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (httpx.ConnectError("connection refused"), APIConnectionError),
+        (httpx.ReadTimeout("storage went quiet"), APITimeoutError),
+    ],
+)
+async def test_a_storage_put_that_cannot_connect_keeps_its_error_class(
+    failure: httpx.TransportError, expected: type[Exception]
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            raise failure
+        return json_response(200, {"upload_url": "https://storage.test/put?token=abc"})
+
+    with pytest.raises(
+        expected, match=r"upload to storage failed \(PUT storage.test/put\)"
+    ) as info:
+        await make(Recorder(answer), max_retries=0).evals.sets.upload_document(
+            "es_1", b"\x00" * (5 * 1024 * 1024), idx=0, field_name="document"
+        )
+    assert type(info.value) is expected
 
 
 async def test_upload_url_answer_without_url_raises() -> None:

@@ -18,6 +18,7 @@ from pareta import (
     ChatCompletionChunk,
     EndpointNotReadyError,
     InsufficientCreditsError,
+    ParetaError,
 )
 from tests._sync.helpers import mocked
 from tests.helpers import (
@@ -286,8 +287,19 @@ def test_closing_early_releases_the_response() -> None:
     assert body.closed
     assert stream.response is not None
     assert stream.response.is_closed
-    assert [c for c in stream] == []  # a closed stream is simply over
+    with pytest.raises(ParetaError, match="already ended or been closed"):
+        [c for c in stream]  # a closed stream says so rather than look empty
     stream.close()  # and closing twice is fine
+
+
+def test_iterating_a_finished_stream_again_says_so() -> None:
+    recorder = Recorder(sse_response(sse_data(*CHUNKS)))
+    stream = open_stream(recorder)
+    assert len([c for c in stream]) == len(CHUNKS)
+    with pytest.raises(ParetaError, match=r"POST /v1/chat/completions has already ended"):
+        [c for c in stream]
+    with pytest.raises(StopIteration):
+        stream.__next__()  # the iterator protocol itself stays as it was
 
 
 def test_a_stream_closed_before_reading_sends_nothing() -> None:

@@ -104,10 +104,32 @@ def test_from_env_without_key_raises() -> None:
         Pareta.from_env()
 
 
-def test_constructor_does_not_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_constructor_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As documented: it raises only when api_key is falsy and PARETA_API_KEY is unset.
     monkeypatch.setenv("PARETA_API_KEY", "pareta_sk_env")
-    with pytest.raises(ParetaError):
-        Pareta()
+    monkeypatch.setenv("PARETA_BASE_URL", "https://env.test/")
+    recorder = Recorder(json_response(200, {"data": []}))
+    client = Pareta(http_client=httpx.Client(transport=transport(recorder)))
+    client.models.list()
+    assert recorder.last.headers["authorization"] == "Bearer pareta_sk_env"
+    assert str(recorder.last.url) == "https://env.test/v1/models"
+    explicit = Pareta(api_key="pareta_sk_explicit", base_url="https://explicit.test")
+    assert explicit._client.api_key == "pareta_sk_explicit"
+    assert explicit.base_url == "https://explicit.test"
+    explicit.close()
+
+
+def test_a_trailing_v1_in_base_url_is_the_version_the_sdk_adds() -> None:
+    recorder = Recorder(json_response(200, {"data": []}))
+    for given in ("http://127.0.0.1:8765/v1", "http://127.0.0.1:8765/v1/", "http://127.0.0.1:8765"):
+        client = Pareta(
+            api_key=API_KEY,
+            base_url=given,
+            http_client=httpx.Client(transport=transport(recorder)),
+        )
+        client.models.list()
+        assert client.base_url == "http://127.0.0.1:8765"
+        assert str(recorder.last.url) == "http://127.0.0.1:8765/v1/models"
 
 
 def test_every_request_carries_auth_user_agent_and_accept() -> None:

@@ -5,10 +5,12 @@ import sys
 
 import pytest
 
-from pareta import APIConnectionError, APIStreamError, ParetaError
+from pareta import APIConnectionError, APIStreamError, NotFoundError, ParetaError
 from pareta.cli.console import Output
 from pareta.cli.errors import report
 from pareta.local import LocalServer
+from tests import hostile
+from tests.hostile import HostileServer
 
 from .helpers import Run, invoker
 
@@ -123,6 +125,38 @@ def test_stream_errors_carry_their_request_id(capsys: pytest.CaptureFixture[str]
 def test_plain_pareta_errors_have_no_request_id(capsys: pytest.CaptureFixture[str]) -> None:
     assert report(ParetaError("deploy failed: out of memory"), Output()) == 1
     assert capsys.readouterr().err == "ParetaError: deploy failed: out of memory\n"
+
+
+def test_server_text_reaches_stderr_escaped_and_bounded(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    error = NotFoundError(
+        status_code=404,
+        detail="\x1b[2J\x1b[31mgone\x07" + "x" * 10_000,
+        request_id="req_\x1b]0;owned\x07",
+    )
+    assert report(error, Output()) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "\x07" not in err
+    assert "\\x1b[2J\\x1b[31mgone\\x07" in err
+    assert "request id req_\\x1b]0;owned\\x07" in err
+    assert len(err) < 3000
+
+
+def test_a_hostile_answer_is_a_one_line_error_not_a_traceback(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = hostile.fixed("200 OK", "application/json", b"[" * 100_000)
+    with HostileServer(script) as server:
+        monkeypatch.setenv("PARETA_BASE_URL", server.base_url)
+        monkeypatch.setenv("PARETA_API_KEY", "pareta_sk_test")
+        result = run("tasks", "list")
+    assert result.code == 1
+    assert result.err.startswith(
+        "APIResponseValidationError: GET /v1/tasks returned JSON nested too deeply"
+    )
+    assert "Traceback" not in result.err
 
 
 def test_an_interrupt_exits_130(capsys: pytest.CaptureFixture[str]) -> None:

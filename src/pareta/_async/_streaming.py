@@ -19,25 +19,18 @@ from typing import Any, Generic, TypeVar
 import httpx
 from httpx_sse import ServerSentEvent
 
-from .._exceptions import APIConnectionError, APIStreamError
+from .._exceptions import APIConnectionError, APIStreamError, ParetaError, printable
 from .._models import ChatCompletionChunk
+from .._responses import BodyDecoder, Breach, connection_error, invalid_response, route
 from .._sse import SSEParser
 from .._twins import AsyncShieldCancellation, adrain, aunwind
-from ._http import AsyncAPIClient, connection_error, invalid_response, route
+from ._bodies import AsyncDecodedChunks, aread_within
+from ._http import AsyncAPIClient
 
 _T = TypeVar("_T")
 
 # How long a stream may wait, after its last event, for the end of the body (see ``_drain``).
 DRAIN_S = 0.1
-
-
-def _body(response: httpx.Response) -> AsyncIterator[bytes]:
-    # A body given up front (``httpx.Response(200, content=...)``, as httpx teaches testing)
-    # is already in memory and cannot be read raw. Bytes still on the wire are read raw,
-    # skipping httpx's decoder layer, unless they are compressed.
-    if response.is_stream_consumed or "content-encoding" in response.headers:
-        return response.aiter_bytes()
-    return response.aiter_raw()
 
 
 class AsyncSSEStream(Generic[_T]):
@@ -62,10 +55,17 @@ class AsyncSSEStream(Generic[_T]):
         # The loop drives the generator itself: one layer per chunk, not two.
         if self._items is None:
             self._items = self._iterate()
+        elif self._done:
+            raise ParetaError(
+                f"this stream of {self._route} has already ended or been closed: a stream is "
+                "read once; make the call again for a new one"
+            )
         return self._items
 
     async def __anext__(self) -> _T:
-        return await anext(self.__aiter__())
+        if self._items is None:
+            self._items = self._iterate()
+        return await anext(self._items)
 
     async def _iterate(self) -> AsyncGenerator[_T, None]:
         if self._done:
@@ -73,8 +73,9 @@ class AsyncSSEStream(Generic[_T]):
         chunks: AsyncIterator[bytes] | None = None
         try:
             response = await self._start()
-            parser = SSEParser()
-            chunks = _body(response)
+            bounds = self._client.bounds
+            parser = SSEParser(bounds.max_event_bytes, bounds.stream_idle_timeout)
+            chunks = self._chunks(response)
             async for data in chunks:
                 for event in parser.feed(data):
                     if not event.data:
@@ -89,6 +90,9 @@ class AsyncSSEStream(Generic[_T]):
             if self._done:
                 return  # closed by ``aclose()`` from another task: the stream simply ends
             raise connection_error(exc, self._route) from exc
+        except Breach as exc:
+            assert self._response is not None
+            raise exc.error(self._response) from None
         finally:
             # The end of the stream, an error, a cancellation or ``aclose()``.
             self._done = True
@@ -101,12 +105,27 @@ class AsyncSSEStream(Generic[_T]):
         with contextlib.suppress(httpx.HTTPError):
             await adrain(chunks, response, DRAIN_S)
 
+    def _chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
+        # A body given up front (``httpx.Response(200, content=...)``, as httpx teaches
+        # testing) is already in memory and cannot be read raw. Raw bytes skip httpx's
+        # decoder layer; a compressed stream is decoded in bounded steps, up to
+        # ``max_decoded_bytes`` in all.
+        if response.is_stream_consumed:
+            return response.aiter_bytes()
+        raw = response.aiter_raw()
+        encoding = response.headers.get("content-encoding")
+        if encoding is None:
+            return raw
+        limit = self._client.bounds.max_decoded_bytes
+        return AsyncDecodedChunks(raw, BodyDecoder(encoding, limit, "max_decoded_bytes"))
+
     async def _start(self) -> httpx.Response:
         response = await self._client.send(self._request, stream=True)
         self._response = response
         content_type = response.headers.get("content-type", "")
         if "text/event-stream" not in content_type:
-            await response.aread()
+            # A few KiB say what the server sent; the rest is never read.
+            await aread_within(response, self._client.bounds.max_error_bytes, "", truncate=True)
             raise invalid_response(
                 response, f"content type {content_type!r} where an event stream was expected"
             )
@@ -119,7 +138,7 @@ class AsyncSSEStream(Generic[_T]):
     def _load(self, event: ServerSentEvent) -> Any:
         try:
             return json.loads(event.data)
-        except ValueError:
+        except (ValueError, RecursionError):
             assert self._response is not None
             raise invalid_response(
                 self._response, f"an event that is not valid JSON: {event.data[:80]!r}"
@@ -177,8 +196,10 @@ class AsyncStream(AsyncSSEStream[ChatCompletionChunk]):
             error = chunk["error"]
             message = error.get("message") if isinstance(error, dict) else error
             raise APIStreamError(
-                f"{self._route} reported an error mid-stream: {message} "
-                f"(request id {self.request_id})",
+                printable(
+                    f"{self._route} reported an error mid-stream: {message} "
+                    f"(request id {self.request_id})"
+                ),
                 detail=error,
                 request_id=self.request_id,
             )

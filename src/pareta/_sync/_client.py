@@ -14,9 +14,15 @@ import httpx
 from .._batch_state import SyncCall, CountProgress, Progress
 from .._checks import require_positive_int
 from .._config import (
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_MAX_DECODED_BYTES,
+    DEFAULT_MAX_ERROR_BYTES,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_JSON_BYTES,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+    Bounds,
     clamp_retries,
-    env_overrides,
     normalize_base_url,
     require_api_key,
     to_timeout,
@@ -49,9 +55,14 @@ def _new_http_client(timeout: httpx.Timeout) -> httpx.Client:
 class Pareta:
     """The async Pareta client: ``chat``, ``models``, ``endpoints``, ``tasks``, ``evals``.
 
-    Build it with ``AsyncPareta.from_env()`` (reads ``PARETA_API_KEY`` and
-    ``PARETA_BASE_URL``) or pass ``api_key=`` explicitly; close it with
-    ``await client.aclose()`` or ``async with``.
+    ``api_key`` and ``base_url`` default to ``PARETA_API_KEY`` and ``PARETA_BASE_URL``
+    (an explicit argument wins); close it with ``await client.aclose()`` or ``async with``.
+
+    ``timeout`` bounds each connect, read and write. Beyond it, ``call_timeout`` bounds a
+    whole non-stream call, retries included, and ``stream_idle_timeout`` the wait for a
+    stream's next event (keep-alives do not count); ``None`` lifts either. The ``max_*``
+    limits bound what an answer may cost in memory: an SSE line or event, a JSON body,
+    the decoded size of a compressed body, and the part of an error body that is read.
     """
 
     def __init__(
@@ -62,10 +73,24 @@ class Pareta:
         timeout: httpx.Timeout | float | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.Client | None = None,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_json_bytes: int = DEFAULT_MAX_JSON_BYTES,
+        max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+        max_error_bytes: int = DEFAULT_MAX_ERROR_BYTES,
     ) -> None:
         key = require_api_key(api_key)
         url = normalize_base_url(base_url)
         retries = clamp_retries(max_retries)
+        bounds = Bounds(
+            max_event_bytes=max_event_bytes,
+            max_json_bytes=max_json_bytes,
+            max_decoded_bytes=max_decoded_bytes,
+            max_error_bytes=max_error_bytes,
+            call_timeout=call_timeout,
+            stream_idle_timeout=stream_idle_timeout,
+        )
         configure_from_env()
         own_timeout = to_timeout(timeout)
         self._client = APIClient(
@@ -74,6 +99,7 @@ class Pareta:
             max_retries=retries,
             http_client=http_client,
             new_http_client=lambda: _new_http_client(own_timeout),
+            bounds=bounds,
         )
         self.chat = Chat(self._client)
         self.models = Models(self._client)
@@ -83,8 +109,10 @@ class Pareta:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Pareta:
-        """A client from ``PARETA_API_KEY`` and ``PARETA_BASE_URL``; explicit arguments win."""
-        return cls(**env_overrides(overrides))
+        """A client from ``PARETA_API_KEY`` and ``PARETA_BASE_URL``; explicit arguments win.
+
+        The same as the constructor, which reads the same variables; kept for the docs."""
+        return cls(**overrides)
 
     @property
     def base_url(self) -> str:
@@ -98,6 +126,11 @@ class Pareta:
     def timeout(self) -> httpx.Timeout:
         """The timeout requests run under (an injected client's own)."""
         return self._client.http_client.timeout
+
+    @property
+    def bounds(self) -> Bounds:
+        """The limits and deadlines this client applies (see the constructor)."""
+        return self._client.bounds
 
     @property
     def http_client(self) -> httpx.Client:

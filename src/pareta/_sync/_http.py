@@ -10,18 +10,24 @@ from typing import Any
 
 import httpx
 
+from .._batch_rate import RateControl
 from .._batch_state import RowTrace, current_trace
-from .._config import USER_AGENT
-from .._exceptions import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APITimeoutError,
-    status_error,
-)
+from .._config import USER_AGENT, Bounds
+from .._exceptions import ParetaError, status_error
 from .._forks import reset_in_children
 from .._logs import log_response, log_retry
+from .._responses import (
+    ACCEPT_ENCODING,
+    Breach,
+    connection_error,
+    invalid_response,
+    late,
+    parse_json,
+    route,
+)
 from .._retry import backoff_delay, is_retryable_status, retry_delay
-from .._twins import LoopGuard, sleep
+from .._twins import Deadline, LoopGuard, sleep
+from ._bodies import aread_within
 
 # A forked child keeps its parent's pools referenced but unused: collecting them would
 # close sockets the parent still reads from.
@@ -32,11 +38,10 @@ _URL_CACHE_SIZE = 512
 # Client-side mistakes that a second attempt cannot fix.
 _NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 
-
-def connection_error(exc: httpx.TransportError, route: str) -> APIConnectionError:
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"request timed out: {route} ({type(exc).__name__})", cause=exc)
-    return APIConnectionError(f"connection error: {route} ({type(exc).__name__}: {exc})", cause=exc)
+CLOSED = (
+    "this client is closed: make a new one, or keep using it inside its `with` block "
+    "(its HTTP client was closed by close()/aclose() or by its owner)"
+)
 
 
 class APIClient:
@@ -50,7 +55,9 @@ class APIClient:
         max_retries: int,
         http_client: httpx.Client | None,
         new_http_client: Callable[[], httpx.Client],
+        bounds: Bounds | None = None,
     ) -> None:
+        self.bounds = Bounds() if bounds is None else bounds
         self.api_key = api_key
         self.base_url = base_url
         self.max_retries = max_retries
@@ -84,7 +91,12 @@ class APIClient:
         accept: str = "application/json",
         idempotency_key: str | None = None,
     ) -> httpx.Request:
-        headers = {"Authorization": self._auth, "User-Agent": USER_AGENT, "Accept": accept}
+        headers = {
+            "Authorization": self._auth,
+            "User-Agent": USER_AGENT,
+            "Accept": accept,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         if method == "POST":
             # One key per call, reused by every retry, so the server bills a call once; a
             # caller's own key makes that hold across processes too (a resumed batch).
@@ -112,14 +124,39 @@ class APIClient:
     def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
         """Send with retries; a 2xx answer comes back, anything else raises.
 
-        With ``stream=True`` the body of a 2xx answer is left unread for the caller.
+        With ``stream=True`` the body of a 2xx answer is left unread for the caller, and
+        the handshake is bounded by ``stream_idle_timeout``; a whole call by ``call_timeout``.
         """
+        if self.http_client.is_closed:
+            raise ParetaError(CLOSED)
         self._loop_guard.check()
         trace = current_trace.get()
+        if trace is not None:
+            # A batch row waits for its send slot before its deadline starts: the job's
+            # pace is not the call being late.
+            pace(trace.gate)
+        request.extensions.update(Deadline.extensions)
+        keyword = "stream_idle_timeout" if stream else "call_timeout"
+        seconds = getattr(self.bounds, keyword)
+        if seconds is None:
+            return self._send(request, stream=stream, deadline=None, trace=trace)
+        deadline = time.monotonic() + seconds
+        try:
+            with Deadline(deadline):
+                return self._send(request, stream=stream, deadline=deadline, trace=trace)
+        except TimeoutError as exc:
+            raise late(route(request), keyword, seconds) from exc
+
+    def _send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool,
+        deadline: float | None,
+        trace: RowTrace | None,
+    ) -> httpx.Response:
         attempt = 0
         while True:
-            if trace is not None:
-                self._pace(trace)
             started = time.monotonic()
             try:
                 response = self._attempt(request, stream=stream)
@@ -147,24 +184,26 @@ class APIClient:
                 delay = retry_delay(attempt, response.headers.get("retry-after"))
                 log_retry(request, str(response.status_code), attempt, delay)
                 attempt -= paced
+            if deadline is not None and time.monotonic() + delay >= deadline:
+                raise TimeoutError("the next attempt would start after the deadline")
             sleep(delay)
+            if trace is not None:
+                pace(trace.gate)
             attempt += 1
-
-    def _pace(self, trace: RowTrace) -> None:
-        """Wait for the batch job's next send slot (its rate adapts to the server)."""
-        while True:
-            delay, booked = trace.gate.reserve()
-            if delay > 0:
-                sleep(delay)
-            if booked:
-                return
 
     def _attempt(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
         response = self.http_client.send(request, stream=True)
         if stream and response.is_success:
             return response
+        bounds = self.bounds
         try:
-            response.read()
+            if response.is_success:
+                limit, keyword = bounds.body_limit("content-encoding" in response.headers)
+                aread_within(response, limit, keyword)
+            else:
+                aread_within(response, bounds.max_error_bytes, "", truncate=True)
+        except Breach as exc:
+            raise exc.error(response) from None
         finally:
             response.close()
         return response
@@ -186,29 +225,17 @@ class APIClient:
 
     def close(self) -> None:
         if self.owns_http_client:
+            # Its connections belong to the loop that used it: closing them from another
+            # one fails (asyncio: "Event loop is closed") or worse; say so instead.
+            self._loop_guard.check()
             self.http_client.close()
 
 
-def route(request: httpx.Request) -> str:
-    """How errors name a call: ``POST /v1/chat/completions``."""
-    return f"{request.method} {request.url.path}"
-
-
-def parse_json(response: httpx.Response) -> Any:
-    """The JSON body of a 2xx answer, or an error naming the route and the request id."""
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise invalid_response(response, "a body that is not valid JSON") from exc
-
-
-def invalid_response(response: httpx.Response, what: str) -> APIResponseValidationError:
-    request_id = response.headers.get("x-request-id")
-    return APIResponseValidationError(
-        f"{route(response.request)} returned {what} "
-        f"(status {response.status_code}, request id {request_id})",
-        request_id=request_id,
-        response=response,
-    )
+def pace(gate: RateControl) -> None:
+    """Wait for a batch job's next send slot (its rate adapts to the server)."""
+    while True:
+        delay, booked = gate.reserve()
+        if delay > 0:
+            sleep(delay)
+        if booked:
+            return

@@ -8,7 +8,7 @@ from typing import Any, Literal, overload
 
 from .._checks import path_segment, require_idempotency_key, require_text
 from .._envelopes import record, records
-from .._exceptions import ParetaError
+from .._exceptions import ParetaError, printable
 from .._metric_report import MetricReport
 from .._models import Endpoint
 from ._http import APIClient
@@ -128,15 +128,20 @@ class Endpoints:
                 if event["event"] == "error":
                     message = data.get("message") if isinstance(data, dict) else data
                     raise ParetaError(
-                        f"deploy of task {task!r} failed: {message or data} "
-                        f"(request id {stream.request_id})"
+                        printable(
+                            f"deploy of task {task!r} failed: {message or data} "
+                            f"(request id {stream.request_id})"
+                        )
                     )
                 if event["event"] == "complete":
                     endpoint = data.get("endpoint") if isinstance(data, dict) else None
                     if isinstance(endpoint, dict):
                         return Endpoint(endpoint)
                     raise ParetaError(
-                        f"deploy of task {task!r} completed without an endpoint record: {data!r}"
+                        printable(
+                            f"deploy of task {task!r} completed without an endpoint record: "
+                            f"{data!r}"
+                        )
                     )
         # The stream itself raises APIConnectionError when it ends before complete or error.
         raise AssertionError("unreachable")  # pragma: no cover

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import builtins
-import json
 from time import monotonic
 from typing import Any
 
@@ -19,16 +18,13 @@ from .._checks import (
     require_text,
 )
 from .._envelopes import record, records
-from .._exceptions import ParetaError
+from .._exceptions import ParetaError, printable
 from .._frontier import parse_frontier, select_roster
 from .._models import EvalRun, EvalSet, FrontierModel
+from .._responses import ACCEPT_ENCODING, jsonl, storage_error
 from .._twins import read_path, sleep
 from .._uploads import Upload, check_file_argument, is_path, read_file_like, upload_from
 from ._http import APIClient
-
-
-def _jsonl(items: builtins.list[dict[str, Any]]) -> bytes:
-    return "".join(json.dumps(item, separators=(",", ":")) + "\n" for item in items).encode()
 
 
 class EvalSets:
@@ -52,7 +48,7 @@ class EvalSets:
         data = self._client.request_json(
             "POST",
             "/v1/eval-sets",
-            files={"items": ("items.jsonl", _jsonl(rows), "application/x-ndjson")},
+            files={"items": ("items.jsonl", jsonl(rows), "application/x-ndjson")},
             data={"task_id": task, "name": name or f"sdk eval set ({len(rows)} items)"},
             expect=dict,
             idempotency_key=require_idempotency_key(idempotency_key),
@@ -125,7 +121,9 @@ class EvalSets:
         )
         url = ticket.get("upload_url")
         if not isinstance(url, str):
-            raise ParetaError(f"blob-upload-url answered without an upload_url: {ticket!r}")
+            raise ParetaError(
+                printable(f"blob-upload-url answered without an upload_url: {ticket!r}")
+            )
         self._put(url, upload, ticket.get("headers"))
         completion = {k: v for k, v in ticket.items() if k not in ("upload_url", "headers")}
         return self._client.request_json(
@@ -137,7 +135,7 @@ class EvalSets:
 
     def _put(self, url: str, upload: Upload, extra_headers: Any) -> None:
         # Storage authorises the signed URL alone: the API key must never travel there.
-        headers = {"Content-Type": upload.mime}
+        headers = {"Content-Type": upload.mime, "Accept-Encoding": ACCEPT_ENCODING}
         if isinstance(extra_headers, dict):
             headers.update({str(k): str(v) for k, v in extra_headers.items()})
         request = self._client.http_client.build_request(
@@ -148,7 +146,7 @@ class EvalSets:
         try:
             self._client.send(request)
         except ParetaError as exc:
-            raise ParetaError(f"document upload to storage failed ({route}): {exc}") from exc
+            raise storage_error(exc, route) from exc
 
 
 class EvalRuns:

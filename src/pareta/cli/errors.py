@@ -13,6 +13,7 @@ from .._exceptions import (
     AuthenticationError,
     InsufficientCreditsError,
     ParetaError,
+    printable,
 )
 from .console import Output
 from .rows import RowsError
@@ -37,10 +38,12 @@ class MissingKeyError(Exception):
 
 
 def _detail(exc: ParetaError) -> str:
+    """The detail, as the server's text may reach a terminal: bounded, controls escaped."""
     detail = getattr(exc, "detail", None)
     if detail is None or detail == "":
-        return str(exc)
-    return detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+        return printable(str(exc))
+    text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+    return printable(text)
 
 
 def _next_step(exc: ParetaError) -> str | None:
@@ -71,6 +74,7 @@ def report(exc: BaseException, out: Output) -> int:
     assert isinstance(exc, ParetaError)
     out.error(f"{type(exc).__name__}: {_detail(exc)}")
     request_id = exc.request_id if isinstance(exc, (APIStatusError, APIStreamError)) else None
+    request_id = None if request_id is None else printable(request_id, 200)
     if isinstance(exc, APIStatusError):
         out.hint(f"status {exc.status_code}, request id {request_id or 'not given'}")
     elif request_id:

@@ -1,0 +1,203 @@
+"""Reading answers safely: errors that name the route, and bodies decoded within limits.
+
+Pure code shared by both clients: nothing here waits on I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+import httpx
+
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ParetaError,
+    printable,
+)
+
+# The encodings the SDK asks for, and decodes in bounded steps itself.
+ACCEPT_ENCODING = "gzip, deflate"
+STEP = 64 * 1024
+
+
+def route(request: httpx.Request) -> str:
+    """How errors name a call: ``POST /v1/chat/completions``."""
+    return f"{request.method} {request.url.path}"
+
+
+def connection_error(exc: httpx.TransportError, route: str) -> APIConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            printable(f"request timed out: {route} ({type(exc).__name__})"), cause=exc
+        )
+    return APIConnectionError(
+        printable(f"connection error: {route} ({type(exc).__name__}: {exc})"), cause=exc
+    )
+
+
+def late(route: str, keyword: str, seconds: float) -> APITimeoutError:
+    """The error of a call that outlived its overall bound."""
+    return APITimeoutError(
+        f"{route} did not finish within {keyword}={seconds:g}s; pass a larger {keyword}= "
+        "to the client (or None) if the server is slow on purpose"
+    )
+
+
+def parse_json(response: httpx.Response) -> Any:
+    """The JSON body of a 2xx answer, or an error naming the route and the request id."""
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:
+        raise invalid_response(response, "a body that is not valid JSON") from exc
+    except RecursionError:
+        raise invalid_response(response, "JSON nested too deeply to read") from None
+
+
+def invalid_response(response: httpx.Response, what: str) -> APIResponseValidationError:
+    request_id = response.headers.get("x-request-id")
+    return APIResponseValidationError(
+        printable(
+            f"{route(response.request)} returned {what} "
+            f"(status {response.status_code}, request id {request_id})"
+        ),
+        request_id=request_id,
+        response=response,
+    )
+
+
+def jsonl(items: list[dict[str, Any]]) -> bytes:
+    """Rows as JSON Lines, the upload format of eval sets."""
+    return "".join(json.dumps(item, separators=(",", ":")) + "\n" for item in items).encode()
+
+
+def storage_error(exc: ParetaError, route: str) -> ParetaError:
+    """A failed storage PUT as an error of the same class (``except APITimeoutError``
+    still catches it), its message naming the storage route."""
+    message = f"document upload to storage failed ({route}): {exc}"
+    if isinstance(exc, APIStatusError):
+        return type(exc)(
+            message,
+            status_code=exc.status_code,
+            detail=exc.detail,
+            request_id=exc.request_id,
+            response=exc.response,
+        )
+    return type(exc)(message)
+
+
+class Breach(Exception):
+    """A limit the server's answer went past; ``error`` turns it into the SDK's error."""
+
+    def error(self, response: httpx.Response) -> ParetaError:
+        raise NotImplementedError
+
+
+class LimitExceeded(Breach):
+    def __init__(self, keyword: str, limit: int) -> None:
+        super().__init__(f"{keyword}={limit}")
+        self.keyword = keyword
+        self.limit = limit
+
+    def error(self, response: httpx.Response) -> ParetaError:
+        return invalid_response(
+            response,
+            f"more than {self.limit:,} bytes where {self.keyword}={self.limit} allows; pass a "
+            f"larger {self.keyword}= to the client if the answer is that big on purpose",
+        )
+
+
+class StreamIdle(Breach):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"stream_idle_timeout={seconds:g}")
+        self.seconds = seconds
+
+    def error(self, response: httpx.Response) -> ParetaError:
+        request_id = response.headers.get("x-request-id")
+        return APITimeoutError(
+            printable(
+                f"{route(response.request)} sent no event for stream_idle_timeout="
+                f"{self.seconds:g}s (keep-alives do not count; request id {request_id}); "
+                "pass a larger stream_idle_timeout= to the client (or None) to wait longer"
+            )
+        )
+
+
+class UndecodableBody(Breach):
+    def error(self, response: httpx.Response) -> ParetaError:
+        return invalid_response(response, f"a body that could not be decoded ({self})")
+
+
+class BodyDecoder:
+    """Decodes a body's bytes as they arrive, never past ``limit`` decoded bytes in all.
+
+    A compressed body is inflated ``STEP`` bytes at a time, so a small compressed answer
+    that would inflate to gigabytes stops at the limit instead. Over
+    the limit, ``decode`` raises ``LimitExceeded``; with ``truncate=True`` it keeps the
+    first ``limit`` bytes, sets ``truncated`` and the caller stops reading.
+    """
+
+    __slots__ = ("_inflate", "_keyword", "_limit", "_size", "_truncate", "_wbits", "truncated")
+
+    def __init__(
+        self, content_encoding: str | None, limit: int, keyword: str, *, truncate: bool = False
+    ) -> None:
+        codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
+        codings = [c for c in codings if c not in ("", "identity")]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise UndecodableBody(
+                f"content-encoding {content_encoding!r}; the SDK asks for {ACCEPT_ENCODING}"
+            )
+        self._wbits: int | None = None
+        if codings:
+            self._wbits = zlib.MAX_WBITS | 16 if "gzip" in codings[0] else zlib.MAX_WBITS
+        self._inflate: Any = None if self._wbits is None else zlib.decompressobj(self._wbits)
+        self._limit = limit
+        self._keyword = keyword
+        self._truncate = truncate
+        self._size = 0
+        self.truncated = False
+
+    def decode(self, data: bytes) -> list[bytes | memoryview]:
+        """The decoded pieces of ``data``, each at most ``STEP`` bytes when inflated."""
+        if self._inflate is None:
+            return [self._count(data)]
+        pieces = []
+        while data and not self.truncated:
+            room = self._limit - self._size
+            pieces.append(self._count(self._decompress(data, min(room + 1, STEP))))
+            data = self._inflate.unconsumed_tail
+        return pieces
+
+    def flush(self) -> bytes | memoryview:
+        if self._inflate is None:
+            return b""
+        return self._count(self._inflate.flush())
+
+    def _decompress(self, data: bytes, most: int) -> bytes:
+        try:
+            return bytes(self._inflate.decompress(data, most))
+        except zlib.error as exc:
+            if self._wbits == zlib.MAX_WBITS and self._size == 0:
+                # "deflate" in the wild is often raw deflate without the zlib header.
+                self._wbits = -zlib.MAX_WBITS
+                self._inflate = zlib.decompressobj(self._wbits)
+                return self._decompress(data, most)
+            raise UndecodableBody(f"{exc}") from None
+
+    def _count(self, data: bytes) -> bytes | memoryview:
+        room = self._limit - self._size
+        if len(data) > room:
+            if not self._truncate:
+                raise LimitExceeded(self._keyword, self._limit)
+            self.truncated = True
+            self._size = self._limit
+            return memoryview(data)[:room]  # a view: a large piece is not copied
+        self._size += len(data)
+        return data
