@@ -44,8 +44,8 @@ def verdict(ok: bool, text: str) -> str:
     return f"{'PASS' if ok else 'FAIL'}  {text}"
 
 
-def rows(n: int) -> Iterator[dict[str, Any]]:
-    for i in range(n):
+def rows(n: int, *, start: int = 0) -> Iterator[dict[str, Any]]:
+    for i in range(start, start + n):
         yield {
             "id": f"row-{i}",
             "model": "ep_contract_kie",
@@ -221,10 +221,14 @@ async def cpu_per_row(name: str, n: int, previous: Callable[..., Awaitable[Any]]
 def resume(quick: bool) -> list[str]:
     n = 100_000 if quick else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "out.jsonl"
-        anyio.run(fill, out, n)
+        source, out = Path(folder) / "rows.jsonl", Path(folder) / "out.jsonl"
+        with source.open("w") as file:
+            file.writelines(json.dumps(row) + "\n" for row in rows(n))
+        anyio.run(fill, source, out)
         print(f"resume: a results file of {n:,} lines, {out.stat().st_size / 1e6:.0f} MB")
-        seconds = anyio.run(first_request_after, out, n)
+        with source.open("a") as file:
+            file.writelines(json.dumps(row) + "\n" for row in rows(10, start=n))
+        seconds = anyio.run(first_request_after, source, out, n)
     print(f"resume: the first new request left {seconds:.2f} s after the job started")
     return [
         verdict(
@@ -233,18 +237,16 @@ def resume(quick: bool) -> list[str]:
     ]
 
 
-async def fill(out: Path, n: int) -> None:
+async def fill(source: Path, out: Path) -> None:
     async with mocked_client() as pa:
-        await pa.batch(
-            pa.chat.completions.create, rows(n), output=out, key="id", job="bench"
-        ).wait()
+        await pa.batch(pa.chat.completions.create, source, output=out).wait()
 
 
-async def first_request_after(out: Path, n: int) -> float:
+async def first_request_after(source: Path, out: Path, n: int) -> float:
     first: list[float] = []
     async with mocked_client(lambda: first.append(time.perf_counter())) as pa:
         started = time.perf_counter()
-        job = pa.batch(pa.chat.completions.create, rows(n + 10), output=out, key="id", job="bench")
+        job = pa.batch(pa.chat.completions.create, source, output=out)
         await job.wait()
     assert (job.stats.skipped, job.stats.done) == (n, 10)
     return first[0] - started

@@ -201,3 +201,21 @@ def test_a_method_is_named_by_where_it_hangs_off_the_client() -> None:
     def plain() -> None: ...
 
     assert call_name(plain).endswith("plain")
+
+
+def test_a_file_whose_first_line_is_not_json_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("hello\n")
+    with pytest.raises(ResultsFileError, match="not a pareta batch results file"):
+        open_results(out, "j", "m")
+
+
+def test_a_cost_header_that_is_not_a_number_counts_as_nothing() -> None:
+    from pareta._batch_rate import RateControl
+    from pareta._batch_state import RowTrace
+
+    trace = RowTrace(RateControl())
+    trace.answered(200, [(b"X-Pareta-Cost-Micro-USD", b"abc"), (b"x-request-id", b"r")])
+    assert (trace.cost, trace.request_id) == (0, "r")
+    trace.answered(200, [(b"x-pareta-cost-micro-usd", b"12"), (b"idempotent-replayed", b"true")])
+    assert (trace.cost, trace.replayed) == (12, True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from array import array
 from bisect import bisect_left
@@ -24,8 +25,8 @@ from typing import IO, Any
 from ._exceptions import APIStatusError, ParetaError
 
 FORMAT = 1
-_ROW = b'{"id":"'
-_DONE = b'","done":true,'
+_DONE_ROW = re.compile(rb'^\{"id":"([^"]*)","done":true,', re.MULTILINE)
+_BLOCK = 1 << 22
 # Rejected for what they are, not for when they were sent: resending cannot help.
 _PERMANENT_STATUSES = frozenset({400, 422})
 _MAX_MESSAGE = 2000
@@ -107,14 +108,16 @@ def _scan(file: IO[bytes], header: dict[str, Any], path: str | os.PathLike[str])
     _check_header(first, header, path)
     hashes: array[int] = array("q")
     end = file.tell()
-    for line in file:
-        if not line.endswith(b"\n"):
-            break  # the torn last line of a killed run; its row is sent again
-        end += len(line)
-        if line.startswith(_ROW):
-            close = line.find(b'"', len(_ROW))
-            if line.startswith(_DONE, close):
-                hashes.append(hash(line[len(_ROW) : close]))
+    tail = b""
+    # Whole blocks through one regular expression: a million lines in about a second.
+    while block := file.read(_BLOCK):
+        block = tail + block
+        cut = block.rfind(b"\n") + 1  # what follows the last newline is not whole yet
+        hashes.extend(hash(key) for key in _DONE_ROW.findall(block, 0, cut))
+        end += cut
+        tail = block[cut:]
+    # Anything after the last newline is the torn last line of a killed run: cut it off,
+    # and its row is sent again.
     file.seek(end)
     file.truncate()
     return DoneKeys(hashes)

@@ -28,3 +28,30 @@ def read_jsonl(path: str | os.PathLike[str]) -> Iterator[object]:
                 yield json.loads(line)
             except ValueError as exc:
                 yield BadRow(ValueError(f"{os.fspath(path)} line {number} is not JSON: {exc}"))
+
+
+@dataclass(frozen=True)
+class JsonLine:
+    """One line of a JSONL input, parsed only when the row is sent.
+
+    A resumed job skips the rows already done by their line's bytes alone: no parsing and
+    no re-encoding, which is what lets a million done rows pass in seconds."""
+
+    raw: bytes
+    number: int
+    path: str
+
+    def parse(self) -> object:
+        try:
+            return json.loads(self.raw)
+        except ValueError as exc:
+            return BadRow(ValueError(f"{self.path} line {self.number} is not JSON: {exc}"))
+
+
+def jsonl_lines(path: str | os.PathLike[str]) -> Iterator[JsonLine]:
+    """Each non-blank line of a JSONL file, unparsed."""
+    name = os.fspath(path)
+    with open(path, "rb") as file:
+        for number, line in enumerate(file, start=1):
+            if line.strip():
+                yield JsonLine(line.strip(), number, name)

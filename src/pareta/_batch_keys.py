@@ -42,14 +42,19 @@ def default_job(method_name: str, rows: object, output: str | os.PathLike[str] |
     return hashlib.sha256(f"{method_name}\n{anchor}".encode()).hexdigest()[:12]
 
 
-def is_path(rows: object) -> bool:
-    return isinstance(rows, (str, os.PathLike))
+# One encoder for every row: json.dumps with options builds a new one per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=repr)
 
 
 def request_digest(method_name: str, call: object) -> str:
     """What the row asks for, canonically: any change to it makes a new key."""
-    text = json.dumps([method_name, call], sort_keys=True, separators=(",", ":"), default=repr)
+    text = _CANONICAL.encode([method_name, call])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def line_digest(method_name: str, line: bytes) -> str:
+    """A JSONL input's row by its bytes: a line edited in any way makes a new key."""
+    return hashlib.sha256(method_name.encode() + b"\n" + line).hexdigest()[:16]
 
 
 def row_key_of(row: object, index: int, key_field: str | None) -> str:

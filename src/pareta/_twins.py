@@ -288,10 +288,10 @@ class Deadline:
 
 async def aiter_rows(rows: Any) -> AsyncGenerator[object, None]:
     """A batch job's rows: a JSONL file's lines, an async iterable, or a plain iterable."""
-    from ._batch_input import read_jsonl
+    from ._batch_input import jsonl_lines
 
     if isinstance(rows, (str, os.PathLike)):
-        for row in read_jsonl(rows):
+        for row in jsonl_lines(rows):
             yield row
     elif hasattr(rows, "__aiter__"):
         async for row in rows:
@@ -302,10 +302,10 @@ async def aiter_rows(rows: Any) -> AsyncGenerator[object, None]:
 
 
 def iter_rows(rows: Any) -> Generator[object, None]:
-    from ._batch_input import read_jsonl
+    from ._batch_input import jsonl_lines
 
     if isinstance(rows, (str, os.PathLike)):
-        yield from read_jsonl(rows)
+        yield from jsonl_lines(rows)
     elif hasattr(rows, "__aiter__"):
         raise TypeError(
             "the sync client reads rows from a plain iterable; an async iterable "

@@ -363,3 +363,121 @@ def test_ctrl_c_finishes_what_is_in_flight_and_leaves_a_resumable_file(
         again = pa.batch(pa.chat.completions.create, rows(300), output=out).wait()
     assert again.skipped == len(written) and again.done == 300 - len(written)
     assert sum(server.billed.values()) == 300
+
+
+def test_rows_from_an_async_iterable_and_a_402_while_rows_wait(
+    backoff_delays: list[float],
+) -> None:
+    server = Server()
+    server.balance = 5
+
+    def produce() -> Any:
+        for row in rows(100):
+            yield row
+
+    with client(server) as pa:
+        stats = pa.batch(pa.chat.completions.create, produce(), max_in_flight=2).wait()
+    assert stats.stopped == "insufficient_credits"
+    assert stats.done == 5
+    assert sum(server.billed.values()) == 5
+
+
+def test_rows_that_fail_to_arrive_stop_the_job_and_the_error_is_raised(
+    tmp_path: Path,
+) -> None:
+    def produce() -> Any:
+        yield from rows(3)
+        raise OSError("the source went away")
+
+    def produce_async() -> Any:
+        for row in rows(3):
+            yield row
+        raise OSError("the source went away")
+
+    for source in (produce(), produce_async()):
+        out = tmp_path / f"out-{id(source)}.jsonl"
+        with client(Server()) as pa:
+            job = pa.batch(pa.chat.completions.create, source, output=out, max_in_flight=1)
+            with pytest.raises(OSError, match="went away"):
+                job.wait()
+        assert job.stats.stopped == "input_failed"
+        # What was started finished and was written; rows read ahead but not started wait
+        # for the resume.
+        assert 1 <= len(row_lines(out)) == job.stats.finished <= 3
+
+
+def test_a_results_file_that_cannot_be_written_stops_the_job(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+
+    def break_the_file(stats: BatchStats) -> None:
+        if stats.finished == 2:
+            job._file._file.close()  # type: ignore[union-attr]
+
+    with client(Server()) as pa:
+        job = pa.batch(
+            pa.chat.completions.create, rows(50), output=out, max_in_flight=1,
+            on_progress=break_the_file,
+        )  # fmt: skip
+        with pytest.raises(ResultsFileError, match="cannot write"):
+            job.wait()
+    assert job.stats.stopped == "output_failed"
+    assert job.stats.finished < 50
+
+
+def test_a_dropped_connection_is_retried_and_counted(backoff_delays: list[float]) -> None:
+    server = Server()
+    drops = [1]
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if drops:
+            drops.pop()
+            raise httpx.ConnectError("refused", request=request)
+        return server(request)
+
+    with mocked(Recorder(flaky), max_retries=2) as pa:
+        results = [r for r in _run(pa.batch(pa.chat.completions.create, rows(1)))]
+    assert results[0].ok
+    assert results[0].attempts == 2
+
+
+def test_a_job_says_what_it_is_and_refuses_a_non_method() -> None:
+    with client(Server()) as pa:
+        job = pa.batch(pa.chat.completions.create, rows(1), job="nightly")
+        assert repr(job).endswith("(job='nightly', method='chat.completions.create')")
+        with pytest.raises(TypeError, match="client method"):
+            pa.batch("chat.completions.create", rows(1))  # type: ignore[arg-type]
+
+
+def test_a_second_ctrl_c_abandons_what_is_in_flight(tmp_path: Path) -> None:
+    sent: list[int] = []
+
+    def interrupt(stats: BatchStats) -> None:
+        if stats.finished >= 2 and len(sent) < 2:
+            sent.append(stats.finished)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with client(Server()) as pa:
+        job = pa.batch(
+            pa.chat.completions.create, rows(500), max_in_flight=1, on_progress=interrupt
+        )
+        with pytest.raises(KeyboardInterrupt):
+            job.wait()
+    assert job.stats.finished < 500
+
+
+@pytest.mark.parametrize("key", [None, "id"])
+def test_a_jsonl_input_resumes_by_its_lines(tmp_path: Path, key: str | None) -> None:
+    source, out = tmp_path / "rows.jsonl", tmp_path / "out.jsonl"
+    lines = [json.dumps(row) for row in rows(5)]
+    source.write_text("\n".join(lines) + "\n")
+    server = Server()
+    with client(server) as pa:
+        pa.batch(pa.chat.completions.create, source, output=out, key=key).wait()
+        # A line edited in any way is a new row; an added line is a new row too.
+        lines[2] = lines[2].replace("p2", "edited")
+        source.write_text("\n".join([*lines, json.dumps(rows(1, start=5)[0])]) + "\n")
+        stats = pa.batch(pa.chat.completions.create, source, output=out, key=key).wait()
+    assert stats.skipped == 4
+    assert stats.done == 2
+    assert len(server.billed) == 7
+    assert max(server.billed.values()) == 1

@@ -18,7 +18,7 @@ def rows_file(tmp_path: Path, rows: Sequence[object], name: str = "prompts.jsonl
     return str(path)
 
 
-def results(path: Path) -> list[dict[str, object]]:
+def results(path: Path) -> list[dict[str, Any]]:
     lines = [json.loads(line) for line in path.read_text().splitlines()[1:]]
     return [line for line in lines if "key" in line]
 
@@ -38,7 +38,7 @@ def test_batch_writes_every_answer_to_the_results_file(
         result.out
     )
     lines = results(output)
-    assert sorted(int(line["key"]) for line in lines) == list(range(20))  # type: ignore[call-overload]
+    assert sorted(int(line["key"]) for line in lines) == list(range(20))
     answer = lines[0]["result"]
     assert isinstance(answer, dict)
     assert answer["choices"][0]["message"]["content"]
@@ -94,7 +94,7 @@ def test_an_endpoint_that_does_not_exist_stops_the_job_early(cli: Run, tmp_path:
     assert "stopped: the first rows all answered 404" in result.err
     failed = results(tmp_path / "prompts.results.jsonl")
     assert 3 <= len(failed) < 20
-    assert all(line["error"]["type"] == "NotFoundError" for line in failed)  # type: ignore[index]
+    assert all(line["error"]["type"] == "NotFoundError" for line in failed)
 
 
 def test_a_bad_key_stops_the_job_at_once(
@@ -142,3 +142,60 @@ def test_a_bad_rate_is_a_usage_error(cli: Run, tmp_path: Path) -> None:
     result = cli("batch", "ep_contract_kie", rows_file(tmp_path, [{"prompt": "x"}]), "--rate", "x")
     assert result.code == 2
     assert "--rate" in result.err
+
+
+def test_csv_rows_bad_lines_and_a_missing_file(cli: Run, tmp_path: Path) -> None:
+    table = tmp_path / "rows.csv"
+    table.write_text('prompt\n"Effective 2026-01-01."\n"Effective 2026-01-02."\n')
+    assert cli("batch", "ep_contract_kie", str(table)).code == 0
+    assert len(results(tmp_path / "rows.results.jsonl")) == 2
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text('{"prompt": "Effective 2026-01-01."}\n{oops\n[1, 2]\n')
+    result = cli("batch", "ep_contract_kie", str(mixed))
+    assert result.code == 1
+    errors = sorted(
+        str(line["error"]["message"])
+        for line in results(tmp_path / "mixed.results.jsonl")
+        if not line["ok"]
+    )
+    assert "line 2 is not JSON" in errors[0]
+    assert "row 2 is not a JSON object" in errors[1]  # rows count from 0, as their keys do
+    missing = cli("batch", "ep_contract_kie", str(tmp_path / "nope.jsonl"))
+    assert missing.code == 1
+    assert "no such file" in missing.err
+
+
+def test_status_prints_a_table(cli: Run, tmp_path: Path) -> None:
+    rows = [{"prompt": "Effective 2026-01-01."}, {"text": "no prompt"}]
+    cli("batch", "ep_contract_kie", rows_file(tmp_path, rows))
+    result = cli("batch", "status", str(tmp_path / "prompts.results.jsonl"))
+    assert result.code == 0
+    lines = {
+        " ".join(line.split()[:1]): line.split()[-1]
+        for line in result.out.splitlines()
+        if line.strip()
+    }
+    assert lines["answered"] == "1"
+    assert lines["failed"] == "1"
+    assert lines["ValueError"] == "1"
+
+
+def test_the_progress_bar_draws_on_a_terminal() -> None:
+    import io
+
+    from rich.console import Console
+
+    from pareta._batch_state import BatchStats
+    from pareta.cli.commands.batch import Bar
+    from pareta.cli.console import Output
+
+    out = Output()
+    screen = io.StringIO()
+    out.errors = Console(file=screen, force_terminal=True, width=100)
+    stats = BatchStats(done=3, failed=1, throttled=2, billed_micro_usd=1_500_000)
+    with Bar(out, 10) as bar:
+        bar.update(stats)
+    drawn = screen.getvalue()
+    assert "4/10" in drawn
+    assert "2 × 429" in drawn
+    assert "$1.50" in drawn

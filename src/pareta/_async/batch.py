@@ -27,11 +27,12 @@ from .._batch_file import (
     row_record,
     stop_record,
 )
-from .._batch_input import BadRow
+from .._batch_input import BadRow, JsonLine
 from .._batch_keys import (
     call_name,
     default_job,
     idempotency_key,
+    line_digest,
     request_digest,
     require_job,
     row_key_of,
@@ -282,6 +283,14 @@ class AsyncBatchJob:
         return None
 
     def _prepare(self, index: int, row: object) -> _Row:
+        digest = None
+        if isinstance(row, JsonLine):
+            digest = line_digest(self._name, row.raw)
+            if self._key_field is None:
+                key = idempotency_key(self.job, str(index), digest)
+                if key in self._done:
+                    return _Row(index, str(index), key, None)  # done: not even parsed
+            row = row.parse()
         if isinstance(row, BadRow):
             return _Row(index, str(index), f"{self.job}.bad.{index}", None, row.error)
         try:
@@ -292,8 +301,8 @@ class AsyncBatchJob:
         if self._output is None:
             # Nothing to resume into: a key unique to this run is enough, and cheaper.
             return _Row(index, row_key, f"{self.job}.{index}", call)
-        key = idempotency_key(self.job, row_key, request_digest(self._name, call))
-        return _Row(index, row_key, key, call)
+        digest = digest or request_digest(self._name, call)
+        return _Row(index, row_key, idempotency_key(self.job, row_key, digest), call)
 
     async def _work(self) -> None:
         while (row := await self._next_row()) is not None:
@@ -352,7 +361,7 @@ def _call_of(row: object, key_field: str | None) -> object:
     """The method's arguments: a dict row as keywords (less the key field), or the row."""
     if not isinstance(row, dict):
         return row
-    call = {k: v for k, v in row.items() if k != key_field}
+    call = row if key_field is None else {k: v for k, v in row.items() if k != key_field}
     if call.get("stream"):
         raise ValueError("a batch runs whole calls: drop stream=True from the row")
     return call
