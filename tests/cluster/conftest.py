@@ -8,18 +8,8 @@ folder is not collected, so the default run stays fast. Asked for explicitly
 from __future__ import annotations
 
 import importlib.util
-import re
-from pathlib import Path
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 NEEDS = ("ray", "dask", "distributed", "pandas")
 
 if not all(importlib.util.find_spec(name) for name in NEEDS):
     collect_ignore_glob = ["test_*.py"]
-
-
-def readme_block(marker: str) -> str:
-    """The README's one Python block that contains ``marker``, as written."""
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-    (block,) = [b for b in blocks if marker in b]
-    return block
