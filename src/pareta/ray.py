@@ -16,6 +16,10 @@ batch's rows are in flight together, paced to the server's rate limits, each sen
 idempotency key of the job and its row key. A Ray task retried after an actor died resends
 its rows under the same keys, so the server replays what it already billed.
 
+``__call__`` is a coroutine, so Ray runs it on an event loop the actor keeps for its life:
+the client's connections stay open from one batch to the next, and an actor runs up to four
+batches at once (Ray's default), so one batch's slow last rows do not idle the actor.
+
 Rows in, rows out: a row's request is its ``messages`` column (or a ``prompt`` column, sent
 as one user message), and its ``model`` column unless ``model`` is configured. Every input
 column comes back, plus ``answer`` (the completion's text), ``error`` (``None``, or the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -108,3 +110,8 @@ def test_configuration_is_checked_where_it_is_given() -> None:
         ChatCompletions(job="j", key="", api_key="pareta_sk_x")
     with pytest.raises(ParetaError, match="PARETA_API_KEY"):
         ChatCompletions(job="j", key="id")
+
+
+def test_import_pareta_leaves_ray_alone() -> None:
+    code = "import sys, pareta; assert not {'ray', 'numpy'} & set(sys.modules), sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
