@@ -45,8 +45,7 @@ from ._batch_keys import require_job
 from ._batch_state import BatchResult
 from ._checks import require_positive_int
 from ._config import DEFAULT_MAX_RETRIES
-
-OUTPUT_COLUMNS = ("answer", "error", "attempts", "request_id")
+from ._exceptions import ParetaError
 
 
 class ChatCompletions:
@@ -120,7 +119,7 @@ class ChatCompletions:
         async with job:
             async for result in job:
                 out[result.index] = result
-        stopped = job._state.stop_error or RuntimeError(f"not run: {job.stats.stopped}")
+        stopped = job._state.stop_error or ParetaError(f"not run: the job {job.stats.stopped}")
         return [
             r if r is not None else BatchResult(str(requests[i][self.key]), i, error=stopped)
             for i, r in enumerate(out)
