@@ -4,6 +4,7 @@ nox                                   # tests, lint, types, generated: what CI c
 nox -s fast                           # the fast layer: every test not marked slow
 nox -s examples -- ../shared/spec/pareta-sdk-docs.md   # the documentation's examples
 nox -s bench                          # the benchmarks (ratios, not assertions)
+nox -s cluster                        # Ray and Dask against the local server
 """
 
 from __future__ import annotations
@@ -71,3 +72,15 @@ def bench(session: nox.Session) -> None:
     """Client CPU per request, per streamed chunk, import time and RSS, as ratios."""
     session.install("-e", ".[dev,aiohttp]", "openai")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def cluster(session: nox.Session) -> None:
+    """Ray Data and Dask for real (tests/cluster): a local Ray and a Dask LocalCluster of
+    processes against the local server, and the pickling errors; pareta.ray fully covered."""
+    session.install("-e", ".[cluster]")
+    session.run("coverage", "erase")
+    tests = ["tests/cluster", "tests/_async/test_pickling.py", "tests/_sync/test_pickling.py"]
+    session.run("coverage", "run", "-m", "pytest", *tests, *session.posargs)
+    session.run("coverage", "combine", success_codes=[0, 1])
+    session.run("coverage", "report", "--include=*/pareta/ray.py", "--fail-under=100")

@@ -138,6 +138,16 @@ class AsyncPareta:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
+    def __reduce__(self) -> Any:
+        # A client holds open connections and locks bound to this process: a copy in
+        # another process could not use them. Fail on purpose, saying what works instead.
+        raise TypeError(
+            f"a {type(self).__name__} client cannot be pickled: it holds this process's "
+            "connections. Create one client per worker/process; pass configuration, not "
+            "clients (the API key and base URL, or PARETA_API_KEY and PARETA_BASE_URL in the "
+            "worker's environment). For Ray Data see pareta.ray; for Dask, the README's recipe."
+        )
+
     async def map(
         self,
         method: AsyncCall[R],

@@ -1,0 +1,184 @@
+"""Rows a second past one machine: pa.batch in one process, Ray Data with two actors
+(pareta.ray), and the README's Dask recipe with two worker processes.
+
+    python benchmarks/cluster.py [--rows 4000] [--latency 50ms] [--actors 2]
+
+All three answer the same rows against ``python -m pareta.local`` (its own process, with
+a latency fault on chat completions so that the run is bound by waiting, as it is against
+a real model), each as a fresh org. Figures per engine: the start of its cluster (a Ray
+or Dask user has one running already), the wall time of the job on it (from handing over
+the rows to having every answer back: Ray's actors and Dask's clients start inside it),
+and the pace while rows were answered, from the first debit in the server's ledger to the
+last. Needs ``pip install -e ".[ray,dask]"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pareta import AsyncPareta
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = "ep_contract_kie"
+JOB = "bench-cluster"
+
+
+def rows(count: int) -> list[dict[str, Any]]:
+    return [{"id": f"r{i}", "prompt": f"Effective 2026-01-{i % 28 + 1:02d}."} for i in range(count)]
+
+
+@contextmanager
+def local_server(latency: str) -> Iterator[str]:
+    """``python -m pareta.local`` on a free port; yields its base URL."""
+    command = [sys.executable, "-m", "pareta.local", "--port", "0", "--log-level", "warning"]
+    command += ["--fault", f"POST /v1/chat/completions latency={latency}"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        found = re.search(r"running at (\S+)", process.stdout.readline())
+        if found is None:
+            raise RuntimeError("the local server did not start")
+        yield found.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def fresh_key(base_url: str, any_key: str = "pareta_sk_bench") -> str:
+    return str(httpx.post(f"{base_url}/admin/keys", headers=auth(any_key)).json()["api_key"])
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def ledger(base_url: str, key: str) -> list[dict[str, Any]]:
+    entries = httpx.get(f"{base_url}/admin/ledger", headers=auth(key)).json()["entries"]
+    return list(entries)
+
+
+Timed = tuple[int, float, float, float]  # rows answered, seconds to start, job began, ended
+
+
+def one_process(data: list[dict[str, Any]]) -> Timed:
+    async def run() -> int:
+        async with AsyncPareta.from_env() as pa:
+            calls = [
+                {
+                    "id": r["id"],
+                    "model": MODEL,
+                    "messages": [{"role": "user", "content": r["prompt"]}],
+                }
+                for r in data
+            ]
+            stats = await pa.batch(pa.chat.completions.create, calls, key="id", job=JOB).wait()
+            return stats.done
+
+    started = time.time()
+    answered = asyncio.run(run())
+    return answered, 0.0, started, time.time()
+
+
+def on_ray(data: list[dict[str, Any]], actors: int) -> Timed:
+    import ray
+
+    from pareta.ray import ChatCompletions
+
+    started = time.time()
+    # The actors inherit PARETA_API_KEY and PARETA_BASE_URL from this process, as a local
+    # cluster's do (a runtime_env would cost each new worker process a second start).
+    ray.init(address="local", num_cpus=actors, include_dashboard=False, log_to_driver=False)
+    try:
+        working = time.time()
+        answered = (
+            ray.data.from_items(data)
+            .map_batches(
+                ChatCompletions,
+                fn_constructor_kwargs={"job": JOB, "key": "id", "model": MODEL},
+                compute=ray.data.ActorPoolStrategy(size=actors),
+                batch_size=len(data) // (2 * actors),
+            )
+            .take_all()
+        )
+        done = time.time()
+    finally:
+        ray.shutdown()
+    return sum(r["error"] is None for r in answered), working - started, working, done
+
+
+def on_dask(data: list[dict[str, Any]], workers: int) -> Timed:
+    import dask.bag as db
+    from dask.distributed import Client, LocalCluster
+
+    recipe = dask_recipe()
+    started = time.time()
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,  # type: ignore[no-untyped-call,unused-ignore]
+        Client(cluster) as client,  # type: ignore[no-untyped-call,unused-ignore]
+    ):
+        working = time.time()
+        client.register_plugin(recipe["ParetaClient"]())
+        bag = db.from_sequence(data, npartitions=workers)  # type: ignore[no-untyped-call,unused-ignore]
+        partitions = client.compute(bag.to_delayed())
+        answered = client.gather(client.map(recipe["answer"], partitions))
+        done = time.time()
+    ok = sum(r["error"] is None for part in answered for r in part)
+    return ok, working - started, working, done
+
+
+def dask_recipe() -> dict[str, Any]:
+    """The README's Dask recipe, as written there (its functions, not its main block)."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    (block,) = [b for b in blocks if "WorkerPlugin" in b]
+    namespace: dict[str, Any] = {"__name__": "dask_recipe"}
+    exec(compile(block, "README.md (Dask recipe)", "exec"), namespace)
+    return namespace
+
+
+def measure(name: str, base_url: str, run: Callable[[], Timed], count: int) -> tuple[float, float]:
+    """Prints the figures of one engine; returns its rows a second of work and of answering."""
+    key = fresh_key(base_url)
+    os.environ["PARETA_API_KEY"], os.environ["PARETA_BASE_URL"] = key, base_url
+    answered, start, began, ended = run()
+    work = ended - began
+    debits = ledger(base_url, key)
+    times = sorted(entry["created"] for entry in debits)
+    keys = {entry["idempotency_key"] for entry in debits}
+    pace = (len(times) - 1) / (times[-1] - times[0])
+    print(
+        f"{name:<9} {answered}/{count} answered, {len(debits)} debits ({len(keys)} keys); "
+        f"cluster start {start:4.1f} s; job {work:4.1f} s = {count / work:5.1f} rows/s, "
+        f"first answer after {times[0] - began:4.1f} s; answering {pace:5.1f} rows/s"
+    )
+    return count / work, pace
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=4000)
+    parser.add_argument("--latency", default="50ms")
+    parser.add_argument("--actors", type=int, default=2, help="Ray actors and Dask workers")
+    args = parser.parse_args()
+    data = rows(args.rows)
+    with local_server(args.latency) as url:
+        base = measure("pa.batch", url, lambda: one_process(data), args.rows)
+        ray_ = measure("ray", url, lambda: on_ray(data, args.actors), args.rows)
+        dask_ = measure("dask", url, lambda: on_dask(data, args.actors), args.rows)
+    for name, (work, pace) in (("ray", ray_), ("dask", dask_)):
+        print(f"{name} / pa.batch: job {work / base[0]:.0%}, answering {pace / base[1]:.0%}")
+
+
+if __name__ == "__main__":
+    main()
