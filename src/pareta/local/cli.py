@@ -10,6 +10,7 @@ import uvicorn
 
 from .app import create_app
 from .auth import mint_api_key
+from .bodies import DEFAULT_MAX_CHAT_BYTES, DEFAULT_MAX_JSON_BYTES
 from .faults import Fault
 from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS
 from .ratelimit import DEFAULT_RATE_BURST
@@ -89,6 +90,27 @@ def build_parser(prog: str = "python -m pareta.local") -> argparse.ArgumentParse
         metavar="N",
         help="Idempotency-Keys remembered per org, oldest evicted first (default: %(default)s)",
     )
+    parser.add_argument(
+        "--max-upload-bytes",
+        type=int,
+        default=64 << 20,
+        metavar="N",
+        help="largest eval-set file or document upload (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-chat-bytes",
+        type=int,
+        default=DEFAULT_MAX_CHAT_BYTES,
+        metavar="N",
+        help="largest chat completion request body (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-json-bytes",
+        type=int,
+        default=DEFAULT_MAX_JSON_BYTES,
+        metavar="N",
+        help="largest request body of every other route (default: %(default)s)",
+    )
     parser.add_argument("--seed", type=int, help="seed ids and fault probabilities")
     parser.add_argument(
         "--api-key", help="the key to print (default: a fresh pareta_sk_local_ key)"
@@ -114,6 +136,9 @@ def serve(
     rate_burst: int = DEFAULT_RATE_BURST,
     idempotency_ttl: float = DEFAULT_TTL_SECONDS,
     idempotency_max_keys: int = DEFAULT_MAX_KEYS,
+    max_upload_bytes: int = 64 << 20,
+    max_chat_bytes: int = DEFAULT_MAX_CHAT_BYTES,
+    max_json_bytes: int = DEFAULT_MAX_JSON_BYTES,
     seed: int | None = None,
     api_key: str | None = None,
     log_level: str = "info",
@@ -131,6 +156,9 @@ def serve(
         rate_burst=rate_burst,
         idempotency_ttl=idempotency_ttl,
         idempotency_max_keys=idempotency_max_keys,
+        max_upload_bytes=max_upload_bytes,
+        max_chat_bytes=max_chat_bytes,
+        max_json_bytes=max_json_bytes,
     )
     state = ServerState(config, as_faults(faults))
     api_key = api_key or mint_api_key()
@@ -164,10 +192,12 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m pareta.local")
             "error: --rate-limit must be a positive number of requests per second", file=sys.stderr
         )
         return 2
-    if args.rate_burst < 1 or args.idempotency_max_keys < 1 or not args.idempotency_ttl > 0:
+    counts = (args.rate_burst, args.idempotency_max_keys, args.max_upload_bytes)
+    sizes = (args.max_chat_bytes, args.max_json_bytes)
+    if min(*counts, *sizes) < 1 or not args.idempotency_ttl > 0:
         print(
-            "error: --rate-burst and --idempotency-max-keys must be at least 1, "
-            "and --idempotency-ttl positive",
+            "error: --rate-burst, --idempotency-max-keys and the --max-*-bytes options "
+            "must be at least 1, and --idempotency-ttl positive",
             file=sys.stderr,
         )
         return 2
@@ -186,6 +216,9 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m pareta.local")
             rate_burst=args.rate_burst,
             idempotency_ttl=args.idempotency_ttl,
             idempotency_max_keys=args.idempotency_max_keys,
+            max_upload_bytes=args.max_upload_bytes,
+            max_chat_bytes=args.max_chat_bytes,
+            max_json_bytes=args.max_json_bytes,
             seed=args.seed,
             api_key=args.api_key,
             log_level=args.log_level,

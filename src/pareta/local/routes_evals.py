@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-import json
+import re
 import time
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import FormData, UploadFile
 
-from .deps import CurrentOrg, State, base_url, invalid, json_response, not_found, settlement
+from .deps import (
+    CurrentOrg,
+    State,
+    base_url,
+    invalid,
+    json_response,
+    not_found,
+    parse_json,
+    settlement,
+)
 from .evals import evaluate
 from .state import EvalRun, EvalSet, Org, ServerState
 from .storage import Blob, TokenRejected
@@ -20,8 +31,8 @@ from .tasks import Task
 
 router = APIRouter()
 MAX_ROWS = 100_000
-# Multipart framing and form fields around an upload's bytes.
-MULTIPART_OVERHEAD = 1 << 20
+MAX_FIELD_BYTES = 4096
+IDX = re.compile(r"^\s*[0-9]{1,9}\s*$", re.ASCII)
 
 
 class UploadUrlRequest(BaseModel):
@@ -56,54 +67,56 @@ def _too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"Upload exceeds the {limit} byte limit.")
 
 
-def _check_length(request: Request, limit: int) -> None:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
-        raise _too_large(limit)
-
-
 async def _form_text(form: FormData, name: str) -> str | None:
     value = form.get(name)
     if isinstance(value, UploadFile):
-        return (await value.read()).decode("utf-8", errors="replace")
+        return (await value.read(MAX_FIELD_BYTES)).decode("utf-8", errors="replace")
     return value
 
 
-def _parse_rows(raw: str) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate(raw.splitlines(), start=1):
+def _parse_rows(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
+    """JSONL rows, one line in memory at a time (run in a worker thread: it is CPU-bound)."""
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            raise invalid(["body", "items", number], f"line {number} is not valid JSON") from None
+        loc: list[str | int] = ["body", "items", number]
+        row = parse_json(line, loc, f"line {number}")
         if not isinstance(row, dict):
-            raise invalid(["body", "items", number], f"line {number} is not a JSON object", row)
+            raise invalid(loc, f"line {number} is not a JSON object")
+        if len(rows) == MAX_ROWS:
+            raise invalid(["body", "items"], f"at most {MAX_ROWS} rows per eval set")
         rows.append(row)
     if not rows:
         raise invalid(["body", "items"], "items must hold at least one JSONL row")
-    if len(rows) > MAX_ROWS:
-        raise invalid(["body", "items"], f"at most {MAX_ROWS} rows per eval set")
     return rows
+
+
+async def _rows_of(form: FormData) -> list[dict[str, Any]]:
+    items = form.get("items")
+    if items is None:
+        raise invalid(["body", "items"], "items (a JSONL file part) is required")
+    lines: Iterable[bytes | str]
+    if isinstance(items, UploadFile):
+        await items.seek(0)
+        lines = items.file
+    else:
+        lines = items.splitlines()
+    return await anyio.to_thread.run_sync(_parse_rows, lines)
 
 
 @router.post("/v1/eval-sets")
 async def create_eval_set(request: Request, org: CurrentOrg, state: State) -> Response:
-    limit = state.config.max_upload_bytes
-    _check_length(request, limit)
-    async with request.form(max_part_size=limit) as form:
-        items = await _form_text(form, "items")
+    # The body is streamed to spooled files; `bodies` caps it at the upload limit.
+    async with request.form(max_part_size=state.config.max_upload_bytes) as form:
         task_id = await _form_text(form, "task_id")
         name = await _form_text(form, "name")
-    if not task_id:
-        raise invalid(["body", "task_id"], "task_id is required")
-    if items is None:
-        raise invalid(["body", "items"], "items (a JSONL file part) is required")
-    task = state.catalog.tasks.get(task_id)
-    if task is None:
-        raise not_found("Task", task_id)
-    rows = _parse_rows(items)
+        if not task_id:
+            raise invalid(["body", "task_id"], "task_id is required")
+        task = state.catalog.tasks.get(task_id)
+        if task is None:
+            raise not_found("Task", task_id)
+        rows = await _rows_of(form)
     eval_set = EvalSet(
         id=state.new_id("es", 8),
         task=task,
@@ -160,8 +173,7 @@ async def attach_blob(
 ) -> Response:
     eval_set = _eval_set(org, eval_set_id)
     limit = state.config.max_upload_bytes
-    _check_length(request, limit)
-    async with request.form(max_part_size=MULTIPART_OVERHEAD) as form:
+    async with request.form(max_part_size=MAX_FIELD_BYTES) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise invalid(["body", "file"], "file (a file part) is required")
@@ -170,8 +182,9 @@ async def attach_blob(
         idx_raw, field_name, mime = form.get("idx"), form.get("field_name"), form.get("mime")
     if len(data) > limit:
         raise _too_large(limit)
-    if not isinstance(idx_raw, str) or not idx_raw.strip().lstrip("-").isdigit():
-        raise invalid(["body", "idx"], "idx must be an integer", idx_raw)
+    if not isinstance(idx_raw, str) or not IDX.match(idx_raw):
+        shown = idx_raw[:40] if isinstance(idx_raw, str) else None
+        raise invalid(["body", "idx"], "idx must be a row number (ASCII digits)", shown)
     if not isinstance(field_name, str):
         raise invalid(["body", "field_name"], "field_name is required")
     idx = int(idx_raw)

@@ -13,6 +13,7 @@ import uvicorn
 
 from .app import create_app
 from .auth import mint_api_key
+from .bodies import DEFAULT_MAX_CHAT_BYTES, DEFAULT_MAX_JSON_BYTES
 from .faults import DropLogFilter, Fault
 from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS
 from .ratelimit import DEFAULT_RATE_BURST
@@ -87,6 +88,8 @@ class LocalServer:
         upstream_model: str | None = None,
         seed: int | None = None,
         max_upload_bytes: int = 64 * 1024 * 1024,
+        max_chat_bytes: int = DEFAULT_MAX_CHAT_BYTES,
+        max_json_bytes: int = DEFAULT_MAX_JSON_BYTES,
         upload_url_ttl: float = 900.0,
         rate_limit: float | None = None,
         rate_burst: int = DEFAULT_RATE_BURST,
@@ -101,6 +104,8 @@ class LocalServer:
             deploy_seconds=deploy_seconds,
             eval_seconds_per_item=eval_seconds_per_item,
             max_upload_bytes=max_upload_bytes,
+            max_chat_bytes=max_chat_bytes,
+            max_json_bytes=max_json_bytes,
             upload_url_ttl=upload_url_ttl,
             seed=seed,
             upstream=upstream,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .auth import mint_api_key, org_id_for
+from .bodies import DEFAULT_MAX_CHAT_BYTES, DEFAULT_MAX_JSON_BYTES
 from .catalog import Catalog, ModelRef
 from .faults import Fault, FaultInjector
 from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS, IdempotencyStore
@@ -51,6 +52,8 @@ class Config:
     deploy_seconds: float = 0.2
     eval_seconds_per_item: float = 0.001
     max_upload_bytes: int = 64 * 1024 * 1024
+    max_chat_bytes: int = DEFAULT_MAX_CHAT_BYTES
+    max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
     upload_url_ttl: float = 900.0
     seed: int | None = None
     upstream: str | None = None
