@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import FormData, UploadFile
+from starlette.requests import ClientDisconnect
 
 from .deps import (
     CurrentOrg,
@@ -242,11 +243,19 @@ async def put_blob(
     if eval_set is None:
         raise not_found("Eval set", eval_set_id)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > claims.max_bytes:
-            raise _too_large(claims.max_bytes)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > claims.max_bytes:
+                raise _too_large(claims.max_bytes)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Cut off mid-body: nothing is stored and the token stays valid for the retry.
+        return Response(status_code=400)
+    try:
+        state.signer.spend(claims)
+    except TokenRejected as exc:  # a concurrent PUT with the same token finished first
+        raise HTTPException(403, str(exc)) from None
     blob = Blob(b"".join(chunks), claims.mime)
     eval_set.staged[(idx, field_name)] = (claims, blob)
     return json_response({"upload_id": claims.upload_id, "stored": True, **blob.describe()})
