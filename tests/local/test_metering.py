@@ -118,10 +118,17 @@ def test_eval_runs_are_metered(server: LocalServer, client: httpx.Client, api_ke
     assert entry["kind"] == "eval.run"
     assert entry["detail"]["run_id"] == run_id
     assert entry["amount_micro_usd"] == run["cost_micro_usd"] > 0
+    # The charge is taken when scoring ends: a balance short of it fails the run, unbilled.
     server.set_balance(run["cost_micro_usd"] - 1, api_key=api_key)
+    short = client.post("/v1/eval-runs", json=body).json()["run_id"]
+    failed = wait_for_run(client, short)["run"]
+    assert failed["status"] == "failed"
+    assert "Insufficient credits" in failed["error_detail"]
+    assert failed["cost_micro_usd"] == 0
+    assert len(server.ledger(api_key=api_key)) == 1
+    server.set_balance(0, api_key=api_key)
     refused = client.post("/v1/eval-runs", json=body)
     assert refused.status_code == 402
-    assert len(server.ledger(api_key=api_key)) == 1
 
 
 def test_undelivered_eval_run_is_forgotten_and_unbilled(

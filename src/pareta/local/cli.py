@@ -177,6 +177,7 @@ def serve(
         )
         server.run(sockets=[sock])
     finally:
+        state.close()
         sock.close()
 
 

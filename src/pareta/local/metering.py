@@ -161,6 +161,17 @@ class Meter:
             )
             self._ledgers[hold.org_id].append(entry)
 
+    def charge(
+        self,
+        org_id: str,
+        amount: int,
+        kind: str,
+        billing: tuple[str | None, str | None],
+        **detail: Any,
+    ) -> None:
+        """Debit at once (work that ends after its request was answered); 402 semantics."""
+        self.commit(self.reserve(org_id, amount, kind, **detail), *billing)
+
     def resize(self, hold: Hold, amount: int) -> None:
         """Settle a hold at its real price once known (streams relayed from upstream)."""
         with self._lock:

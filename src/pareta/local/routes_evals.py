@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Iterable
@@ -25,7 +26,7 @@ from .deps import (
     parse_json,
     settlement,
 )
-from .evals import evaluate
+from .runs import score_run
 from .state import EvalRun, EvalSet, Org, ServerState
 from .storage import Blob, TokenRejected
 from .tasks import Task
@@ -312,31 +313,28 @@ async def create_eval_run(
             f"GET /v1/tasks/{task.id}/leaderboard or ids from GET /v1/eval/frontier-models."
         )
         run.finishes_at = now + 0.05
+        run.scored = True
         org.runs[run.id] = run
         return json_response({"run_id": run.id, "status": "running"})
-    state.meter.require_credit(org.id)
     models = [state.catalog.resolve_candidate(task, m) for m in model_ids]
-    outcomes = evaluate(task, eval_set.rows, eval_set.blobs, [m for m in models if m is not None])
-    run.results = [o.to_json() for o in outcomes]
-    run.cost_micro_usd = sum(o.cost_micro_usd for o in outcomes)
     work = len(eval_set.rows) * len(models)
     run.finishes_at = now + work * state.config.eval_seconds_per_item
-    hold = state.meter.reserve(
-        org.id,
-        run.cost_micro_usd,
-        "eval.run",
-        run_id=run.id,
-        eval_set_id=eval_set.id,
-        items=len(eval_set.rows),
-        models=model_ids,
-    )
+    # Nothing is owed yet (the run is charged when scored), but an empty balance is a 402.
+    hold = state.meter.reserve(org.id, 0, "eval.run")
     org.runs[run.id] = run
+    paid = settlement(request)
+    billing = (paid.request_id, paid.idempotency_key)
+
+    def start_scoring() -> None:
+        chosen = [m for m in models if m is not None]
+        job = functools.partial(score_run, run, org, eval_set, chosen, state.meter, billing)
+        state.scoring.submit(job)
 
     def forget_run() -> None:
         # An undelivered answer is unbilled, so the run must not exist either.
         org.runs.pop(run.id, None)
 
-    settlement(request).add(hold, on_abort=forget_run)
+    paid.add(hold, on_commit=start_scoring, on_abort=forget_run)
     return json_response({"run_id": run.id, "status": "running"})
 
 

@@ -163,6 +163,7 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
+        self.state.close()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

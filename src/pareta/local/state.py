@@ -26,6 +26,7 @@ from .matcher import TaskMatcher
 from .metering import DEFAULT_LEDGER_KEPT, Meter
 from .ratelimit import DEFAULT_RATE_BURST, RateLimiter
 from .rolling import Rolling
+from .runs import ScoringPool
 from .storage import Blob, UploadClaims, UploadSigner
 from .tasks import TASKS, Task
 
@@ -161,13 +162,17 @@ class EvalRun:
     results: list[dict[str, Any]]
     cost_micro_usd: int
     error_detail: str | None = None
+    # Written by the scoring thread; the run is terminal once scored and its time is up.
+    scored: bool = False
+    items_scored: int = 0
 
     def status(self, now: float | None = None) -> str:
         now = time.time() if now is None else now
-        if now >= self.finishes_at:
+        if self.scored and now >= self.finishes_at:
             return "failed" if self.error_detail else "completed"
         queued_until = self.created + 0.3 * (self.finishes_at - self.created)
-        return "running" if now < queued_until else "evaluating"
+        scoring = self.items_scored and not self.scored
+        return "running" if now < queued_until and not scoring else "evaluating"
 
     def to_json(self) -> dict[str, Any]:
         status = self.status()
@@ -220,7 +225,12 @@ class ServerState:
         self._orgs: dict[str, Org] = {}
         self._lock = threading.Lock()
         self._rng = random.Random(self.config.seed)
+        self.scoring = ScoringPool()
         self.started = time.time()
+
+    def close(self) -> None:
+        """Stop the scoring threads (runs in progress stop at their next batch of rows)."""
+        self.scoring.close()
 
     def new_id(self, prefix: str, nbytes: int = 6) -> str:
         with self._lock:
