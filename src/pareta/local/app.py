@@ -61,7 +61,7 @@ def _echoable(value: Any) -> Any:
     try:
         text = json.dumps(value, allow_nan=False)
     except (ValueError, TypeError, RecursionError):
-        return repr(value)[:200]
+        return f"(a {type(value).__name__} that JSON cannot carry)"
     return value if len(text) <= 2000 else f"{text[:200]}..."
 
 
