@@ -111,6 +111,11 @@ def build_parser(prog: str = "python -m pareta.local") -> argparse.ArgumentParse
         metavar="N",
         help="largest request body of every other route (default: %(default)s)",
     )
+    parser.add_argument(
+        "--allow-server-faults",
+        action="store_true",
+        help='let any org set server-wide faults over /admin/faults ("scope": "server")',
+    )
     parser.add_argument("--seed", type=int, help="seed ids and fault probabilities")
     parser.add_argument(
         "--api-key", help="the key to print (default: a fresh pareta_sk_local_ key)"
@@ -139,6 +144,7 @@ def serve(
     max_upload_bytes: int = 64 << 20,
     max_chat_bytes: int = DEFAULT_MAX_CHAT_BYTES,
     max_json_bytes: int = DEFAULT_MAX_JSON_BYTES,
+    allow_server_faults: bool = False,
     seed: int | None = None,
     api_key: str | None = None,
     log_level: str = "info",
@@ -159,6 +165,7 @@ def serve(
         max_upload_bytes=max_upload_bytes,
         max_chat_bytes=max_chat_bytes,
         max_json_bytes=max_json_bytes,
+        allow_server_faults=allow_server_faults,
     )
     state = ServerState(config, as_faults(faults))
     api_key = api_key or mint_api_key()
@@ -220,6 +227,7 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m pareta.local")
             max_upload_bytes=args.max_upload_bytes,
             max_chat_bytes=args.max_chat_bytes,
             max_json_bytes=args.max_json_bytes,
+            allow_server_faults=args.allow_server_faults,
             seed=args.seed,
             api_key=args.api_key,
             log_level=args.log_level,

@@ -95,6 +95,7 @@ class LocalServer:
         rate_burst: int = DEFAULT_RATE_BURST,
         idempotency_ttl: float = DEFAULT_TTL_SECONDS,
         idempotency_max_keys: int = DEFAULT_MAX_KEYS,
+        allow_server_faults: bool = False,
         api_key: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -115,6 +116,7 @@ class LocalServer:
             rate_burst=rate_burst,
             idempotency_ttl=idempotency_ttl,
             idempotency_max_keys=idempotency_max_keys,
+            allow_server_faults=allow_server_faults,
         )
         self.state = ServerState(config, as_faults(faults))
         self.api_key = api_key or mint_api_key()
@@ -201,11 +203,17 @@ class LocalServer:
         self.state.meter.quiesce()
         return [entry.to_json() for entry in self.state.meter.ledger(self._org_id(api_key))]
 
-    def inject_fault(self, fault: Fault | str) -> Fault:
-        """Add a `Fault`, or a spec such as 'POST /v1/chat/completions status=503'."""
-        return self.state.faults.add(as_faults([fault])[0])
+    def inject_fault(self, fault: Fault | str, api_key: str | None = None) -> Fault:
+        """Add a `Fault`, or a spec such as 'POST /v1/chat/completions status=503'.
+
+        As the operator's, it is server-wide; with `api_key` it hits that org only.
+        """
+        added = as_faults([fault])[0]
+        added.org_id = self._org_id(api_key) if api_key else None
+        return self.state.faults.add(added)
 
     def clear_faults(self) -> None:
+        """Remove every fault, every org's included."""
         self.state.faults.clear()
 
     def faults(self) -> list[Fault]:

@@ -65,6 +65,7 @@ class Config:
     idempotency_ttl: float = DEFAULT_TTL_SECONDS
     idempotency_max_keys: int = DEFAULT_MAX_KEYS
     ledger_kept: int = DEFAULT_LEDGER_KEPT
+    allow_server_faults: bool = False
 
 
 class Traffic(NamedTuple):
