@@ -156,7 +156,15 @@ def test_buckets_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["--rate-limit", "0"], ["--rate-limit", "inf"], ["--rate-burst", "0"]]
+    "argv",
+    [
+        ["--rate-limit", "0"],
+        ["--rate-limit", "inf"],
+        ["--rate-burst", "0"],
+        ["--max-orgs", "0"],
+        ["--max-json-bytes", "0"],
+        ["--idempotency-ttl", "nan"],
+    ],
 )
 def test_cli_refuses_bad_limits(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(argv) == 2

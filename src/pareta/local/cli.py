@@ -15,7 +15,7 @@ from .faults import Fault
 from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS
 from .ratelimit import DEFAULT_RATE_BURST
 from .server import as_faults, bind_socket, quiet_injected_drops
-from .state import DEFAULT_BALANCE_MICRO_USD, Config, ServerState
+from .state import DEFAULT_BALANCE_MICRO_USD, DEFAULT_MAX_ORGS, Config, ServerState
 
 
 def build_parser(prog: str = "python -m pareta.local") -> argparse.ArgumentParser:
@@ -112,6 +112,14 @@ def build_parser(prog: str = "python -m pareta.local") -> argparse.ArgumentParse
         help="largest request body of every other route (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-orgs",
+        type=int,
+        default=DEFAULT_MAX_ORGS,
+        metavar="N",
+        help="orgs kept (one per key seen); past it the oldest idle one is dropped "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
         "--allow-server-faults",
         action="store_true",
         help='let any org set server-wide faults over /admin/faults ("scope": "server")',
@@ -145,6 +153,7 @@ def serve(
     max_chat_bytes: int = DEFAULT_MAX_CHAT_BYTES,
     max_json_bytes: int = DEFAULT_MAX_JSON_BYTES,
     allow_server_faults: bool = False,
+    max_orgs: int = DEFAULT_MAX_ORGS,
     seed: int | None = None,
     api_key: str | None = None,
     log_level: str = "info",
@@ -166,10 +175,11 @@ def serve(
         max_chat_bytes=max_chat_bytes,
         max_json_bytes=max_json_bytes,
         allow_server_faults=allow_server_faults,
+        max_orgs=max_orgs,
     )
     state = ServerState(config, as_faults(faults))
     api_key = api_key or mint_api_key()
-    state.org(api_key)
+    state.org(api_key, pin=True)
     sock = bind_socket(host, port)
     try:
         shown = f"[{host}]" if ":" in host else host
@@ -201,10 +211,10 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m pareta.local")
         )
         return 2
     counts = (args.rate_burst, args.idempotency_max_keys, args.max_upload_bytes)
-    sizes = (args.max_chat_bytes, args.max_json_bytes)
+    sizes = (args.max_chat_bytes, args.max_json_bytes, args.max_orgs)
     if min(*counts, *sizes) < 1 or not args.idempotency_ttl > 0:
         print(
-            "error: --rate-burst, --idempotency-max-keys and the --max-*-bytes options "
+            "error: --rate-burst, --idempotency-max-keys, --max-orgs and the --max-*-bytes options "
             "must be at least 1, and --idempotency-ttl positive",
             file=sys.stderr,
         )
@@ -228,6 +238,7 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m pareta.local")
             max_chat_bytes=args.max_chat_bytes,
             max_json_bytes=args.max_json_bytes,
             allow_server_faults=args.allow_server_faults,
+            max_orgs=args.max_orgs,
             seed=args.seed,
             api_key=args.api_key,
             log_level=args.log_level,

@@ -221,10 +221,6 @@ async def blob_upload_url(
     )
 
 
-def _org_by_id(state: ServerState, org_id: str) -> Org | None:
-    return next((org for org in state.orgs() if org.id == org_id), None)
-
-
 @router.put("/storage/eval-sets/{eval_set_id}/rows/{idx}/{field_name}")
 async def put_blob(
     eval_set_id: str,
@@ -239,7 +235,7 @@ async def put_blob(
         claims = state.signer.verify(token, eval_set_id, idx, field_name)
     except TokenRejected as exc:
         raise HTTPException(403, str(exc)) from None
-    org = _org_by_id(state, claims.org_id)
+    org = state.org_by_id(claims.org_id)
     eval_set = org.eval_sets.get(eval_set_id) if org else None
     if eval_set is None:
         raise not_found("Eval set", eval_set_id)

@@ -17,7 +17,7 @@ from .bodies import DEFAULT_MAX_CHAT_BYTES, DEFAULT_MAX_JSON_BYTES
 from .faults import DropLogFilter, Fault
 from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS
 from .ratelimit import DEFAULT_RATE_BURST
-from .state import DEFAULT_BALANCE_MICRO_USD, Config, ServerState
+from .state import DEFAULT_BALANCE_MICRO_USD, DEFAULT_MAX_ORGS, Config, ServerState
 
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 10.0
@@ -96,6 +96,7 @@ class LocalServer:
         idempotency_ttl: float = DEFAULT_TTL_SECONDS,
         idempotency_max_keys: int = DEFAULT_MAX_KEYS,
         allow_server_faults: bool = False,
+        max_orgs: int = DEFAULT_MAX_ORGS,
         api_key: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -117,10 +118,11 @@ class LocalServer:
             idempotency_ttl=idempotency_ttl,
             idempotency_max_keys=idempotency_max_keys,
             allow_server_faults=allow_server_faults,
+            max_orgs=max_orgs,
         )
         self.state = ServerState(config, as_faults(faults))
         self.api_key = api_key or mint_api_key()
-        self.state.org(self.api_key)
+        self.state.org(self.api_key, pin=True)
         self.host = host
         self._port = port
         self._server: _ThreadedServer | None = None

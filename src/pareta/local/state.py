@@ -14,6 +14,7 @@ import random
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -32,6 +33,8 @@ from .tasks import TASKS, Task
 
 DEFAULT_BALANCE_MICRO_USD = 25_000_000
 TRAFFIC_KEPT = 100_000
+# Every new key opens an org (about 5 kB); past this many, the oldest idle one is dropped.
+DEFAULT_MAX_ORGS = 10_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # The endpoint ids the documentation's examples call, present in every org.
@@ -66,6 +69,7 @@ class Config:
     idempotency_max_keys: int = DEFAULT_MAX_KEYS
     ledger_kept: int = DEFAULT_LEDGER_KEPT
     allow_server_faults: bool = False
+    max_orgs: int = DEFAULT_MAX_ORGS
 
 
 class Traffic(NamedTuple):
@@ -223,7 +227,9 @@ class ServerState:
             None if config.rate_limit is None else RateLimiter(config.rate_limit, config.rate_burst)
         )
         self.signer = UploadSigner(self.config.upload_url_ttl)
-        self._orgs: dict[str, Org] = {}
+        self._orgs: OrderedDict[str, Org] = OrderedDict()  # least recently used first
+        self._by_id: dict[str, Org] = {}
+        self._pinned: set[str] = set()
         self._lock = threading.Lock()
         self._rng = random.Random(self.config.seed)
         self.scoring = ScoringPool()
@@ -237,11 +243,13 @@ class ServerState:
         with self._lock:
             return f"{prefix}_{self._rng.getrandbits(8 * nbytes):0{2 * nbytes}x}"
 
-    def org(self, api_key: str) -> Org:
-        """The org behind a key, opened on first use with the starting balance."""
-        org = self._orgs.get(api_key)
-        if org is not None:
-            return org
+    def org(self, api_key: str, *, pin: bool = False) -> Org:
+        """The org behind a key, opened on first use with the starting balance.
+
+        At most `Config.max_orgs` are kept: opening one more drops the org idle
+        the longest (its key would open a fresh org). A pinned org (the
+        server's own key) is never dropped.
+        """
         with self._lock:
             org = self._orgs.get(api_key)
             if org is None:
@@ -249,11 +257,39 @@ class ServerState:
                 self._seed_endpoints(org)
                 self.meter.open_account(org.id)
                 self._orgs[api_key] = org
+                self._by_id[org.id] = org
+                evicted = self._evict_idle()
+            else:
+                self._orgs.move_to_end(api_key)
+                evicted = None
+            if pin:
+                self._pinned.add(api_key)
+        if evicted is not None:
+            self._forget(evicted)
         return org
+
+    def org_by_id(self, org_id: str) -> Org | None:
+        with self._lock:
+            return self._by_id.get(org_id)
 
     def orgs(self) -> list[Org]:
         with self._lock:
             return list(self._orgs.values())
+
+    def _evict_idle(self) -> Org | None:
+        if len(self._orgs) <= self.config.max_orgs:
+            return None
+        for api_key in self._orgs:  # oldest first; pinned orgs are few
+            if api_key not in self._pinned:
+                org = self._orgs.pop(api_key)
+                del self._by_id[org.id]
+                return org
+        return None  # pragma: no cover - only when every org is pinned
+
+    def _forget(self, org: Org) -> None:
+        self.meter.close_account(org.id)
+        self.idempotency.forget_org(org.api_key)
+        self.faults.clear(org.id)
 
     def mint_org(self) -> Org:
         return self.org(mint_api_key())
