@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
+import anyio
 import httpx
 import pytest
 
 from pareta.local import LocalServer
-from pareta.local.bodies import SPOOL_IN_MEMORY
+from pareta.local.app import _echoable
+from pareta.local.bodies import SPOOL_IN_MEMORY, Spool
 
 from .helpers import chat_body
 
@@ -115,3 +118,47 @@ def test_malformed_json_is_422_never_500(raw: bytes, small_client: httpx.Client)
         answer = small_client.post(path, content=raw, headers={"Content-Type": "application/json"})
         assert answer.status_code in (400, 413, 422), (path, answer.status_code, answer.text)
         assert isinstance(answer.json()["detail"], str | list)
+
+
+def test_a_chunked_body_past_the_limit_with_an_idempotency_key_is_413(
+    small_client: httpx.Client,
+) -> None:
+    headers = {"Idempotency-Key": "chunked", "Content-Type": "application/json"}
+    answer = small_client.post("/v1/chat/completions", content=chunked(8 * MiB), headers=headers)
+    assert answer.status_code == 413
+    assert "accepts at most" in answer.json()["detail"]
+    served = small_client.post("/v1/chat/completions", json=chat_body(), headers=headers)
+    assert "idempotent-replayed" not in served.headers
+
+
+def test_a_spool_stops_at_a_disconnect() -> None:
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b"abc", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    spool = Spool()
+    anyio.run(spool.fill, receive)
+    assert spool.disconnected
+
+
+def test_eval_set_fields_may_come_as_files_or_plain_fields(small_client: httpx.Client) -> None:
+    rows = '{"input": "great", "expected": "positive"}\n{"input": "bad", "expected": "negative"}'
+    as_field = small_client.post(
+        "/v1/eval-sets", data={"task_id": "sentiment-analysis", "items": rows}
+    )
+    assert as_field.json()["eval_set"]["item_count"] == 2
+    as_files = small_client.post(
+        "/v1/eval-sets",
+        files={"task_id": ("t.txt", b"sentiment-analysis"), "items": ("i.jsonl", rows.encode())},
+    )
+    assert as_files.json()["eval_set"]["task_id"] == "sentiment-analysis"
+
+
+def test_echoed_inputs_are_strict_json() -> None:
+    assert _echoable(float("nan")) == "(a float that JSON cannot carry)"
+    assert _echoable("x" * 5000).endswith("...")
+    assert _echoable({"a": 1}) == {"a": 1}

@@ -178,3 +178,23 @@ def test_a_put_dropped_mid_body_leaves_the_token_for_the_retry(
     retried = httpx.put(f"{url.scheme}://{url.netloc}{url.path}?{url.query}", content=INVOICE)
     assert retried.status_code == 200, retried.text
     assert _complete(client, eval_set["id"]).json()["size"] == len(INVOICE)
+
+
+def test_of_two_puts_racing_on_one_token_the_second_to_finish_is_refused(
+    server: LocalServer,
+    client: httpx.Client,
+    eval_set: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = _upload_url(client, eval_set["id"])
+    verify = server.state.signer.verify
+
+    def verify_then_lose_the_race(*args: Any) -> Any:
+        claims = verify(*args)
+        server.state.signer.spend(claims)  # another PUT with this token finished first
+        return claims
+
+    monkeypatch.setattr(server.state.signer, "verify", verify_then_lose_the_race)
+    late = httpx.put(url, content=INVOICE)
+    assert late.status_code == 403
+    assert "already used" in late.json()["detail"]
