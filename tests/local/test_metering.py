@@ -177,3 +177,18 @@ def test_store_forgets_answers_older_than_its_retention() -> None:
     now[0] += 2
     assert store.begin(key) is None  # expired: a retry now runs for real
     assert store.count("pareta_sk_a") == 0
+
+
+def test_an_answer_lost_on_its_way_frees_its_idempotency_key(
+    server: LocalServer, client: httpx.Client, api_key: str
+) -> None:
+    headers = {"Idempotency-Key": "lost-once"}
+    body = {"query": "extract key fields from contracts"}
+    server.inject_fault("POST /v1/tasks/match drop_after=0 count=1", api_key=api_key)
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        client.post("/v1/tasks/match", json=body, headers=headers)
+    served = client.post("/v1/tasks/match", json=body, headers=headers)
+    assert served.status_code == 200
+    assert "idempotent-replayed" not in served.headers
+    again = client.post("/v1/tasks/match", json=body, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true"

@@ -82,6 +82,13 @@ class IdempotencyStore:
             while len(done) > self.max_keys:
                 done.popitem(last=False)
 
+    def forget(self, key: tuple[str, str]) -> None:
+        org, name = key
+        with self._lock:
+            done = self._done.get(org)
+            if done is not None:
+                done.pop(name, None)
+
     def count(self, org: str) -> int:
         with self._lock:
             return len(self._done.get(org, ()))
@@ -146,30 +153,38 @@ class IdempotencyMiddleware:
 
         start: Message | None = None
         chunks: list[bytes] = []
-        delivered = False
+        recorded = False
 
         async def recording_send(message: Message) -> None:
-            nonlocal start, delivered
-            await send(message)
+            nonlocal start, recorded
             if message["type"] == "http.response.start":
                 start = message
             elif message["type"] == "http.response.body":
                 chunks.append(bytes(message.get("body", b"")))
-                delivered = not message.get("more_body", False)
+                last = not message.get("more_body", False)
+                if last and start is not None and 200 <= start["status"] < 300:
+                    # Remembered before the last byte leaves: a client that retries the
+                    # moment it has the answer is replayed, never told 409.
+                    self.store.finish(key, _record(fingerprint, start, chunks, self.store.clock()))
+                    recorded = True
+            try:
+                await send(message)
+            except BaseException:
+                if recorded:  # not delivered after all: the key is free again
+                    self.store.forget(key)
+                    recorded = False
+                raise
 
-        recorded = None
         try:
             await self.app(scope, receive, recording_send)
-            if delivered and start is not None and 200 <= start["status"] < 300:
-                recorded = Recorded(
-                    fingerprint,
-                    start["status"],
-                    tuple(bytes(x) for header in start.get("headers", ()) for x in header),
-                    tuple(chunks),
-                    self.store.clock(),
-                )
         finally:
-            self.store.finish(key, recorded)
+            if not recorded:
+                self.store.finish(key, None)
+
+
+def _record(fingerprint: str, start: Message, chunks: list[bytes], now: float) -> Recorded:
+    headers = tuple(bytes(x) for header in start.get("headers", ()) for x in header)
+    return Recorded(fingerprint, start["status"], headers, tuple(chunks), now)
 
 
 async def _replay(send: Send, recorded: Recorded) -> None:
