@@ -133,8 +133,20 @@ def test_fault_values_are_validated() -> None:
     assert Fault(path="/v1/x", method="post", status=500).method == "POST"
     with pytest.raises(ValueError, match="unknown method 'FETCH'"):
         Fault(path="/v1/x", method="fetch", status=500)
-    with pytest.raises(ValueError, match="cannot be negative"):
-        Fault(path="/v1/x", latency=-1)
+    for latency in (-1, float("nan"), float("inf"), 1e9):
+        with pytest.raises(ValueError, match=r"latency must be .* within \[0, 300\]"):
+            Fault(path="/v1/x", latency=latency)
+    for retry_after in (-1, float("nan"), float("inf"), 1e9):
+        with pytest.raises(ValueError, match="retry_after must be within"):
+            Fault(path="/v1/x", status=503, retry_after=retry_after)
+    with pytest.raises(ValueError, match="probability"):
+        Fault(path="/v1/x", status=500, probability=float("nan"))
+    with pytest.raises(ValueError, match="count must be at most"):
+        Fault(path="/v1/x", status=500, count=10**10)
+    with pytest.raises(ValueError, match="at most 500 characters"):
+        Fault(path="/v1/" + "x" * 600, status=500)
+    with pytest.raises(ValueError, match="latency must be"):
+        Fault.parse("POST /v1/x latency=nan")
     with pytest.raises(ValueError, match="cannot be negative"):
         Fault(path="/v1/x", status=500, count=-1)
     with pytest.raises(ValueError, match="drop_after cannot be negative"):
@@ -211,13 +223,72 @@ def test_the_admin_body_offers_every_field_of_a_fault_with_its_default() -> None
     offered = {
         name: field.default
         for name, field in FaultRequest.model_fields.items()
-        if name not in ("spec", "path")
+        if name not in ("spec", "scope", "path")
     }
-    server_owned = {"id", "hits"}
+    server_owned = {"id", "hits", "org_id"}
     declared = {
         field.name: field.default
         for field in dataclasses.fields(Fault)
         if field.name not in server_owned
     }
     assert offered == {name: value for name, value in declared.items() if name != "path"}
-    assert set(FaultRequest.model_fields) == {"spec", *declared}
+    assert set(FaultRequest.model_fields) == {"spec", "scope", *declared}
+
+
+def test_faults_belong_to_the_org_that_set_them(server: LocalServer) -> None:
+    mine, theirs = server.mint_key(), server.mint_key()
+    with (
+        httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {mine}"}) as a,
+        httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {theirs}"}) as b,
+    ):
+        assert a.post("/admin/faults", json={"spec": "GET /v1/tasks status=500"}).is_success
+        assert (
+            a.post("/admin/faults", json={"path": "/v1/models", "latency": 1e9}).status_code == 422
+        )
+        assert a.get("/v1/tasks").status_code == 500
+        assert b.get("/v1/tasks").status_code == 200  # another org is untouched
+        assert b.get("/admin/faults").json()["faults"] == []
+        assert b.delete("/admin/faults").json() == {"cleared": 0}
+        (fault,) = a.get("/admin/faults").json()["faults"]
+        assert b.delete(f"/admin/faults/{fault['id']}").status_code == 404
+        assert a.get("/v1/tasks").status_code == 500
+        # A server-wide fault is the operator's to set.
+        wide = b.post("/admin/faults", json={"spec": "GET /v1/tasks status=503", "scope": "server"})
+        assert wide.status_code == 403
+        assert "--allow-server-faults" in wide.json()["detail"]
+        assert a.delete("/admin/faults").json() == {"cleared": 1}
+        assert a.get("/v1/tasks").status_code == 200
+        # The operator's helper can aim at one org, or (by default) at every org.
+        server.inject_fault("GET /v1/models status=502", api_key=theirs)
+        assert (a.get("/v1/models").status_code, b.get("/v1/models").status_code) == (200, 502)
+        server.clear_faults()
+        server.inject_fault("GET /v1/models status=502 count=2")
+        assert (a.get("/v1/models").status_code, b.get("/v1/models").status_code) == (502, 502)
+        # Every org sees the server-wide ones: they can hit it.
+        assert [f["org_id"] for f in b.get("/admin/faults").json()["faults"]] == [None]
+
+
+def test_server_faults_over_http_need_the_operator_option() -> None:
+    with LocalServer(allow_server_faults=True) as server:
+        mine, theirs = server.mint_key(), server.mint_key()
+        headers = {"Authorization": f"Bearer {mine}"}
+        added = httpx.post(
+            f"{server.base_url}/admin/faults",
+            json={"spec": "GET /v1/tasks status=503", "scope": "server"},
+            headers=headers,
+        )
+        assert added.json()["fault"]["org_id"] is None
+        other = httpx.get(
+            f"{server.base_url}/v1/tasks", headers={"Authorization": f"Bearer {theirs}"}
+        )
+        assert other.status_code == 503
+
+
+def test_an_org_holds_a_bounded_number_of_faults(client: httpx.Client) -> None:
+    for _ in range(100):
+        assert client.post("/admin/faults", json={"spec": "GET /v1/x status=500"}).is_success
+    refused = client.post("/admin/faults", json={"spec": "GET /v1/x status=500"})
+    assert refused.status_code == 422
+    assert "at most 100 faults" in refused.json()["detail"]
+    listed = client.get("/admin/faults")
+    assert len(json.loads(listed.content, parse_constant=float)["faults"]) == 100

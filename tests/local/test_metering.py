@@ -121,10 +121,17 @@ def test_eval_runs_are_metered(server: LocalServer, client: httpx.Client, api_ke
     assert entry["kind"] == "eval.run"
     assert entry["detail"]["run_id"] == run_id
     assert entry["amount_micro_usd"] == run["cost_micro_usd"] > 0
+    # The charge is taken when scoring ends: a balance short of it fails the run, unbilled.
     server.set_balance(run["cost_micro_usd"] - 1, api_key=api_key)
+    short = client.post("/v1/eval-runs", json=body).json()["run_id"]
+    failed = wait_for_run(client, short)["run"]
+    assert failed["status"] == "failed"
+    assert "Insufficient credits" in failed["error_detail"]
+    assert failed["cost_micro_usd"] == 0
+    assert len(server.ledger(api_key=api_key)) == 1
+    server.set_balance(0, api_key=api_key)
     refused = client.post("/v1/eval-runs", json=body)
     assert refused.status_code == 402
-    assert len(server.ledger(api_key=api_key)) == 1
 
 
 def test_undelivered_eval_run_is_forgotten_and_unbilled(
@@ -173,3 +180,18 @@ def test_store_forgets_answers_older_than_its_retention() -> None:
     now[0] += 2
     assert store.begin(key) is None  # expired: a retry now runs for real
     assert store.count("pareta_sk_a") == 0
+
+
+def test_an_answer_lost_on_its_way_frees_its_idempotency_key(
+    server: LocalServer, client: httpx.Client, api_key: str
+) -> None:
+    headers = {"Idempotency-Key": "lost-once"}
+    body = {"query": "extract key fields from contracts"}
+    server.inject_fault("POST /v1/tasks/match drop_after=0 count=1", api_key=api_key)
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        client.post("/v1/tasks/match", json=body, headers=headers)
+    served = client.post("/v1/tasks/match", json=body, headers=headers)
+    assert served.status_code == 200
+    assert "idempotent-replayed" not in served.headers
+    again = client.post("/v1/tasks/match", json=body, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true"

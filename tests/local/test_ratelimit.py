@@ -125,6 +125,15 @@ def test_the_sdk_sees_rate_limit_error_after_its_retries(
             pa.tasks.list()
 
 
+def test_requests_without_a_key_are_refused_not_counted(
+    limited: LocalServer, clock: FrozenClock
+) -> None:
+    for _ in range(4):
+        answer = httpx.get(f"{limited.base_url}/v1/tasks")
+        assert answer.status_code == 401
+        assert "x-ratelimit-limit" not in answer.headers
+
+
 def test_no_headers_when_limiting_is_off(client: httpx.Client) -> None:
     assert "x-ratelimit-limit" not in client.get("/v1/tasks").headers
 
@@ -156,7 +165,15 @@ def test_buckets_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["--rate-limit", "0"], ["--rate-limit", "inf"], ["--rate-burst", "0"]]
+    "argv",
+    [
+        ["--rate-limit", "0"],
+        ["--rate-limit", "inf"],
+        ["--rate-burst", "0"],
+        ["--max-orgs", "0"],
+        ["--max-json-bytes", "0"],
+        ["--idempotency-ttl", "nan"],
+    ],
 )
 def test_cli_refuses_bad_limits(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(argv) == 2

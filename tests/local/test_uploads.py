@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import socket
+import threading
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -147,3 +149,52 @@ def test_upload_to_a_deleted_eval_set_is_404(
     put = httpx.put(url, content=INVOICE)
     assert put.status_code == 404
     assert put.json() == {"detail": f"Eval set {eval_set['id']!r} not found"}
+
+
+def test_a_put_dropped_mid_body_leaves_the_token_for_the_retry(
+    server: LocalServer,
+    client: httpx.Client,
+    eval_set: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = urlsplit(_upload_url(client, eval_set["id"]))
+    verified = threading.Event()
+    verify = server.state.signer.verify
+
+    def noting_verify(*args: Any) -> Any:
+        claims = verify(*args)
+        verified.set()
+        return claims
+
+    monkeypatch.setattr(server.state.signer, "verify", noting_verify)
+    with socket.create_connection((url.hostname, url.port or 80)) as raw:
+        head = (
+            f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            f"Content-Length: {len(INVOICE)}\r\n\r\n"
+        )
+        raw.sendall(head.encode() + INVOICE[:20])
+        assert verified.wait(10)  # the server holds the token and is reading the body
+    # The connection is gone mid-body; the same URL still works.
+    retried = httpx.put(f"{url.scheme}://{url.netloc}{url.path}?{url.query}", content=INVOICE)
+    assert retried.status_code == 200, retried.text
+    assert _complete(client, eval_set["id"]).json()["size"] == len(INVOICE)
+
+
+def test_of_two_puts_racing_on_one_token_the_second_to_finish_is_refused(
+    server: LocalServer,
+    client: httpx.Client,
+    eval_set: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = _upload_url(client, eval_set["id"])
+    verify = server.state.signer.verify
+
+    def verify_then_lose_the_race(*args: Any) -> Any:
+        claims = verify(*args)
+        server.state.signer.spend(claims)  # another PUT with this token finished first
+        return claims
+
+    monkeypatch.setattr(server.state.signer, "verify", verify_then_lose_the_race)
+    late = httpx.put(url, content=INVOICE)
+    assert late.status_code == 403
+    assert "already used" in late.json()["detail"]

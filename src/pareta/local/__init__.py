@@ -18,8 +18,10 @@ takes), ``--eval-seconds-per-item`` (eval speed, per item per model),
 ``--fault SPEC`` (repeatable), ``--upstream URL`` with ``--upstream-api-key``
 and ``--upstream-model`` (relay inference to a real OpenAI-compatible server,
 such as a model you run locally), ``--rate-limit`` and ``--rate-burst``,
-``--idempotency-ttl`` and ``--idempotency-max-keys`` (see Limits below),
-``--seed``, ``--api-key``, ``--log-level``.
+``--idempotency-ttl`` and ``--idempotency-max-keys``, ``--max-upload-bytes``,
+``--max-chat-bytes`` and ``--max-json-bytes``, ``--max-orgs``,
+``--allow-server-faults`` (see Limits below), ``--seed``, ``--api-key``,
+``--log-level``.
 `main(argv)` and `serve(**options)` are the same entry points as functions.
 
 In-process, `LocalServer` binds 127.0.0.1 on a free port in a background
@@ -36,12 +38,15 @@ Options: ``balance``, ``deploy_seconds`` (default 0.2), ``eval_seconds_per_item`
 (`Fault` objects or spec strings), ``upstream``, ``upstream_api_key``,
 ``upstream_model``, ``seed``, ``max_upload_bytes`` (default 64 MiB),
 ``upload_url_ttl`` (seconds, default 900), ``rate_limit``, ``rate_burst``,
-``idempotency_ttl``, ``idempotency_max_keys`` (see Limits), ``api_key``,
-``host``, ``port``.
+``idempotency_ttl``, ``idempotency_max_keys``, ``max_chat_bytes``,
+``max_json_bytes``, ``max_orgs``, ``allow_server_faults`` (see Limits),
+``api_key``, ``host``, ``port``.
 Admin helpers: ``balance()``, ``set_balance(micro_usd)``, ``ledger()``,
 ``inject_fault(fault)``, ``clear_faults()``, ``faults()`` and ``mint_key()``
-(a key for another org); the balance and ledger helpers take an optional
-``api_key`` to act on another org.
+(a key for another org); the balance, ledger and inject_fault helpers take an
+optional ``api_key`` to act on another org. The helpers are the operator's:
+without ``api_key``, ``inject_fault`` adds a server-wide fault (it hits every
+org), and ``clear_faults()`` clears every org's.
 
 For pytest, ``pytest_plugins = ["pareta.local.pytest_plugin"]`` provides a
 ``pareta_local`` fixture (see `pareta.local.pytest_plugin`).
@@ -74,24 +79,32 @@ What it implements
   answers 503.
 - Metering: inference (per token, per alias price) and eval runs (per item
   per model) debit the org's balance; an empty balance answers 402 before any
-  work. A charge is committed only once the response was fully handed to the
-  client, so a request dropped by a fault or a client is never billed. A POST
-  with an ``Idempotency-Key`` already answered (2xx) for the org is replayed
+  work. An eval run is charged when its scoring ends; a balance that cannot
+  cover it then fails the run, unbilled. A charge is committed only once the
+  response was fully handed to the client, so a request dropped by a fault or
+  a client is never billed. A POST with an ``Idempotency-Key`` already
+  answered (2xx) for the org is replayed
   (same status and body, streams included, header ``idempotent-replayed:
   true``) without billing; a duplicate still in flight answers 409; the same
   key on a different request answers 422.
 - Evals: eval sets from JSONL (multipart), documents attached inline
-  (``attach-blob``) or through signed URLs, runs scored in the background by
-  the task's scorer with 95% confidence intervals (Student-t, or Wilson when
-  the scores have no spread).
+  (``attach-blob``) or through signed URLs, runs scored by the task's scorer
+  with 95% confidence intervals (Student-t, or Wilson when the scores have no
+  spread). Scoring runs on worker threads, off the event loop, once the run's
+  creation was delivered: its status moves from ``running`` to
+  ``evaluating`` as rows are scored and to ``completed`` when all are (and
+  ``eval_seconds_per_item`` has elapsed), and every other request is served
+  meanwhile.
 - Signed uploads: ``POST /v1/eval-sets/{id}/blob-upload-url`` with JSON
   ``{"idx", "field_name", "mime"?, "size"?}`` returns ``{"upload_url",
   "method": "PUT", "headers", "upload_id", "expires_at", "max_bytes"}``.
   ``PUT`` the bytes to ``upload_url`` (no API key: the HMAC token in the URL
   authorises exactly one upload to that set, row and field until it expires;
   anything else answers 403; more than ``size`` or ``max_upload_bytes`` bytes
-  answers 413). Then ``POST /v1/eval-sets/{id}/blob-upload-complete`` with
-  ``{"idx", "field_name", "upload_id"?}`` attaches them.
+  answers 413). The token is spent when its upload has arrived whole: a
+  ``PUT`` cut off mid-body leaves it valid, so the retry succeeds. Then
+  ``POST /v1/eval-sets/{id}/blob-upload-complete`` with ``{"idx",
+  "field_name", "upload_id"?}`` attaches them.
 - Metrics: ``GET /v1/endpoints/{id}/performance|uptime|cost|quality|activity``
   computed from recorded traffic, with ``window`` (``30m``, ``1h``, ``24h``,
   ``7d``; default 24h) and ``group_by`` (``hour`` or ``day``).
@@ -108,7 +121,11 @@ Outside ``/v1``, authorised by the org's own key, acting on that org:
   ``detail``.
 - ``GET /admin/faults``; ``POST /admin/faults`` with ``{"spec": "..."}`` or the
   fault's fields; ``DELETE /admin/faults`` (all) or ``/admin/faults/{id}``.
-  Faults are server-wide.
+  Faults belong to the org that set them and hit only its requests; an org
+  lists, removes and clears its own (and sees server-wide ones). A
+  server-wide fault over HTTP (``"scope": "server"``) answers 403 unless the
+  server was started with ``--allow-server-faults``; ``--fault`` specs and
+  `LocalServer.inject_fault` are the operator's and server-wide.
 - ``POST /admin/keys`` -> ``{"api_key", "org_id"}``: a key for a new org.
 
 Limits
@@ -129,6 +146,27 @@ Limits
   running totals, so they stay exact. No request scans history, and what is
   kept is held as plain tuples that the garbage collector does not walk, so
   throughput does not sink as the state grows.
+- Request bodies are streamed and counted as they arrive; past its route's
+  limit a body answers 413 whatever its transfer encoding (a declared
+  ``Content-Length`` past it, before a byte is read). Limits:
+  ``PUT /storage/...`` ``max_upload_bytes`` (64 MiB, ``--max-upload-bytes``);
+  ``POST /v1/eval-sets`` and ``.../attach-blob`` ``max_upload_bytes`` + 1 MiB
+  of multipart framing; ``POST /v1/chat/completions`` ``max_chat_bytes``
+  (16 MiB, ``--max-chat-bytes``: documents travel inline); every other route
+  ``max_json_bytes`` (1 MiB, ``--max-json-bytes``). Form fields other than
+  files are at most 4 KiB. A body is never held twice: the
+  ``Idempotency-Key`` fingerprint spools it (to disk past 1 MiB).
+- Malformed input is a 4xx with a ``detail``, never a 500: invalid JSON,
+  non-UTF-8, NaN or infinite numbers, and nesting deeper than 64 levels are
+  422 (on the pydantic-validated routes deep nesting may be FastAPI's 400).
+- Faults: latency at most 300 s, ``retry_after`` at most 3600 s, counts at
+  most 10^9, texts at most 500 characters, all finite; an org holds at most
+  100 faults. ``/admin/*`` always answers strict JSON.
+- Orgs: every new key opens an org (about 5 kB). At most 10,000 are kept
+  (``--max-orgs``, ``max_orgs``); opening one more drops the org idle the
+  longest, with its balance, ledger, idempotency keys and faults (its key
+  would open a fresh org). The server's own key (printed at start, or
+  ``LocalServer.api_key``) is never dropped.
 
 Fault specs
 -----------

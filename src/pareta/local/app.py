@@ -1,18 +1,24 @@
 """The ASGI application: routes plus the middleware stack that makes them faithful.
 
 Outermost first: request ids on every response, rate limiting (a refused request
-costs nothing further down), injected faults,
+costs nothing further down), body limits (413 past a route's limit, see
+`pareta.local.bodies`), injected faults,
 `Idempotency-Key` replay, then settlement (bill only what was delivered).
 """
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from . import routes_admin, routes_catalog, routes_endpoints, routes_evals, routes_inference
+from .bodies import BodyLimitMiddleware
 from .deps import json_response
 from .faults import FaultMiddleware
 from .idempotency import IdempotencyMiddleware
@@ -37,7 +43,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: _error("Not allowed (a bad or expired upload token)"),
     404: _error("Unknown id, or another org's"),
     409: _error("A seed endpoint, or the same Idempotency-Key still in flight"),
-    413: _error("Upload too large"),
+    413: _error("Request body or upload past its route's limit"),
     422: _error("Invalid request"),
     429: _error("Rate limited (the org's rate limit, or an injected fault)"),
     500: _error("Internal error"),
@@ -50,6 +56,28 @@ async def _insufficient_credits(request: Request, exc: Exception) -> Response:
     return json_response({"detail": str(exc)}, 402)
 
 
+def _echoable(value: Any) -> Any:
+    """The offending input, if it can be echoed as strict JSON; else a short description."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (ValueError, TypeError, RecursionError):
+        return f"(a {type(value).__name__} that JSON cannot carry)"
+    return value if len(text) <= 2000 else f"{text[:200]}..."
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {**error, "input": _echoable(error.get("input"))} if "input" in error else error
+        for error in jsonable_encoder(exc.errors(), custom_encoder={float: _finite_or_text})
+    ]
+    return json_response({"detail": errors}, 422)
+
+
+def _finite_or_text(value: float) -> float | str:
+    return value if math.isfinite(value) else str(value)
+
+
 def create_app(state: ServerState | None = None) -> FastAPI:
     """Build the local Pareta API over `state` (a fresh one by default)."""
     state = state or ServerState()
@@ -58,10 +86,13 @@ def create_app(state: ServerState | None = None) -> FastAPI:
     for module in (routes_inference, routes_endpoints, routes_catalog, routes_evals, routes_admin):
         app.include_router(module.router)
     app.add_exception_handler(InsufficientCredits, _insufficient_credits)
+    # FastAPI's own handler echoes the input, which fails on NaN and floods on a big body.
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     # add_middleware wraps, so the last one added runs first.
     app.add_middleware(SettlementMiddleware, meter=state.meter)
     app.add_middleware(IdempotencyMiddleware, store=state.idempotency)
     app.add_middleware(FaultMiddleware, injector=state.faults)
+    app.add_middleware(BodyLimitMiddleware, config=state.config)
     app.add_middleware(RateLimitMiddleware, limiter=state.rate_limiter)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -10,11 +10,12 @@ import uvicorn
 
 from .app import create_app
 from .auth import mint_api_key
+from .bodies import DEFAULT_MAX_CHAT_BYTES, DEFAULT_MAX_JSON_BYTES
 from .faults import Fault
 from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS
 from .ratelimit import DEFAULT_RATE_BURST
 from .server import as_faults, bind_socket, quiet_injected_drops
-from .state import DEFAULT_BALANCE_MICRO_USD, Config, ServerState
+from .state import DEFAULT_BALANCE_MICRO_USD, DEFAULT_MAX_ORGS, Config, ServerState
 
 
 def build_parser(prog: str = "python -m pareta.local") -> argparse.ArgumentParser:
@@ -89,6 +90,40 @@ def build_parser(prog: str = "python -m pareta.local") -> argparse.ArgumentParse
         metavar="N",
         help="Idempotency-Keys remembered per org, oldest evicted first (default: %(default)s)",
     )
+    parser.add_argument(
+        "--max-upload-bytes",
+        type=int,
+        default=64 << 20,
+        metavar="N",
+        help="largest eval-set file or document upload (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-chat-bytes",
+        type=int,
+        default=DEFAULT_MAX_CHAT_BYTES,
+        metavar="N",
+        help="largest chat completion request body (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-json-bytes",
+        type=int,
+        default=DEFAULT_MAX_JSON_BYTES,
+        metavar="N",
+        help="largest request body of every other route (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-orgs",
+        type=int,
+        default=DEFAULT_MAX_ORGS,
+        metavar="N",
+        help="orgs kept (one per key seen); past it the oldest idle one is dropped "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--allow-server-faults",
+        action="store_true",
+        help='let any org set server-wide faults over /admin/faults ("scope": "server")',
+    )
     parser.add_argument("--seed", type=int, help="seed ids and fault probabilities")
     parser.add_argument(
         "--api-key", help="the key to print (default: a fresh pareta_sk_local_ key)"
@@ -114,6 +149,11 @@ def serve(
     rate_burst: int = DEFAULT_RATE_BURST,
     idempotency_ttl: float = DEFAULT_TTL_SECONDS,
     idempotency_max_keys: int = DEFAULT_MAX_KEYS,
+    max_upload_bytes: int = 64 << 20,
+    max_chat_bytes: int = DEFAULT_MAX_CHAT_BYTES,
+    max_json_bytes: int = DEFAULT_MAX_JSON_BYTES,
+    allow_server_faults: bool = False,
+    max_orgs: int = DEFAULT_MAX_ORGS,
     seed: int | None = None,
     api_key: str | None = None,
     log_level: str = "info",
@@ -131,10 +171,15 @@ def serve(
         rate_burst=rate_burst,
         idempotency_ttl=idempotency_ttl,
         idempotency_max_keys=idempotency_max_keys,
+        max_upload_bytes=max_upload_bytes,
+        max_chat_bytes=max_chat_bytes,
+        max_json_bytes=max_json_bytes,
+        allow_server_faults=allow_server_faults,
+        max_orgs=max_orgs,
     )
     state = ServerState(config, as_faults(faults))
     api_key = api_key or mint_api_key()
-    state.org(api_key)
+    state.org(api_key, pin=True)
     sock = bind_socket(host, port)
     try:
         shown = f"[{host}]" if ":" in host else host
@@ -149,6 +194,7 @@ def serve(
         )
         server.run(sockets=[sock])
     finally:
+        state.close()
         sock.close()
 
 
@@ -164,10 +210,12 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m pareta.local")
             "error: --rate-limit must be a positive number of requests per second", file=sys.stderr
         )
         return 2
-    if args.rate_burst < 1 or args.idempotency_max_keys < 1 or not args.idempotency_ttl > 0:
+    counts = (args.rate_burst, args.idempotency_max_keys, args.max_upload_bytes)
+    sizes = (args.max_chat_bytes, args.max_json_bytes, args.max_orgs)
+    if min(*counts, *sizes) < 1 or not args.idempotency_ttl > 0:
         print(
-            "error: --rate-burst and --idempotency-max-keys must be at least 1, "
-            "and --idempotency-ttl positive",
+            "error: --rate-burst, --idempotency-max-keys, --max-orgs and the --max-*-bytes options "
+            "must be at least 1, and --idempotency-ttl positive",
             file=sys.stderr,
         )
         return 2
@@ -186,6 +234,11 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m pareta.local")
             rate_burst=args.rate_burst,
             idempotency_ttl=args.idempotency_ttl,
             idempotency_max_keys=args.idempotency_max_keys,
+            max_upload_bytes=args.max_upload_bytes,
+            max_chat_bytes=args.max_chat_bytes,
+            max_json_bytes=args.max_json_bytes,
+            allow_server_faults=args.allow_server_faults,
+            max_orgs=args.max_orgs,
             seed=args.seed,
             api_key=args.api_key,
             log_level=args.log_level,

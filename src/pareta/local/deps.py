@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -61,12 +62,61 @@ def sse_event(data: Any, event: str | None = None) -> bytes:
     return f"{prefix}data: {payload}\n\n".encode()
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+MAX_JSON_DEPTH = 64
+
+
+def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `value` nests lists and objects more than `limit` deep (walked without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def parse_json(raw: bytes | bytearray | str, loc: list[str | int], what: str) -> Any:
+    """Parsed JSON, or a 422 naming `what` was wrong: bad syntax, encoding or nesting."""
     try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        raise invalid(["body"], "request body is not valid JSON") from None
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        value = None
+        deep = True
+    except (ValueError, UnicodeDecodeError):
+        raise invalid(loc, f"{what} is not valid JSON (UTF-8, finite numbers)") from None
+    else:
+        deep = too_deep(value)
+    if deep:
+        raise invalid(loc, f"{what} nests deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    # One growing buffer: the body is held once (its size is bounded by `bodies`).
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+    body = parse_json(raw, ["body"], "request body") if raw else None
     if not isinstance(body, dict):
-        raise invalid(["body"], "request body must be a JSON object", body)
+        raise invalid(["body"], "request body must be a JSON object", _shown(body))
     return body
+
+
+def _shown(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool | None) else type(value).__name__

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,13 +74,19 @@ class ModelOutcome:
         }
 
 
+PROGRESS_EVERY = 500
+
+
 def evaluate(
     task: Task,
     rows: list[dict[str, Any]],
     blobs: Mapping[tuple[int, str], Blob],
     models: list[ModelRef],
-) -> list[ModelOutcome]:
+    progress: Callable[[int], bool] = lambda items: True,
+) -> list[ModelOutcome] | None:
+    """Every model on every row; `progress(items scored)` returning False stops it (None)."""
     scorer = SCORERS[task.default_scorer]
+    done = 0
     inputs: list[RowInput | ItemError] = []
     for idx, row in enumerate(rows):
         try:
@@ -91,6 +97,9 @@ def evaluate(
     for model in models:
         outcome = ModelOutcome(model, [], [], 0)
         for item in inputs:
+            done += 1
+            if done % PROGRESS_EVERY == 0 and not progress(done):
+                return None
             if isinstance(item, ItemError) or (item.documents and not model.vision):
                 outcome.errors += 1
                 continue
@@ -100,4 +109,5 @@ def evaluate(
                 usage_for(item.text, output, documents=item.documents).price(model)
             )
         outcomes.append(outcome)
+    progress(done)
     return outcomes

@@ -10,6 +10,12 @@ A fault is written as one line, ``[METHOD] PATH [key=value ...]``:
 PATH is a glob (``*`` matches within and across segments). Faults apply in
 the order they were added; the first that matches, has count left and wins its
 probability roll is applied. ``/admin`` routes are never faulted.
+
+A fault belongs to the org that set it (``org_id``) and hits only that org's
+requests. A server-wide fault (``org_id`` None) hits every request: only the
+operator sets those, with ``--fault`` or `LocalServer.inject_fault` (or over
+``/admin/faults`` with ``"scope": "server"`` when the server was started with
+``--allow-server-faults``). Values are bounded and finite (`LIMITS`).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import logging
+import math
 import random
 import threading
 from collections.abc import Iterable
@@ -27,7 +34,14 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .auth import api_key_from_headers, org_id_for
+
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"}
+MAX_LATENCY = 300.0
+MAX_RETRY_AFTER = 3600.0
+MAX_COUNT = 10**9
+MAX_TEXT = 500
+MAX_FAULTS_PER_ORG = 100
 _fault_ids = counter(1)
 
 
@@ -84,8 +98,10 @@ class Fault:
     detail: str = "Injected fault"
     id: str = field(default_factory=lambda: f"flt_{next(_fault_ids)}")
     hits: int = 0
+    org_id: str | None = None
 
     def __post_init__(self) -> None:
+        self._check_bounds()
         self.method = self.method.upper()
         if self.method not in _METHODS:
             raise ValueError(f"unknown method {self.method!r}")
@@ -104,6 +120,22 @@ class Fault:
             raise ValueError("choose one of status, drop and drop_after")
         if not any(effects) and self.latency == 0:
             raise ValueError("a fault needs status, latency, drop or drop_after")
+
+    def _check_bounds(self) -> None:
+        if not (math.isfinite(self.latency) and 0 <= self.latency <= MAX_LATENCY):
+            raise ValueError(f"latency must be a number of seconds within [0, {MAX_LATENCY:g}]")
+        if self.retry_after is not None and not (
+            math.isfinite(self.retry_after) and 0 <= self.retry_after <= MAX_RETRY_AFTER
+        ):
+            raise ValueError(f"retry_after must be within [0, {MAX_RETRY_AFTER:g}] seconds")
+        if not math.isfinite(self.probability):
+            raise ValueError("probability must be within [0, 1]")
+        for name in ("count", "drop_after"):
+            value = getattr(self, name)
+            if value is not None and value > MAX_COUNT:
+                raise ValueError(f"{name} must be at most {MAX_COUNT}")
+        if len(self.path) > MAX_TEXT or len(self.detail) > MAX_TEXT:
+            raise ValueError(f"path and detail must be at most {MAX_TEXT} characters")
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
@@ -155,6 +187,7 @@ class Fault:
             "probability": self.probability,
             "detail": self.detail,
             "hits": self.hits,
+            "org_id": self.org_id,
         }
 
 
@@ -168,26 +201,42 @@ class FaultInjector:
 
     def add(self, fault: Fault) -> Fault:
         with self._lock:
+            if fault.org_id is not None:
+                owned = sum(1 for f in self._faults if f.org_id == fault.org_id)
+                if owned >= MAX_FAULTS_PER_ORG:
+                    raise ValueError(f"an org may hold at most {MAX_FAULTS_PER_ORG} faults")
             self._faults.append(fault)
         return fault
 
-    def remove(self, fault_id: str) -> bool:
+    def remove(self, fault_id: str, org_id: str | None = None) -> bool:
+        """Remove a fault (only `org_id`'s when given)."""
         with self._lock:
             before = len(self._faults)
-            self._faults = [f for f in self._faults if f.id != fault_id]
+            self._faults = [
+                f
+                for f in self._faults
+                if f.id != fault_id or (org_id is not None and f.org_id != org_id)
+            ]
             return len(self._faults) != before
 
-    def clear(self) -> None:
+    def clear(self, org_id: str | None = None) -> int:
+        """Remove every fault (only `org_id`'s when given); how many were removed."""
         with self._lock:
-            self._faults.clear()
+            kept = [f for f in self._faults if org_id is not None and f.org_id != org_id]
+            cleared = len(self._faults) - len(kept)
+            self._faults = kept
+            return cleared
 
-    def list(self) -> list[Fault]:
+    def list(self, org_id: str | None = None) -> list[Fault]:
+        """Every fault, or those that can hit `org_id` (its own and server-wide ones)."""
         with self._lock:
-            return list(self._faults)
+            return [f for f in self._faults if org_id is None or f.org_id in (None, org_id)]
 
-    def pick(self, method: str, path: str) -> Fault | None:
+    def pick(self, method: str, path: str, org_id: str | None = None) -> Fault | None:
         with self._lock:
             for fault in self._faults:
+                if fault.org_id is not None and fault.org_id != org_id:
+                    continue
                 if fault.count == 0 or not fault.matches(method, path):
                     continue
                 if fault.probability < 1.0 and self._rng.random() >= fault.probability:
@@ -252,7 +301,9 @@ class FaultMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         fault = None
         if scope["type"] == "http" and not scope["path"].startswith("/admin"):
-            fault = self.injector.pick(scope["method"], scope["path"])
+            api_key = api_key_from_headers(dict(scope["headers"]))
+            org_id = org_id_for(api_key) if api_key else None
+            fault = self.injector.pick(scope["method"], scope["path"], org_id)
         if fault is None:
             await self.app(scope, receive, send)
             return

@@ -16,8 +16,6 @@ which the garbage collector stops tracking, so a large store costs it nothing.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -27,6 +25,7 @@ from typing import Any, NamedTuple
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import api_key_from_headers
+from .bodies import Spool, json_error
 
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 DEFAULT_MAX_KEYS = 1_000_000
@@ -83,6 +82,13 @@ class IdempotencyStore:
             while len(done) > self.max_keys:
                 done.popitem(last=False)
 
+    def forget(self, key: tuple[str, str]) -> None:
+        org, name = key
+        with self._lock:
+            done = self._done.get(org)
+            if done is not None:
+                done.pop(name, None)
+
     def count(self, org: str) -> int:
         with self._lock:
             return len(self._done.get(org, ()))
@@ -101,13 +107,6 @@ class IdempotencyStore:
             del done[name]
 
 
-async def _json_error(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
         self.app = app
@@ -123,64 +122,69 @@ class IdempotencyMiddleware:
         if not raw_key or api_key is None:
             await self.app(scope, receive, send)
             return
-        messages: list[Message] = []
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                break
-        digest = hashlib.sha256(f"{scope['method']} {scope['path']}\n".encode())
-        for message in messages:
-            digest.update(message.get("body", b""))
-        fingerprint = digest.hexdigest()
-        key = (api_key, raw_key.decode("latin-1"))
+        spool = Spool(f"{scope['method']} {scope['path']}\n".encode())
+        try:
+            await spool.fill(receive)
+            if not spool.disconnected:
+                key = (api_key, raw_key.decode("latin-1"))
+                await self._answer(
+                    scope, spool.replay(receive), spool.digest.hexdigest(), key, send
+                )
+        finally:
+            spool.close()
 
+    async def _answer(
+        self, scope: Scope, receive: Receive, fingerprint: str, key: tuple[str, str], send: Send
+    ) -> None:
         state = self.store.begin(key)
         if state is True:
-            await _json_error(
+            await json_error(
                 send, 409, "A request with this Idempotency-Key is already in progress; retry."
             )
             return
         if isinstance(state, Recorded):
             if state.fingerprint != fingerprint:
-                await _json_error(
+                await json_error(
                     send, 422, "This Idempotency-Key was already used for a different request."
                 )
                 return
             await _replay(send, state)
             return
 
-        pending = list(messages)
-
-        async def replay_receive() -> Message:
-            return pending.pop(0) if pending else await receive()
-
         start: Message | None = None
         chunks: list[bytes] = []
-        delivered = False
+        recorded = False
 
         async def recording_send(message: Message) -> None:
-            nonlocal start, delivered
-            await send(message)
+            nonlocal start, recorded
             if message["type"] == "http.response.start":
                 start = message
             elif message["type"] == "http.response.body":
                 chunks.append(bytes(message.get("body", b"")))
-                delivered = not message.get("more_body", False)
+                last = not message.get("more_body", False)
+                if last and start is not None and 200 <= start["status"] < 300:
+                    # Remembered before the last byte leaves: a client that retries the
+                    # moment it has the answer is replayed, never told 409.
+                    self.store.finish(key, _record(fingerprint, start, chunks, self.store.clock()))
+                    recorded = True
+            try:
+                await send(message)
+            except BaseException:
+                if recorded:  # not delivered after all: the key is free again
+                    self.store.forget(key)
+                    recorded = False
+                raise
 
-        recorded = None
         try:
-            await self.app(scope, replay_receive, recording_send)
-            if delivered and start is not None and 200 <= start["status"] < 300:
-                recorded = Recorded(
-                    fingerprint,
-                    start["status"],
-                    tuple(bytes(x) for header in start.get("headers", ()) for x in header),
-                    tuple(chunks),
-                    self.store.clock(),
-                )
+            await self.app(scope, receive, recording_send)
         finally:
-            self.store.finish(key, recorded)
+            if not recorded:
+                self.store.finish(key, None)
+
+
+def _record(fingerprint: str, start: Message, chunks: list[bytes], now: float) -> Recorded:
+    headers = tuple(bytes(x) for header in start.get("headers", ()) for x in header)
+    return Recorded(fingerprint, start["status"], headers, tuple(chunks), now)
 
 
 async def _replay(send: Send, recorded: Recorded) -> None:

@@ -104,25 +104,39 @@ class Meter:
 
     def open_account(self, org_id: str) -> None:
         with self._lock:
-            if org_id not in self._balances:
-                self._balances[org_id] = self.starting_balance
-                self._held[org_id] = 0
-                self._ledgers[org_id] = Rolling(LedgerEntry, self.ledger_kept)
+            self._open(org_id)
+
+    def close_account(self, org_id: str) -> None:
+        with self._lock:
+            self._balances.pop(org_id, None)
+            self._held.pop(org_id, None)
+            self._ledgers.pop(org_id, None)
+
+    def _open(self, org_id: str) -> None:
+        # Also reopens the account of an org dropped while one of its requests was in flight.
+        if org_id not in self._balances:
+            self._balances[org_id] = self.starting_balance
+            self._held[org_id] = 0
+            self._ledgers[org_id] = Rolling(LedgerEntry, self.ledger_kept)
 
     def balance(self, org_id: str) -> int:
         with self._lock:
+            self._open(org_id)
             return self._balances[org_id]
 
     def available(self, org_id: str) -> int:
         with self._lock:
+            self._open(org_id)
             return self._balances[org_id] - self._held[org_id]
 
     def set_balance(self, org_id: str, amount: int) -> None:
         with self._lock:
+            self._open(org_id)
             self._balances[org_id] = amount
 
     def ledger(self, org_id: str) -> list[LedgerEntry]:
         with self._lock:
+            self._open(org_id)
             return list(self._ledgers[org_id])
 
     def require_credit(self, org_id: str) -> None:
@@ -133,6 +147,7 @@ class Meter:
 
     def reserve(self, org_id: str, amount: int, kind: str, **detail: Any) -> Hold:
         with self._lock:
+            self._open(org_id)
             available = self._balances[org_id] - self._held[org_id]
             if available <= 0 or amount > available:
                 raise InsufficientCredits(amount, available)
@@ -141,6 +156,7 @@ class Meter:
 
     def commit(self, hold: Hold, request_id: str | None, idempotency_key: str | None) -> None:
         with self._lock:
+            self._open(hold.org_id)
             if hold.settled:  # pragma: no cover - settled once; this keeps a repeat harmless
                 return
             hold.settled = True
@@ -161,15 +177,28 @@ class Meter:
             )
             self._ledgers[hold.org_id].append(entry)
 
+    def charge(
+        self,
+        org_id: str,
+        amount: int,
+        kind: str,
+        billing: tuple[str | None, str | None],
+        **detail: Any,
+    ) -> None:
+        """Debit at once (work that ends after its request was answered); 402 semantics."""
+        self.commit(self.reserve(org_id, amount, kind, **detail), *billing)
+
     def resize(self, hold: Hold, amount: int) -> None:
         """Settle a hold at its real price once known (streams relayed from upstream)."""
         with self._lock:
+            self._open(hold.org_id)
             if not hold.settled:
                 self._held[hold.org_id] += amount - hold.amount
                 hold.amount = amount
 
     def release(self, hold: Hold) -> None:
         with self._lock:
+            self._open(hold.org_id)
             if not hold.settled:
                 hold.settled = True
                 self._held[hold.org_id] -= hold.amount

@@ -23,10 +23,6 @@ class Rolling(Generic[R]):
         self._make: Callable[[Iterable[Any]], R] = kind._make  # type: ignore[attr-defined]
         self._items: deque[tuple[Any, ...]] = deque(maxlen=maxlen)
 
-    @property
-    def maxlen(self) -> int | None:
-        return self._items.maxlen
-
     def append(self, record: R) -> None:
         self._items.append(tuple(record))
 

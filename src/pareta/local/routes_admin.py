@@ -1,10 +1,12 @@
 """The admin surface (outside `/v1`): balances, the ledger, faults and keys.
 
-Every route acts on the org of the API key that calls it; faults are
-server-wide.
+Every route acts on the org of the API key that calls it, faults included: an
+org sees, sets and clears its own (and sees the operator's server-wide ones).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
@@ -27,6 +29,7 @@ class FaultRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     spec: str | None = None
+    scope: Literal["org", "server"] = "org"
     path: str | None = None
     method: str = "*"
     status: int | None = None
@@ -38,12 +41,14 @@ class FaultRequest(BaseModel):
     probability: float = Field(default=1.0, ge=0.0, le=1.0)
     detail: str = "Injected fault"
 
-    def to_fault(self) -> Fault:
+    def to_fault(self, org_id: str | None) -> Fault:
         if self.spec is not None:
-            return Fault.parse(self.spec)
+            fault = Fault.parse(self.spec)
+            fault.org_id = org_id
+            return fault
         if self.path is None:
             raise ValueError("give either spec or path")
-        return Fault(**self.model_dump(exclude={"spec"}))
+        return Fault(**self.model_dump(exclude={"spec", "scope"}), org_id=org_id)
 
 
 def _balance(state: ServerState, org: Org) -> Response:
@@ -76,29 +81,34 @@ async def read_ledger(org: CurrentOrg, state: State) -> Response:
 
 @router.get("/faults")
 async def list_faults(org: CurrentOrg, state: State) -> Response:
-    return json_response({"faults": [f.to_json() for f in state.faults.list()]})
+    return json_response({"faults": [f.to_json() for f in state.faults.list(org.id)]})
 
 
 @router.post("/faults")
 async def add_fault(request: FaultRequest, org: CurrentOrg, state: State) -> Response:
+    if request.scope == "server" and not state.config.allow_server_faults:
+        raise HTTPException(
+            403,
+            "Server-wide faults are the operator's: start the server with "
+            "--allow-server-faults, or leave out scope to fault your own org's requests.",
+        )
     try:
-        fault = request.to_fault()
+        fault = request.to_fault(None if request.scope == "server" else org.id)
+        state.faults.add(fault)
     except (ValueError, TypeError) as exc:
         raise HTTPException(422, f"Invalid fault: {exc}") from None
-    return json_response({"fault": state.faults.add(fault).to_json()})
+    return json_response({"fault": fault.to_json()})
 
 
 @router.delete("/faults")
 async def clear_faults(org: CurrentOrg, state: State) -> Response:
-    cleared = len(state.faults.list())
-    state.faults.clear()
-    return json_response({"cleared": cleared})
+    return json_response({"cleared": state.faults.clear(org.id)})
 
 
 @router.delete("/faults/{fault_id}")
 async def remove_fault(fault_id: str, org: CurrentOrg, state: State) -> Response:
-    if not state.faults.remove(fault_id):
-        raise HTTPException(404, f"Fault {fault_id!r} not found")
+    if not state.faults.remove(fault_id, org.id):
+        raise HTTPException(404, f"Fault {fault_id!r} not found among this org's faults")
     return json_response({"id": fault_id, "deleted": True})
 
 

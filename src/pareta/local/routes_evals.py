@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
-import json
+import functools
+import re
 import time
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import FormData, UploadFile
+from starlette.requests import ClientDisconnect
 
-from .deps import CurrentOrg, State, base_url, invalid, json_response, not_found, settlement
-from .evals import evaluate
+from .deps import (
+    CurrentOrg,
+    State,
+    base_url,
+    invalid,
+    json_response,
+    not_found,
+    parse_json,
+    settlement,
+)
+from .runs import score_run
 from .state import EvalRun, EvalSet, Org, ServerState
 from .storage import Blob, TokenRejected
 from .tasks import Task
 
 router = APIRouter()
 MAX_ROWS = 100_000
-# Multipart framing and form fields around an upload's bytes.
-MULTIPART_OVERHEAD = 1 << 20
+MAX_FIELD_BYTES = 4096
+IDX = re.compile(r"^\s*[0-9]{1,9}\s*$", re.ASCII)
 
 
 class UploadUrlRequest(BaseModel):
@@ -56,54 +69,56 @@ def _too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"Upload exceeds the {limit} byte limit.")
 
 
-def _check_length(request: Request, limit: int) -> None:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
-        raise _too_large(limit)
-
-
 async def _form_text(form: FormData, name: str) -> str | None:
     value = form.get(name)
     if isinstance(value, UploadFile):
-        return (await value.read()).decode("utf-8", errors="replace")
+        return (await value.read(MAX_FIELD_BYTES)).decode("utf-8", errors="replace")
     return value
 
 
-def _parse_rows(raw: str) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate(raw.splitlines(), start=1):
+def _parse_rows(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
+    """JSONL rows, one line in memory at a time (run in a worker thread: it is CPU-bound)."""
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            raise invalid(["body", "items", number], f"line {number} is not valid JSON") from None
+        loc: list[str | int] = ["body", "items", number]
+        row = parse_json(line, loc, f"line {number}")
         if not isinstance(row, dict):
-            raise invalid(["body", "items", number], f"line {number} is not a JSON object", row)
+            raise invalid(loc, f"line {number} is not a JSON object")
+        if len(rows) == MAX_ROWS:
+            raise invalid(["body", "items"], f"at most {MAX_ROWS} rows per eval set")
         rows.append(row)
     if not rows:
         raise invalid(["body", "items"], "items must hold at least one JSONL row")
-    if len(rows) > MAX_ROWS:
-        raise invalid(["body", "items"], f"at most {MAX_ROWS} rows per eval set")
     return rows
+
+
+async def _rows_of(form: FormData) -> list[dict[str, Any]]:
+    items = form.get("items")
+    if items is None:
+        raise invalid(["body", "items"], "items (a JSONL file part) is required")
+    lines: Iterable[bytes | str]
+    if isinstance(items, UploadFile):
+        await items.seek(0)
+        lines = items.file
+    else:
+        lines = items.splitlines()
+    return await anyio.to_thread.run_sync(_parse_rows, lines)
 
 
 @router.post("/v1/eval-sets")
 async def create_eval_set(request: Request, org: CurrentOrg, state: State) -> Response:
-    limit = state.config.max_upload_bytes
-    _check_length(request, limit)
-    async with request.form(max_part_size=limit) as form:
-        items = await _form_text(form, "items")
+    # The body is streamed to spooled files; `bodies` caps it at the upload limit.
+    async with request.form(max_part_size=state.config.max_upload_bytes) as form:
         task_id = await _form_text(form, "task_id")
         name = await _form_text(form, "name")
-    if not task_id:
-        raise invalid(["body", "task_id"], "task_id is required")
-    if items is None:
-        raise invalid(["body", "items"], "items (a JSONL file part) is required")
-    task = state.catalog.tasks.get(task_id)
-    if task is None:
-        raise not_found("Task", task_id)
-    rows = _parse_rows(items)
+        if not task_id:
+            raise invalid(["body", "task_id"], "task_id is required")
+        task = state.catalog.tasks.get(task_id)
+        if task is None:
+            raise not_found("Task", task_id)
+        rows = await _rows_of(form)
     eval_set = EvalSet(
         id=state.new_id("es", 8),
         task=task,
@@ -160,8 +175,7 @@ async def attach_blob(
 ) -> Response:
     eval_set = _eval_set(org, eval_set_id)
     limit = state.config.max_upload_bytes
-    _check_length(request, limit)
-    async with request.form(max_part_size=MULTIPART_OVERHEAD) as form:
+    async with request.form(max_part_size=MAX_FIELD_BYTES) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise invalid(["body", "file"], "file (a file part) is required")
@@ -170,8 +184,9 @@ async def attach_blob(
         idx_raw, field_name, mime = form.get("idx"), form.get("field_name"), form.get("mime")
     if len(data) > limit:
         raise _too_large(limit)
-    if not isinstance(idx_raw, str) or not idx_raw.strip().lstrip("-").isdigit():
-        raise invalid(["body", "idx"], "idx must be an integer", idx_raw)
+    if not isinstance(idx_raw, str) or not IDX.match(idx_raw):
+        shown = idx_raw[:40] if isinstance(idx_raw, str) else None
+        raise invalid(["body", "idx"], "idx must be a row number (ASCII digits)", shown)
     if not isinstance(field_name, str):
         raise invalid(["body", "field_name"], "field_name is required")
     idx = int(idx_raw)
@@ -206,10 +221,6 @@ async def blob_upload_url(
     )
 
 
-def _org_by_id(state: ServerState, org_id: str) -> Org | None:
-    return next((org for org in state.orgs() if org.id == org_id), None)
-
-
 @router.put("/storage/eval-sets/{eval_set_id}/rows/{idx}/{field_name}")
 async def put_blob(
     eval_set_id: str,
@@ -224,16 +235,24 @@ async def put_blob(
         claims = state.signer.verify(token, eval_set_id, idx, field_name)
     except TokenRejected as exc:
         raise HTTPException(403, str(exc)) from None
-    org = _org_by_id(state, claims.org_id)
+    org = state.org_by_id(claims.org_id)
     eval_set = org.eval_sets.get(eval_set_id) if org else None
     if eval_set is None:
         raise not_found("Eval set", eval_set_id)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > claims.max_bytes:
-            raise _too_large(claims.max_bytes)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > claims.max_bytes:
+                raise _too_large(claims.max_bytes)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Cut off mid-body: nothing is stored and the token stays valid for the retry.
+        return Response(status_code=400)
+    try:
+        state.signer.spend(claims)
+    except TokenRejected as exc:  # a concurrent PUT with the same token finished first
+        raise HTTPException(403, str(exc)) from None
     blob = Blob(b"".join(chunks), claims.mime)
     eval_set.staged[(idx, field_name)] = (claims, blob)
     return json_response({"upload_id": claims.upload_id, "stored": True, **blob.describe()})
@@ -290,31 +309,28 @@ async def create_eval_run(
             f"GET /v1/tasks/{task.id}/leaderboard or ids from GET /v1/eval/frontier-models."
         )
         run.finishes_at = now + 0.05
+        run.scored = True
         org.runs[run.id] = run
         return json_response({"run_id": run.id, "status": "running"})
-    state.meter.require_credit(org.id)
     models = [state.catalog.resolve_candidate(task, m) for m in model_ids]
-    outcomes = evaluate(task, eval_set.rows, eval_set.blobs, [m for m in models if m is not None])
-    run.results = [o.to_json() for o in outcomes]
-    run.cost_micro_usd = sum(o.cost_micro_usd for o in outcomes)
     work = len(eval_set.rows) * len(models)
     run.finishes_at = now + work * state.config.eval_seconds_per_item
-    hold = state.meter.reserve(
-        org.id,
-        run.cost_micro_usd,
-        "eval.run",
-        run_id=run.id,
-        eval_set_id=eval_set.id,
-        items=len(eval_set.rows),
-        models=model_ids,
-    )
+    # Nothing is owed yet (the run is charged when scored), but an empty balance is a 402.
+    hold = state.meter.reserve(org.id, 0, "eval.run")
     org.runs[run.id] = run
+    paid = settlement(request)
+    billing = (paid.request_id, paid.idempotency_key)
+
+    def start_scoring() -> None:
+        chosen = [m for m in models if m is not None]
+        job = functools.partial(score_run, run, org, eval_set, chosen, state.meter, billing)
+        state.scoring.submit(job)
 
     def forget_run() -> None:
         # An undelivered answer is unbilled, so the run must not exist either.
         org.runs.pop(run.id, None)
 
-    settlement(request).add(hold, on_abort=forget_run)
+    paid.add(hold, on_commit=start_scoring, on_abort=forget_run)
     return json_response({"run_id": run.id, "status": "running"})
 
 

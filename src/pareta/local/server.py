@@ -13,10 +13,11 @@ import uvicorn
 
 from .app import create_app
 from .auth import mint_api_key
+from .bodies import DEFAULT_MAX_CHAT_BYTES, DEFAULT_MAX_JSON_BYTES
 from .faults import DropLogFilter, Fault
 from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS
 from .ratelimit import DEFAULT_RATE_BURST
-from .state import DEFAULT_BALANCE_MICRO_USD, Config, ServerState
+from .state import DEFAULT_BALANCE_MICRO_USD, DEFAULT_MAX_ORGS, Config, ServerState
 
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 10.0
@@ -87,11 +88,15 @@ class LocalServer:
         upstream_model: str | None = None,
         seed: int | None = None,
         max_upload_bytes: int = 64 * 1024 * 1024,
+        max_chat_bytes: int = DEFAULT_MAX_CHAT_BYTES,
+        max_json_bytes: int = DEFAULT_MAX_JSON_BYTES,
         upload_url_ttl: float = 900.0,
         rate_limit: float | None = None,
         rate_burst: int = DEFAULT_RATE_BURST,
         idempotency_ttl: float = DEFAULT_TTL_SECONDS,
         idempotency_max_keys: int = DEFAULT_MAX_KEYS,
+        allow_server_faults: bool = False,
+        max_orgs: int = DEFAULT_MAX_ORGS,
         api_key: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -101,6 +106,8 @@ class LocalServer:
             deploy_seconds=deploy_seconds,
             eval_seconds_per_item=eval_seconds_per_item,
             max_upload_bytes=max_upload_bytes,
+            max_chat_bytes=max_chat_bytes,
+            max_json_bytes=max_json_bytes,
             upload_url_ttl=upload_url_ttl,
             seed=seed,
             upstream=upstream,
@@ -110,10 +117,12 @@ class LocalServer:
             rate_burst=rate_burst,
             idempotency_ttl=idempotency_ttl,
             idempotency_max_keys=idempotency_max_keys,
+            allow_server_faults=allow_server_faults,
+            max_orgs=max_orgs,
         )
         self.state = ServerState(config, as_faults(faults))
         self.api_key = api_key or mint_api_key()
-        self.state.org(self.api_key)
+        self.state.org(self.api_key, pin=True)
         self.host = host
         self._port = port
         self._server: _ThreadedServer | None = None
@@ -158,6 +167,7 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
+        self.state.close()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -195,11 +205,17 @@ class LocalServer:
         self.state.meter.quiesce()
         return [entry.to_json() for entry in self.state.meter.ledger(self._org_id(api_key))]
 
-    def inject_fault(self, fault: Fault | str) -> Fault:
-        """Add a `Fault`, or a spec such as 'POST /v1/chat/completions status=503'."""
-        return self.state.faults.add(as_faults([fault])[0])
+    def inject_fault(self, fault: Fault | str, api_key: str | None = None) -> Fault:
+        """Add a `Fault`, or a spec such as 'POST /v1/chat/completions status=503'.
+
+        As the operator's, it is server-wide; with `api_key` it hits that org only.
+        """
+        added = as_faults([fault])[0]
+        added.org_id = self._org_id(api_key) if api_key else None
+        return self.state.faults.add(added)
 
     def clear_faults(self) -> None:
+        """Remove every fault, every org's included."""
         self.state.faults.clear()
 
     def faults(self) -> list[Fault]:

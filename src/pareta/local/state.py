@@ -14,10 +14,12 @@ import random
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .auth import mint_api_key, org_id_for
+from .bodies import DEFAULT_MAX_CHAT_BYTES, DEFAULT_MAX_JSON_BYTES
 from .catalog import Catalog, ModelRef
 from .evals import evaluate
 from .faults import Fault, FaultInjector
@@ -26,11 +28,14 @@ from .matcher import TaskMatcher
 from .metering import DEFAULT_LEDGER_KEPT, Meter
 from .ratelimit import DEFAULT_RATE_BURST, RateLimiter
 from .rolling import Rolling
+from .runs import ScoringPool
 from .storage import Blob, UploadClaims, UploadSigner
 from .tasks import TASKS, Task
 
 DEFAULT_BALANCE_MICRO_USD = 25_000_000
 TRAFFIC_KEPT = 100_000
+# Every new key opens an org (about 5 kB); past this many, the oldest idle one is dropped.
+DEFAULT_MAX_ORGS = 10_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # The endpoint ids the documentation's examples call, present in every org.
@@ -58,6 +63,8 @@ class Config:
     deploy_seconds: float = 0.2
     eval_seconds_per_item: float = 0.001
     max_upload_bytes: int = 64 * 1024 * 1024
+    max_chat_bytes: int = DEFAULT_MAX_CHAT_BYTES
+    max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
     upload_url_ttl: float = 900.0
     seed: int | None = None
     upstream: str | None = None
@@ -68,6 +75,8 @@ class Config:
     idempotency_ttl: float = DEFAULT_TTL_SECONDS
     idempotency_max_keys: int = DEFAULT_MAX_KEYS
     ledger_kept: int = DEFAULT_LEDGER_KEPT
+    allow_server_faults: bool = False
+    max_orgs: int = DEFAULT_MAX_ORGS
 
 
 class Traffic(NamedTuple):
@@ -165,13 +174,17 @@ class EvalRun:
     results: list[dict[str, Any]]
     cost_micro_usd: int
     error_detail: str | None = None
+    # Written by the scoring thread; the run is terminal once scored and its time is up.
+    scored: bool = False
+    items_scored: int = 0
 
     def status(self, now: float | None = None) -> str:
         now = time.time() if now is None else now
-        if now >= self.finishes_at:
+        if self.scored and now >= self.finishes_at:
             return "failed" if self.error_detail else "completed"
         queued_until = self.created + 0.3 * (self.finishes_at - self.created)
-        return "running" if now < queued_until else "evaluating"
+        scoring = self.items_scored and not self.scored
+        return "running" if now < queued_until and not scoring else "evaluating"
 
     def to_json(self) -> dict[str, Any]:
         status = self.status()
@@ -221,20 +234,29 @@ class ServerState:
             None if config.rate_limit is None else RateLimiter(config.rate_limit, config.rate_burst)
         )
         self.signer = UploadSigner(self.config.upload_url_ttl)
-        self._orgs: dict[str, Org] = {}
+        self._orgs: OrderedDict[str, Org] = OrderedDict()  # least recently used first
+        self._by_id: dict[str, Org] = {}
+        self._pinned: set[str] = set()
         self._lock = threading.Lock()
         self._rng = random.Random(self.config.seed)
+        self.scoring = ScoringPool()
         self.started = time.time()
+
+    def close(self) -> None:
+        """Stop the scoring threads (runs in progress stop at their next batch of rows)."""
+        self.scoring.close()
 
     def new_id(self, prefix: str, nbytes: int = 6) -> str:
         with self._lock:
             return f"{prefix}_{self._rng.getrandbits(8 * nbytes):0{2 * nbytes}x}"
 
-    def org(self, api_key: str) -> Org:
-        """The org behind a key, opened on first use with the starting balance."""
-        org = self._orgs.get(api_key)
-        if org is not None:
-            return org
+    def org(self, api_key: str, *, pin: bool = False) -> Org:
+        """The org behind a key, opened on first use with the starting balance.
+
+        At most `Config.max_orgs` are kept: opening one more drops the org idle
+        the longest (its key would open a fresh org). A pinned org (the
+        server's own key) is never dropped.
+        """
         with self._lock:
             org = self._orgs.get(api_key)
             if org is None:
@@ -243,11 +265,39 @@ class ServerState:
                 self._seed_evals(org)
                 self.meter.open_account(org.id)
                 self._orgs[api_key] = org
+                self._by_id[org.id] = org
+                evicted = self._evict_idle()
+            else:
+                self._orgs.move_to_end(api_key)
+                evicted = None
+            if pin:
+                self._pinned.add(api_key)
+        if evicted is not None:
+            self._forget(evicted)
         return org
+
+    def org_by_id(self, org_id: str) -> Org | None:
+        with self._lock:
+            return self._by_id.get(org_id)
 
     def orgs(self) -> list[Org]:
         with self._lock:
             return list(self._orgs.values())
+
+    def _evict_idle(self) -> Org | None:
+        if len(self._orgs) <= self.config.max_orgs:
+            return None
+        for api_key in self._orgs:  # oldest first; pinned orgs are few
+            if api_key not in self._pinned:
+                org = self._orgs.pop(api_key)
+                del self._by_id[org.id]
+                return org
+        return None  # pragma: no cover - only when every org is pinned
+
+    def _forget(self, org: Org) -> None:
+        self.meter.close_account(org.id)
+        self.idempotency.forget_org(org.api_key)
+        self.faults.clear(org.id)
 
     def mint_org(self) -> Org:
         return self.org(mint_api_key())
@@ -285,6 +335,8 @@ class ServerState:
             self.started,
             [dict(r) for r in results],
             cost,
+            scored=True,  # scored ahead, with the server: it is completed from the start
+            items_scored=len(rows) * len(candidates),
         )
 
     def resolve_alias(self, task: Task, alias: str) -> ModelRef | None:
@@ -300,5 +352,6 @@ def _seed_run(catalog: Catalog) -> tuple[list[dict[str, Any]], list[dict[str, An
     task = catalog.tasks[task_id]
     rows: list[dict[str, Any]] = catalog.task_json(task, n)["examples"]
     models = [catalog.resolve_candidate(task, m) for m in SEED_RUN[1]]
-    outcomes = evaluate(task, rows, {}, [m for m in models if m is not None])
+    # Scored whole, never stopped: only a run's own progress callback can stop scoring.
+    outcomes = evaluate(task, rows, {}, [m for m in models if m is not None]) or []
     return rows, [o.to_json() for o in outcomes], sum(o.cost_micro_usd for o in outcomes)

@@ -4,7 +4,8 @@ Blobs live in memory, keyed by (org, eval set, row, field), never by a client
 supplied file name, so nothing can escape a storage folder. A signed upload
 token is an HMAC over its claims (org, set, row, field, size, expiry, a
 single-use id); the `PUT` it authorises needs no API key, like a cloud
-storage signed URL.
+storage signed URL. A token is spent when its upload has arrived whole: a
+`PUT` cut off mid-body leaves it valid for the retry.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class UploadClaims:
     mime: str
     max_bytes: int
     expires_at: float
+
+
+_USED = "upload token was already used; request a new upload URL"
 
 
 class TokenRejected(Exception):
@@ -103,6 +107,12 @@ class UploadSigner:
             raise TokenRejected("upload token has expired; request a new upload URL")
         with self._lock:
             if claims.upload_id in self._used:
-                raise TokenRejected("upload token was already used; request a new upload URL")
-            self._used.add(claims.upload_id)
+                raise TokenRejected(_USED)
         return claims
+
+    def spend(self, claims: UploadClaims) -> None:
+        """Mark the token used, once its upload has arrived whole (a dropped one may retry)."""
+        with self._lock:
+            if claims.upload_id in self._used:
+                raise TokenRejected(_USED)
+            self._used.add(claims.upload_id)
