@@ -1,4 +1,4 @@
-"""Declared fields of the response objects, and the one rule for a missing value.
+"""The response objects' base, their declared fields, and the one rule for a missing value.
 
 A field reads its key from the object's dict on every access. A value that is absent, or
 of a type the field cannot hold, reads as ``None`` for an optional field, as ``""`` for an
@@ -15,7 +15,39 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ._models import ParetaObject
+
+class ParetaObject:
+    """The shared base: raw-key access, ``get``, and a lossless ``to_dict()``."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON the server sent, as a dict (the object's own storage, not a copy)."""
+        return self._data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A raw field, or ``default`` when the server did not send it."""
+        return self._data.get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ParetaObject):
+            return type(self) is type(other) and self._data == other._data
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # wraps a mutable dict
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._data!r})"
+
 
 _T = TypeVar("_T")
 _O = TypeVar("_O", bound="ParetaObject")

@@ -9,7 +9,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._extras import missing
 from ._pareto import (
@@ -221,3 +221,36 @@ def _dtype(name: str, values: list[Any]) -> str:
     if all(isinstance(value, str) for value in present):
         return STRING
     return OBJECT
+
+
+class Tabular:
+    """``to_pandas()`` and a notebook's HTML table, from the rows of a model's ``_rows``."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:  # each model names its own: ``_rows = models_table``
+
+        def _rows(self) -> Table: ...
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The rows as a DataFrame; the columns are in the README (needs ``pareta[pandas]``)."""
+        return to_pandas(self._rows())
+
+    def _repr_html_(self) -> str:
+        return to_html(self._rows())
+
+
+_E = TypeVar("_E")
+
+
+class Ranked(Tabular, Generic[_E]):
+    """A table whose entries have a quality and a cost, and so a Pareto front."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:  # each model names its own: ``_front = leaderboard_front``
+
+        def _front(self) -> list[_E]: ...
+
+    def pareto_front(self) -> list[_E]:
+        """The entries no other beats on both quality (higher) and cost (lower), cheapest
+        first; entries without a quality or a cost are left out."""
+        return self._front()

@@ -10,50 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._fields import Flag, Float, Id, Int, Obj, Objs, OptObj, Str, as_int, first_str, objects
-from ._frames import leaderboard_table, models_table, run_table, to_html, to_pandas
+from ._fields import (
+    Flag,
+    Float,
+    Id,
+    Int,
+    Obj,
+    Objs,
+    OptObj,
+    Str,
+    as_int,
+    first_str,
+    objects,
+)
+from ._fields import ParetaObject as ParetaObject  # the base, importable from here too
+from ._frames import Ranked, Tabular, leaderboard_table, models_table, run_table
 from ._money import floor_to_cents
 from ._pareto import leaderboard_front, run_front
 
-if TYPE_CHECKING:
-    import pandas
-
 _MISSING: Any = object()
-
-
-class ParetaObject:
-    """The shared base: raw-key access, ``get``, and a lossless ``to_dict()``."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON the server sent, as a dict (the object's own storage, not a copy)."""
-        return self._data
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """A raw field, or ``default`` when the server did not send it."""
-        return self._data.get(key, default)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ParetaObject):
-            return type(self) is type(other) and self._data == other._data
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # wraps a mutable dict
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._data!r})"
 
 
 # -- inference ---------------------------------------------------------------------------
@@ -112,7 +89,7 @@ class Model(ParetaObject):
     created = Int()
 
 
-class ModelList(ParetaObject):
+class ModelList(Tabular, ParetaObject):
     """The callable models: iterate it, take its ``len``, or read ``.data``."""
 
     __slots__ = ()
@@ -124,12 +101,7 @@ class ModelList(ParetaObject):
     def __len__(self) -> int:
         return len(self.data)
 
-    def to_pandas(self) -> pandas.DataFrame:
-        """One row per model (needs ``pareta[pandas]``)."""
-        return to_pandas(models_table(self))
-
-    def _repr_html_(self) -> str:
-        return to_html(models_table(self))
+    _rows = models_table
 
 
 # -- endpoints ---------------------------------------------------------------------------
@@ -182,7 +154,7 @@ class LeaderboardEntry(ParetaObject):
     run_mode = Str()
 
 
-class Leaderboard(ParetaObject):
+class Leaderboard(Ranked["LeaderboardEntry"], ParetaObject):
     __slots__ = ()
     task_id = Id()
     metric = Str()
@@ -191,16 +163,7 @@ class Leaderboard(ParetaObject):
     models = Objs(LeaderboardEntry)
     frontier = OptObj(LeaderboardEntry)
 
-    def pareto_front(self) -> list[LeaderboardEntry]:
-        """The entries no other beats on both quality and cost, cheapest first."""
-        return leaderboard_front(self)
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """One row per entry, the frontier baseline last (needs ``pareta[pandas]``)."""
-        return to_pandas(leaderboard_table(self))
-
-    def _repr_html_(self) -> str:
-        return to_html(leaderboard_table(self))
+    _rows, _front = leaderboard_table, leaderboard_front
 
 
 class FrontierModel(ParetaObject):
@@ -236,7 +199,7 @@ class EvalResult(ParetaObject):
 TERMINAL_RUN_STATUSES = frozenset({"completed", "failed"})
 
 
-class EvalRun(ParetaObject):
+class EvalRun(Ranked["EvalResult"], ParetaObject):
     """A run, flattened from the server's ``{"run": {...}, "results": [...]}`` envelope.
 
     It also reads the ``{"run_id", "status"}`` answer of ``POST /v1/eval-runs``.
@@ -290,13 +253,4 @@ class EvalRun(ParetaObject):
             results = self._run.get("results")
         return objects(EvalResult, results)
 
-    def pareto_front(self) -> list[EvalResult]:
-        """The results no other beats on both quality and cost per item, cheapest first."""
-        return run_front(self)
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """One row per model, with its interval and savings (needs ``pareta[pandas]``)."""
-        return to_pandas(run_table(self))
-
-    def _repr_html_(self) -> str:
-        return to_html(run_table(self))
+    _rows, _front = run_table, run_front

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -168,4 +170,22 @@ def test_an_interrupt_exits_130(capsys: pytest.CaptureFixture[str]) -> None:
 def test_commands_for_people_refuse_json(run: Run, command: str) -> None:
     result = run("--json", command, *(["serve"] if command == "local" else []))
     assert result.code == 2
-    assert result.err == f"error: `pareta {command}` prints for people; it has no --json\n"
+    error = json.loads(result.err)  # asked for JSON: even this refusal is JSON
+    assert error["detail"] == f"`pareta {command}` prints for people; it has no --json"
+
+
+def test_with_json_errors_are_json_too(
+    cli: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = cli("--json", "endpoints", "show", "ep_nope")
+    assert missing.code == 1
+    error = json.loads(missing.err)
+    assert error["error"] == "NotFoundError"
+    assert error["status"] == 404
+    assert missing.out == ""
+    usage = cli("--json", "batch", "ep_contract_kie", str(tmp_path / "x.jsonl"), "--rate", "x")
+    assert usage.code == 2
+    assert json.loads(usage.err)["error"] == "UsageError"
+    monkeypatch.delenv("PARETA_API_KEY")
+    no_key = cli("--json", "tasks", "list")
+    assert json.loads(no_key.err)["detail"].startswith("no API key")

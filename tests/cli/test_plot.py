@@ -162,8 +162,8 @@ def test_a_terminal_chart_with_json_is_a_usage_error(cli: Run, run_id: str) -> N
     for argv in (("tasks", "leaderboard", TASK), ("evals", "runs", "show", run_id)):
         result = cli(*argv, "--plot", "--json")
         assert result.code == 2
-        assert result.err == (
-            "error: --plot draws for people, --json prints for scripts: give --plot FILE\n"
+        assert json.loads(result.err)["detail"] == (
+            "--plot draws for people, --json prints for scripts: give --plot FILE"
         )
         assert result.out == ""
 

@@ -58,7 +58,10 @@ def _next_step(exc: ParetaError) -> str | None:
 
 
 def report(exc: BaseException, out: Output) -> int:
-    """Print ``exc`` for a person and return the exit status it deserves."""
+    """Print ``exc`` for a person (or, with ``--json``, as one JSON document on stderr)
+    and return the exit status it deserves."""
+    if out.as_json:
+        return report_json(exc, out)
     if isinstance(exc, KeyboardInterrupt):
         out.error("interrupted")
         return EXIT_INTERRUPTED
@@ -83,3 +86,22 @@ def report(exc: BaseException, out: Output) -> int:
     if step:
         out.hint(step)
     return EXIT_FAILURE
+
+
+def report_json(exc: BaseException, out: Output) -> int:
+    """``{"error": ..., "detail": ..., ...}`` on stderr: a script reads errors as data too."""
+    code = EXIT_FAILURE
+    record: dict[str, object] = {"error": type(exc).__name__, "detail": str(exc)}
+    if isinstance(exc, KeyboardInterrupt):
+        code, record["detail"] = EXIT_INTERRUPTED, "interrupted"
+    elif isinstance(exc, (UsageError, ValueError)):
+        code = EXIT_USAGE
+    elif isinstance(exc, MissingKeyError):
+        record["detail"] = MISSING_KEY
+    elif isinstance(exc, ParetaError):
+        record["detail"] = _detail(exc)
+        if isinstance(exc, APIStatusError):
+            record.update(status=exc.status_code, request_id=exc.request_id)
+        record["hint"] = _next_step(exc)
+    out.errors.file.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return code

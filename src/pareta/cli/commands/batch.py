@@ -70,6 +70,7 @@ def register(sub: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
 def batch(pa: Pareta | None, args: argparse.Namespace, out: Output) -> int:
     if pa is None:
         return status(Path(args.file), out)
+    rate = parse_rate(args.rate)  # a usage error before any file is read
     source = Path(args.file)
     output = Path(args.output) if args.output else default_output(source)
     rows, total = requests_of(source, args)
@@ -80,7 +81,7 @@ def batch(pa: Pareta | None, args: argparse.Namespace, out: Output) -> int:
         key=args.key,
         job=default_job("chat.completions.create", source, None),
         max_in_flight=args.max_in_flight,
-        rate=parse_rate(args.rate),
+        rate=rate,
     )
     with Bar(out, total) as bar:
         with job:
