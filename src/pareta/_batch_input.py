@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,7 @@ def read_jsonl(path: str | os.PathLike[str]) -> Iterator[object]:
                 yield BadRow(ValueError(f"{os.fspath(path)} line {number} is not JSON: {exc}"))
 
 
-@dataclass(frozen=True)
-class JsonLine:
+class JsonLine(NamedTuple):
     """One line of a JSONL input, parsed only when the row is sent.
 
     A resumed job skips the rows already done by their line's bytes alone: no parsing and

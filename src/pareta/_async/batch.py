@@ -253,7 +253,7 @@ class AsyncBatchJob:
                     if self._state.stopping:
                         break
                     prepared = self._prepare(index, row)
-                    if prepared.key in self._done:
+                    if prepared is None:
                         self._state.skipped()
                     elif not await self._todo.put(prepared):
                         break
@@ -277,19 +277,18 @@ class AsyncBatchJob:
                     self._state.stop("input_failed", exc)
                     return None
             prepared = self._prepare(index, raw)
-            if prepared.key not in self._done:
+            if prepared is not None:
                 return prepared
             self._state.skipped()
         return None
 
-    def _prepare(self, index: int, row: object) -> _Row:
+    def _prepare(self, index: int, row: object) -> _Row | None:
+        """The row ready to send, or ``None`` when the results file has it done."""
         digest = None
         if isinstance(row, JsonLine):
             digest = line_digest(self._name, row.raw)
-            if self._key_field is None:
-                key = idempotency_key(self.job, str(index), digest)
-                if key in self._done:
-                    return _Row(index, str(index), key, None)  # done: not even parsed
+            if self._key_field is None and f"{self.job}.{index}.{digest}" in self._done:
+                return None  # done: not even parsed
             row = row.parse()
         if isinstance(row, BadRow):
             return _Row(index, str(index), f"{self.job}.bad.{index}", None, row.error)
@@ -301,8 +300,8 @@ class AsyncBatchJob:
         if self._output is None:
             # Nothing to resume into: a key unique to this run is enough, and cheaper.
             return _Row(index, row_key, f"{self.job}.{index}", call)
-        digest = digest or request_digest(self._name, call)
-        return _Row(index, row_key, idempotency_key(self.job, row_key, digest), call)
+        key = idempotency_key(self.job, row_key, digest or request_digest(self._name, call))
+        return None if key in self._done else _Row(index, row_key, key, call)
 
     async def _work(self) -> None:
         while (row := await self._next_row()) is not None:
