@@ -16,6 +16,7 @@ from .._config import USER_AGENT, Bounds
 from .._exceptions import ParetaError, status_error
 from .._forks import reset_in_children
 from .._logs import log_response, log_retry
+from .._request_bodies import plain_body
 from .._responses import (
     ACCEPT_ENCODING,
     Breach,
@@ -101,7 +102,7 @@ class APIClient:
             # One key per call, reused by every retry, so the server bills a call once; a
             # caller's own key makes that hold across processes too (a resumed batch).
             headers["Idempotency-Key"] = idempotency_key or f"pareta-{uuid.uuid4().hex}"
-        return self.http_client.build_request(
+        request = self.http_client.build_request(
             method,
             self._url(path),
             params=params,
@@ -110,6 +111,7 @@ class APIClient:
             files=files,
             headers=headers,
         )
+        return plain_body(request)
 
     def _url(self, path: str) -> httpx.URL:
         # Parsing a URL is a third of building a request; a client calls few distinct

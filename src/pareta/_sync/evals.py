@@ -21,6 +21,7 @@ from .._envelopes import record, records
 from .._exceptions import ParetaError, printable
 from .._frontier import parse_frontier, select_roster
 from .._models import EvalRun, EvalSet, FrontierModel
+from .._request_bodies import plain_body
 from .._responses import ACCEPT_ENCODING, jsonl, storage_error
 from .._twins import read_path, sleep
 from .._uploads import Upload, check_file_argument, is_path, read_file_like, upload_from
@@ -138,8 +139,10 @@ class EvalSets:
         headers = {"Content-Type": upload.mime, "Accept-Encoding": ACCEPT_ENCODING}
         if isinstance(extra_headers, dict):
             headers.update({str(k): str(v) for k, v in extra_headers.items()})
-        request = self._client.http_client.build_request(
-            "PUT", url, content=upload.content, headers=headers
+        request = plain_body(
+            self._client.http_client.build_request(
+                "PUT", url, content=upload.content, headers=headers
+            )
         )
         request.headers.pop("Authorization", None)
         route = f"PUT {request.url.host}{request.url.path}"
