@@ -22,6 +22,7 @@ class DropsWhileSending(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.attempts += 1
+        assert isinstance(request.stream, httpx.AsyncByteStream)
         async for chunk in request.stream:
             assert b'"messages"' in chunk
             raise httpx.WriteError("connection dropped while sending", request=request)

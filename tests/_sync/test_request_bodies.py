@@ -23,6 +23,7 @@ class DropsWhileSending(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.attempts += 1
+        assert isinstance(request.stream, httpx.SyncByteStream)
         for chunk in request.stream:
             assert b'"messages"' in chunk
             raise httpx.WriteError("connection dropped while sending", request=request)
