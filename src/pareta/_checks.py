@@ -109,3 +109,16 @@ def require_idempotency_key(value: object) -> str | None:
 def derived_key(key: str | None, step: str) -> str | None:
     """The key of one step of a call that sends several POSTs (an inline set, an upload)."""
     return None if key is None else f"{key[: MAX_IDEMPOTENCY_KEY - len(step) - 1]}.{step}"
+
+
+def unpicklable(name: str) -> TypeError:
+    """Why a client (or a method bound to one) cannot be pickled, and what works instead.
+
+    A client holds open connections and locks bound to this process: a copy in another
+    process could not use them, so pickling fails on purpose rather than by accident."""
+    return TypeError(
+        f"a {name} client cannot be pickled: it holds this process's connections. Create "
+        "one client per worker/process; pass configuration, not clients (the API key and "
+        "base URL, or PARETA_API_KEY and PARETA_BASE_URL in the worker's environment). For "
+        "Ray Data see pareta.ray; for Dask, the README's recipe."
+    )

@@ -41,3 +41,12 @@ def test_a_function_that_captures_a_client_fails_the_same_way() -> None:
 
         with pytest.raises(TypeError, match="pass configuration, not clients"):
             cloudpickle.dumps(task)
+
+
+@pytest.mark.parametrize("dumps", DUMPS, ids=["pickle", "cloudpickle"])
+def test_a_bound_method_cannot_be_pickled_either(dumps: Callable[[object], bytes]) -> None:
+    with Pareta(api_key=API_KEY) as client:
+        with pytest.raises(TypeError, match="client cannot be pickled") as info:
+            dumps(client.chat.completions.create)
+    name = Pareta.__name__
+    assert f"a {name} client" in str(info.value)

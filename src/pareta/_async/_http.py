@@ -11,6 +11,7 @@ import httpx
 
 from .._batch_rate import RateControl
 from .._batch_state import RowTrace, current_trace
+from .._checks import unpicklable
 from .._config import USER_AGENT, Bounds
 from .._exceptions import ParetaError, status_error
 from .._forks import reset_in_children
@@ -78,6 +79,10 @@ class AsyncAPIClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def __reduce__(self) -> Any:
+        # Reached when a method bound to a resource (pa.chat.completions.create) is pickled.
+        raise unpicklable(type(self).__name__.removesuffix("APIClient") + "Pareta")
 
     def build(
         self,

@@ -12,7 +12,7 @@ from urllib.request import getproxies
 import httpx
 
 from .._batch_state import SyncCall, CountProgress, Progress
-from .._checks import require_positive_int
+from .._checks import require_positive_int, unpicklable
 from .._config import (
     DEFAULT_CALL_TIMEOUT,
     DEFAULT_MAX_DECODED_BYTES,
@@ -140,14 +140,7 @@ class Pareta:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
     def __reduce__(self) -> Any:
-        # A client holds open connections and locks bound to this process: a copy in
-        # another process could not use them. Fail on purpose, saying what works instead.
-        raise TypeError(
-            f"a {type(self).__name__} client cannot be pickled: it holds this process's "
-            "connections. Create one client per worker/process; pass configuration, not "
-            "clients (the API key and base URL, or PARETA_API_KEY and PARETA_BASE_URL in the "
-            "worker's environment). For Ray Data see pareta.ray; for Dask, the README's recipe."
-        )
+        raise unpicklable(type(self).__name__)
 
     def map(
         self,
