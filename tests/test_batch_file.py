@@ -219,3 +219,19 @@ def test_a_cost_header_that_is_not_a_number_counts_as_nothing() -> None:
     assert (trace.cost, trace.request_id) == (0, "r")
     trace.answered(200, [(b"x-pareta-cost-micro-usd", b"12"), (b"idempotent-replayed", b"true")])
     assert (trace.cost, trace.replayed) == (12, True)
+
+
+@pytest.mark.parametrize("compact_from", [2, 1_000])
+def test_done_keys_answer_the_same_compact_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compact_from: int
+) -> None:
+    from pareta import _batch_file
+
+    monkeypatch.setattr(_batch_file, "COMPACT_FROM", compact_from)
+    out = tmp_path / "out.jsonl"
+    write_rows(out, "j", [row_record(f"j.{n}.d", str(n), n, 1, None, "ok") for n in range(50)])
+    writer, done = open_results(out, "j", "m")
+    writer.close()
+    assert len(done) == 50
+    assert all(f"j.{n}.d" in done for n in range(50))
+    assert not any(f"j.{n}.d" in done for n in range(50, 60))

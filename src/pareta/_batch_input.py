@@ -53,5 +53,5 @@ def jsonl_lines(path: str | os.PathLike[str]) -> Iterator[JsonLine]:
     name = os.fspath(path)
     with open(path, "rb") as file:
         for number, line in enumerate(file, start=1):
-            if line.strip():
-                yield JsonLine(line.strip(), number, name)
+            if stripped := line.strip():
+                yield JsonLine(stripped, number, name)

@@ -52,9 +52,16 @@ def request_digest(method_name: str, call: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def line_digest(method_name: str, line: bytes) -> str:
+class LineDigest:
     """A JSONL input's row by its bytes: a line edited in any way makes a new key."""
-    return hashlib.sha256(method_name.encode() + b"\n" + line).hexdigest()[:16]
+
+    def __init__(self, method_name: str) -> None:
+        self._prefix = hashlib.sha256(method_name.encode() + b"\n")
+
+    def __call__(self, line: bytes) -> str:
+        digest = self._prefix.copy()
+        digest.update(line)
+        return digest.hexdigest()[:16]
 
 
 def row_key_of(row: object, index: int, key_field: str | None) -> str:

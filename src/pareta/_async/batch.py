@@ -29,10 +29,10 @@ from .._batch_file import (
 )
 from .._batch_input import BadRow, JsonLine
 from .._batch_keys import (
+    LineDigest,
     call_name,
     default_job,
     idempotency_key,
-    line_digest,
     request_digest,
     require_job,
     row_key_of,
@@ -98,6 +98,7 @@ class AsyncBatchJob:
             )
         self._method = method
         self._name = call_name(method)
+        self._line_digest = LineDigest(self._name)
         self._takes_key = _takes_idempotency_key(method)
         self._rows = rows
         self._output = output
@@ -267,8 +268,9 @@ class AsyncBatchJob:
         if self._numbered is None:
             row = await self._todo.get()
             return None if row is END else row
-        while not self._state.stopping:
-            with self._take:
+        # One worker at a time takes rows (and skips those done) under the lock.
+        with self._take:
+            while not self._state.stopping:
                 try:
                     index, raw = next(self._numbered)
                 except StopIteration:
@@ -276,17 +278,17 @@ class AsyncBatchJob:
                 except Exception as exc:  # the caller's iterable failed: stop, then raise it
                     self._state.stop("input_failed", exc)
                     return None
-            prepared = self._prepare(index, raw)
-            if prepared is not None:
-                return prepared
-            self._state.skipped()
+                prepared = self._prepare(index, raw)
+                if prepared is not None:
+                    return prepared
+                self.stats.skipped += 1
         return None
 
     def _prepare(self, index: int, row: object) -> _Row | None:
         """The row ready to send, or ``None`` when the results file has it done."""
         digest = None
         if isinstance(row, JsonLine):
-            digest = line_digest(self._name, row.raw)
+            digest = self._line_digest(row.raw)
             if self._key_field is None and f"{self.job}.{index}.{digest}" in self._done:
                 return None  # done: not even parsed
             row = row.parse()
