@@ -168,10 +168,10 @@ CHECKS: tuple[Check, ...] = (
         0.2,
     ),
     Check(
-        "import pareta ≤ 1.5 × import httpx",
+        "import pareta ≤ 1.2 × import httpx",
         ("import pareta", "import"),
         ("import httpx", "import"),
-        1.5,
+        1.2,
     ),
     *(
         Check(f"{p}: peak RSS at 256 concurrent ≤ 1.3 × {h}", (p, RSS), (h, RSS), 1.3)
