@@ -137,7 +137,7 @@ class AsyncAPIClient:
             raise ParetaError(CLOSED)
         self._loop_guard.check()
         trace = current_trace.get()
-        if trace is not None:
+        if trace is not None and trace.gate.rate is not None:
             # A batch row waits for its send slot before its deadline starts: the job's
             # pace is not the call being late.
             await pace(trace.gate)
@@ -193,7 +193,7 @@ class AsyncAPIClient:
             if deadline is not None and time.monotonic() + delay >= deadline:
                 raise TimeoutError("the next attempt would start after the deadline")
             await asleep(delay)
-            if trace is not None:
+            if trace is not None and trace.gate.rate is not None:
                 await pace(trace.gate)
             attempt += 1
 

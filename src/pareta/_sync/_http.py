@@ -138,7 +138,7 @@ class APIClient:
             raise ParetaError(CLOSED)
         self._loop_guard.check()
         trace = current_trace.get()
-        if trace is not None:
+        if trace is not None and trace.gate.rate is not None:
             # A batch row waits for its send slot before its deadline starts: the job's
             # pace is not the call being late.
             pace(trace.gate)
@@ -194,7 +194,7 @@ class APIClient:
             if deadline is not None and time.monotonic() + delay >= deadline:
                 raise TimeoutError("the next attempt would start after the deadline")
             sleep(delay)
-            if trace is not None:
+            if trace is not None and trace.gate.rate is not None:
                 pace(trace.gate)
             attempt += 1
 

@@ -243,7 +243,8 @@ class BatchJob:
             self._results.close()
 
     def _add_worker(self) -> None:
-        if self._state.claim_worker(self._max):
+        # Read without the lock first: once all workers run, a success costs no lock here.
+        if self._state.workers < self._max and self._state.claim_worker(self._max):
             self._pool.start_soon(self._work)
 
     def _feed(self) -> None:
