@@ -74,9 +74,9 @@ class APIStatusError(ParetaError):
     """The server answered with a non-2xx status."""
 
     status_code: int
-    detail: Any
     request_id: str | None
     response: httpx.Response | None
+    _detail: Any
 
     def __init__(
         self,
@@ -95,6 +95,19 @@ class APIStatusError(ParetaError):
         self.detail = detail
         self.request_id = request_id
         self.response = response
+
+    @property
+    def detail(self) -> Any:
+        """The server's ``detail``, or the text of an error body that is not JSON."""
+        if self._detail is BODY_TEXT:
+            # Decoded when first read, not when raised: a page as large as max_error_bytes
+            # is then held once (as the response's bytes) while the error travels.
+            self._detail = None if self.response is None else _text(self.response)
+        return self._detail
+
+    @detail.setter
+    def detail(self, value: Any) -> None:
+        self._detail = value
 
 
 class BadRequestError(APIStatusError):
@@ -174,12 +187,37 @@ def _describe(detail: Any) -> str:
     return detail if isinstance(detail, str) else str(detail)
 
 
+# Stands for an error body's text until ``APIStatusError.detail`` is read.
+BODY_TEXT: Any = object()
+# Enough of a body's start for a message, which is cut to 2,000 characters anyway.
+_PREVIEW_BYTES = 8192
+_LEADING_SPACE = re.compile(rb"\s*")
+
+
+def _text(response: httpx.Response, limit: int | None = None) -> str:
+    content = response.content if limit is None else response.content[:limit]
+    return content.decode(response.encoding or "utf-8", "replace")
+
+
+def _body_message(response: httpx.Response) -> str:
+    """The start of a text error body, as a message: the rest is counted, not decoded."""
+    preview = _text(response, _PREVIEW_BYTES)[:MAX_MESSAGE_CHARS]
+    rest = len(response.content) - len(preview.encode(response.encoding or "utf-8", "replace"))
+    text = printable(preview)
+    return f"{text}… ({rest:,} more bytes)" if rest > 0 else text
+
+
 def error_detail(response: httpx.Response) -> Any:
-    """The FastAPI ``detail`` of an error body, else the raw text (``None`` when empty)."""
+    """The FastAPI ``detail`` of an error body, else ``BODY_TEXT`` for its text (``None``
+    when empty). Only a body that may be JSON is decoded here."""
+    content = response.content
+    if not content:
+        return None
+    start = _LEADING_SPACE.match(content).end()  # type: ignore[union-attr]
+    if content[start : start + 1] not in (b"{", b"["):
+        return BODY_TEXT
     # Decoded once, here: httpx's ``text`` would briefly hold the body's text twice.
     text = response.content.decode(response.encoding or "utf-8", "replace")
-    if not text:
-        return None
     try:
         body = json.loads(text)  # the text already decoded: the body is not decoded twice
     except (ValueError, RecursionError):
@@ -196,7 +234,8 @@ def status_error(response: httpx.Response) -> APIStatusError:
     """
     cls = _STATUS_ERRORS.get(response.status_code, APIStatusError)
     detail = error_detail(response)
-    message = printable(_describe(detail)) or _bare_status(response)
+    shown = _body_message(response) if detail is BODY_TEXT else printable(_describe(detail))
+    message = shown or _bare_status(response)
     return cls(
         message,
         status_code=response.status_code,
