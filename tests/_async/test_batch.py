@@ -480,3 +480,13 @@ async def test_a_jsonl_input_resumes_by_its_lines(tmp_path: Path, key: str | Non
     assert stats.done == 2
     assert len(server.billed) == 7
     assert max(server.billed.values()) == 1
+
+
+async def test_a_named_job_keys_its_rows_stably_without_a_results_file() -> None:
+    # How a cluster retries a task: the same job and rows, in another process, no file.
+    server = Server()
+    async with client(server) as pa:
+        for part in (rows(3), rows(3, start=3), rows(3)):
+            await pa.batch(pa.chat.completions.create, part, key="id", job="nightly").wait()
+    assert len(server.billed) == 6  # the third part replays the first: its keys are the same
+    assert max(server.billed.values()) == 1

@@ -104,6 +104,8 @@ class AsyncBatchJob:
         self._output = output
         self._key_field = key
         self.job = require_job(job) if job is not None else default_job(self._name, rows, output)
+        # A caller's job id promises stable keys (a retried Ray task), as a results file does.
+        self._stable = output is not None or job is not None
         self._max = require_positive_int(max_in_flight, "max_in_flight")
         self._gate = RateControl(parse_rate(rate))
         self._on_progress = on_progress
@@ -300,8 +302,9 @@ class AsyncBatchJob:
             call = _call_of(row, self._key_field)
         except ValueError as exc:
             return _Row(index, str(index), f"{self.job}.bad.{index}", None, exc)
-        if self._output is None:
-            # Nothing to resume into: a key unique to this run is enough, and cheaper.
+        if not self._stable:
+            # Neither a results file nor a job id to resume under: a key unique to this run
+            # is enough, and cheaper.
             return _Row(index, row_key, f"{self.job}.{index}", call)
         key = idempotency_key(self.job, row_key, digest or request_digest(self._name, call))
         return None if key in self._done else _Row(index, row_key, key, call)
