@@ -287,21 +287,14 @@ class Deadline:
 
 
 async def aiter_rows(rows: Any) -> AsyncGenerator[object, None]:
-    """A batch job's rows: a JSONL file's lines, an async iterable, or a plain iterable."""
-    from ._batch_input import jsonl_lines
-
-    if isinstance(rows, (str, os.PathLike)):
-        for row in jsonl_lines(rows):
-            yield row
-    elif hasattr(rows, "__aiter__"):
-        async for row in rows:
-            yield row
-    else:
-        for row in rows:
-            yield row
+    """An async iterable's rows, read by one task. (A file's lines and a plain iterable's
+    rows are taken by the workers in turn: see ``plain_rows``.)"""
+    async for row in rows:
+        yield row
 
 
 def iter_rows(rows: Any) -> Generator[object, None]:
+    """A batch job's rows for the sync client: a JSONL file's lines or a plain iterable."""
     from ._batch_input import jsonl_lines
 
     if isinstance(rows, (str, os.PathLike)):

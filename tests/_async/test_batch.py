@@ -490,3 +490,18 @@ async def test_a_named_job_keys_its_rows_stably_without_a_results_file() -> None
             await pa.batch(pa.chat.completions.create, part, key="id", job="nightly").wait()
     assert len(server.billed) == 6  # the third part replays the first: its keys are the same
     assert max(server.billed.values()) == 1
+
+
+async def test_an_async_iterable_resumes_too(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    server = Server()
+
+    async def produce(n: int) -> Any:
+        for row in rows(n):
+            yield row
+
+    async with client(server) as pa:
+        await pa.batch(pa.chat.completions.create, produce(4), output=out, key="id").wait()
+        stats = await pa.batch(pa.chat.completions.create, produce(6), output=out, key="id").wait()
+    assert (stats.skipped, stats.done) == (4, 2)
+    assert sum(server.billed.values()) == 6

@@ -491,3 +491,18 @@ def test_a_named_job_keys_its_rows_stably_without_a_results_file() -> None:
             pa.batch(pa.chat.completions.create, part, key="id", job="nightly").wait()
     assert len(server.billed) == 6  # the third part replays the first: its keys are the same
     assert max(server.billed.values()) == 1
+
+
+def test_an_async_iterable_resumes_too(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    server = Server()
+
+    def produce(n: int) -> Any:
+        for row in rows(n):
+            yield row
+
+    with client(server) as pa:
+        pa.batch(pa.chat.completions.create, produce(4), output=out, key="id").wait()
+        stats = pa.batch(pa.chat.completions.create, produce(6), output=out, key="id").wait()
+    assert (stats.skipped, stats.done) == (4, 2)
+    assert sum(server.billed.values()) == 6
