@@ -16,21 +16,6 @@ class BadRow:
     error: ValueError
 
 
-def read_jsonl(path: str | os.PathLike[str]) -> Iterator[object]:
-    """Each non-blank line as a JSON value; a line that is not JSON becomes a ``BadRow``.
-
-    The file is read through the OS page cache a buffer at a time: memory does not grow
-    with its length, and a read is microseconds, so the async engine reads it in line."""
-    with open(path, "rb") as file:
-        for number, line in enumerate(file, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except ValueError as exc:
-                yield BadRow(ValueError(f"{os.fspath(path)} line {number} is not JSON: {exc}"))
-
-
 class JsonLine(NamedTuple):
     """One line of a JSONL input, parsed only when the row is sent.
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..._batch_file import summarize
-from ..._batch_input import BadRow, read_jsonl
+from ..._batch_file import read_lines, summarize
+from ..._batch_input import BadRow, jsonl_lines
 from ..._batch_keys import default_job
 from ..._batch_state import BatchStats
 from ..console import Output
@@ -113,7 +113,8 @@ def requests_of(source: Path, args: argparse.Namespace) -> tuple[Iterator[object
         rows: Any = read_rows(str(source))
         return (request_of(row, n, args.key, extra) for n, row in enumerate(rows)), len(rows)
     total = count_lines(source)
-    return (request_of(row, n, args.key, extra) for n, row in enumerate(read_jsonl(source))), total
+    lines = enumerate(jsonl_lines(source))
+    return (request_of(line.parse(), n, args.key, extra) for n, line in lines), total
 
 
 def request_of(row: object, index: int, key: str | None, extra: dict[str, Any]) -> object:
@@ -167,8 +168,6 @@ def report(stats: BatchStats, output: Path, out: Output) -> int:
 
 
 def failed_rows(output: Path) -> list[tuple[str, str]]:
-    from ..._batch_file import read_lines
-
     latest: dict[str, str | None] = {}
     for line in read_lines(output):
         if "key" in line:
