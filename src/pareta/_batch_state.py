@@ -37,6 +37,9 @@ _WANTED = frozenset(
     }
 )
 
+# A 404 on each of the first rows, with none answered, means the target does not exist.
+FIRST_FAILURES = 3
+
 # A 429 that the engine handles is retried without counting against ``max_retries``, up
 # to this many times for one row: a server that refuses forever still ends the job.
 MAX_THROTTLED = 100
@@ -195,10 +198,6 @@ class JobState:
             self._not_found += 1
             if self._not_found >= FIRST_FAILURES:
                 self.stop("not_found", error)
-
-
-# A 404 on each of the first rows, with none answered, means the target does not exist.
-FIRST_FAILURES = 3
 
 
 def _micro_usd(value: str | None) -> int:
