@@ -17,8 +17,9 @@ idempotency key of the job and its row key. A Ray task retried after an actor di
 its rows under the same keys, so the server replays what it already billed.
 
 ``__call__`` is a coroutine, so Ray runs it on an event loop the actor keeps for its life:
-the client's connections stay open from one batch to the next, and an actor runs up to four
-batches at once (Ray's default), so one batch's slow last rows do not idle the actor.
+the client's connections stay open from one batch to the next. An actor runs one Ray task
+at a time (Ray's default), so the concurrency is inside the batch: all of its rows, up to
+``max_in_flight``, are in flight together.
 
 Rows in, rows out: a row's request is its ``messages`` column (or a ``prompt`` column, sent
 as one user message), and its ``model`` column unless ``model`` is configured. Every input

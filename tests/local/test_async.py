@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import anyio
 import httpx
 import pytest
+from starlette.concurrency import run_in_threadpool
 
 from pareta.local import LocalServer, create_app
 from pareta.local.pytest_plugin import pareta_local, pareta_local_options  # noqa: F401
@@ -46,3 +49,26 @@ def test_pytest_plugin_fixture(pareta_local: LocalServer) -> None:  # noqa: F811
     assert not pareta_local.base_url.endswith(("/", "/v1"))
     response = httpx.get(f"{pareta_local.base_url}/v1/models", headers=headers)
     assert response.status_code == 200
+
+
+async def test_inference_never_waits_on_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FastAPI runs a plain-function dependency or route on a worker thread: a hop that
+    cost each completion more than the work it wrapped. The hot routes stay on the loop."""
+    hops: list[str] = []
+
+    async def counted(func: Callable[..., object], *args: object, **kwargs: object) -> object:
+        hops.append(getattr(func, "__qualname__", repr(func)))
+        return await run_in_threadpool(func, *args, **kwargs)
+
+    monkeypatch.setattr("fastapi.dependencies.utils.run_in_threadpool", counted)
+    monkeypatch.setattr("fastapi.routing.run_in_threadpool", counted)
+    transport = httpx.ASGITransport(app=create_app())
+    headers = {"Authorization": "Bearer pareta_sk_loop"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://local", headers=headers
+    ) as c:
+        assert (await c.post("/v1/chat/completions", json=chat_body())).status_code == 200
+        streamed = await c.post("/v1/chat/completions", json=chat_body(stream=True))
+        assert streamed.status_code == 200
+        assert (await c.get("/v1/models")).status_code == 200
+    assert hops == []

@@ -262,24 +262,18 @@ async def _read_body(receive: Receive) -> tuple[list[Message], bool]:
 async def _delay_unless_client_leaves(
     seconds: float, receive: Receive
 ) -> tuple[list[Message], bool]:
-    """Sleep, but give up as soon as the client disconnects, so it is never billed."""
+    """Sleep, but give up as soon as the client disconnects, so it is never billed.
+
+    After the body an ASGI server's next message is the disconnect, so waiting for it
+    under a deadline is the sleep (one cancel scope per request, no watcher task)."""
     messages, gone = await _read_body(receive)
     if gone:
         return messages, True
-    left = False
-    async with anyio.create_task_group() as tg:
-
-        async def watch() -> None:
-            nonlocal left
-            while (await receive())["type"] != "http.disconnect":
-                pass  # pragma: no cover - after the body an ASGI server sends only a disconnect
-            left = True
-            tg.cancel_scope.cancel()
-
-        tg.start_soon(watch)
-        await anyio.sleep(seconds)
-        tg.cancel_scope.cancel()
-    return messages, left
+    with anyio.move_on_after(seconds):
+        while (await receive())["type"] != "http.disconnect":
+            pass  # pragma: no cover - after the body an ASGI server sends only a disconnect
+        return messages, True
+    return messages, False
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:
