@@ -8,8 +8,13 @@ a latency fault on chat completions so that the run is bound by waiting, as it i
 a real model), each as a fresh org. Figures per engine: the start of its cluster (a Ray
 or Dask user has one running already), the wall time of the job on it (from handing over
 the rows to having every answer back: Ray's actors and Dask's clients start inside it),
-and the pace while rows were answered, from the first debit in the server's ledger to the
-last. Needs ``pip install -e ".[ray,dask]"``.
+the pace while rows were answered, from the first debit in the server's ledger to the
+last, and the server's CPU time per row (it shares the machine's cores with the engines).
+
+Ray runs twice: on a new cluster ("ray, new": the first dataset of a driver and a cluster
+also starts Ray Data's own actors), and on a cluster that has run a dataset before ("ray").
+On the latter, the same dataset through a class that sends no request measures Ray Data's
+own share of a job. Needs ``pip install -e ".[ray,dask]"``.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ def rows(count: int) -> list[dict[str, Any]]:
 
 @contextmanager
 def local_server(latency: str) -> Iterator[str]:
-    """``python -m pareta.local`` on a free port; yields its base URL."""
+    """``python -m pareta.local`` on a free port; yields its base URL. Its process id is
+    kept in ``SERVER`` for `server_cpu`."""
     command = [sys.executable, "-m", "pareta.local", "--port", "0", "--log-level", "warning"]
     command += ["--fault", f"POST /v1/chat/completions latency={latency}"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -50,10 +56,22 @@ def local_server(latency: str) -> Iterator[str]:
         found = re.search(r"running at (\S+)", process.stdout.readline())
         if found is None:
             raise RuntimeError("the local server did not start")
+        SERVER.append(process.pid)
         yield found.group(1)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+SERVER: list[int] = []
+
+
+def server_cpu() -> float:
+    """CPU seconds the local server's process has used so far."""
+    import psutil  # type: ignore[import-untyped,unused-ignore]  # with dask's distributed
+
+    times = psutil.Process(SERVER[-1]).cpu_times()
+    return float(times.user + times.system)
 
 
 def fresh_key(base_url: str, any_key: str = "pareta_sk_bench") -> str:
@@ -91,31 +109,61 @@ def one_process(data: list[dict[str, Any]]) -> Timed:
     return answered, 0.0, started, time.time()
 
 
-def on_ray(data: list[dict[str, Any]], actors: int) -> Timed:
+@contextmanager
+def ray_cluster(actors: int) -> Iterator[float]:
+    """A local Ray cluster with a CPU per actor; yields the seconds it took to start.
+
+    The actors inherit PARETA_API_KEY and PARETA_BASE_URL from this process, as a local
+    cluster's do (a runtime_env would cost each new worker process a second start)."""
     import ray
+    import ray.data
+
+    started = time.time()
+    ray.init(address="local", num_cpus=actors, include_dashboard=False, log_to_driver=False)
+    try:
+        yield time.time() - started
+    finally:
+        ray.shutdown()
+
+
+def warm_up_ray_data() -> None:
+    """One small dataset, as a cluster in use has run before: Ray Data plans its first
+    dataset in a process once, and starts its own statistics actor once per cluster."""
+    import ray.data
+
+    ray.data.range(4, override_num_blocks=2).materialize()
+
+
+class Unanswered:
+    """A callable class that sends nothing: the rows come back with no answer."""
+
+    def __init__(self, **_: Any) -> None:
+        pass
+
+    async def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        return {**batch, "error": [None] * len(batch["id"])}
+
+
+def on_ray(data: list[dict[str, Any]], actors: int, started: float, udf: type = object) -> Timed:
+    """One dataset through pareta.ray (or ``udf``) on the running cluster: its actors start
+    inside."""
+    import ray.data
 
     from pareta.ray import ChatCompletions
 
-    started = time.time()
-    # The actors inherit PARETA_API_KEY and PARETA_BASE_URL from this process, as a local
-    # cluster's do (a runtime_env would cost each new worker process a second start).
-    ray.init(address="local", num_cpus=actors, include_dashboard=False, log_to_driver=False)
-    try:
-        working = time.time()
-        answered = (
-            ray.data.from_items(data)
-            .map_batches(
-                ChatCompletions,
-                fn_constructor_kwargs={"job": JOB, "key": "id", "model": MODEL},
-                compute=ray.data.ActorPoolStrategy(size=actors),
-                batch_size=len(data) // (2 * actors),
-            )
-            .take_all()
+    working = time.time()
+    answered = (
+        ray.data.from_items(data)
+        .map_batches(
+            ChatCompletions if udf is object else udf,
+            fn_constructor_kwargs={"job": JOB, "key": "id", "model": MODEL},
+            compute=ray.data.ActorPoolStrategy(size=actors),
+            batch_size=len(data) // (2 * actors),
         )
-        done = time.time()
-    finally:
-        ray.shutdown()
-    return sum(r["error"] is None for r in answered), working - started, working, done
+        .take_all()
+    )
+    done = time.time()
+    return sum(r["error"] is None for r in answered), started, working, done
 
 
 def on_dask(data: list[dict[str, Any]], workers: int) -> Timed:
@@ -147,11 +195,23 @@ def dask_recipe() -> dict[str, Any]:
     return namespace
 
 
-def measure(name: str, base_url: str, run: Callable[[], Timed], count: int) -> tuple[float, float]:
-    """Prints the figures of one engine; returns its rows a second of work and of answering."""
+def fresh_org(base_url: str) -> str:
+    """A new org's key, set in the environment for the clients (and a cluster's workers)
+    that start from here on."""
     key = fresh_key(base_url)
     os.environ["PARETA_API_KEY"], os.environ["PARETA_BASE_URL"] = key, base_url
+    return key
+
+
+def measure(
+    name: str, base_url: str, run: Callable[[], Timed], count: int, key: str | None = None
+) -> tuple[float, float]:
+    """Prints the figures of one engine, run as ``key``'s org (else a fresh one); returns
+    its rows a second of work and of answering."""
+    key = key or fresh_org(base_url)
+    cpu = server_cpu()
     answered, start, began, ended = run()
+    cpu = server_cpu() - cpu
     work = ended - began
     debits = ledger(base_url, key)
     times = sorted(entry["created"] for entry in debits)
@@ -160,7 +220,8 @@ def measure(name: str, base_url: str, run: Callable[[], Timed], count: int) -> t
     print(
         f"{name:<9} {answered}/{count} answered, {len(debits)} debits ({len(keys)} keys); "
         f"cluster start {start:4.1f} s; job {work:4.1f} s = {count / work:5.1f} rows/s, "
-        f"first answer after {times[0] - began:4.1f} s; answering {pace:5.1f} rows/s"
+        f"first answer after {times[0] - began:4.1f} s; answering {pace:5.1f} rows/s; "
+        f"server CPU {cpu / count * 1000:.2f} ms a row"
     )
     return count / work, pace
 
@@ -174,10 +235,29 @@ def main() -> None:
     data = rows(args.rows)
     with local_server(args.latency) as url:
         base = measure("pa.batch", url, lambda: one_process(data), args.rows)
-        ray_ = measure("ray", url, lambda: on_ray(data, args.actors), args.rows)
-        dask_ = measure("dask", url, lambda: on_dask(data, args.actors), args.rows)
-    for name, (work, pace) in (("ray", ray_), ("dask", dask_)):
+        figures: dict[str, tuple[float, float]] = {}
+        for name in ("ray, new", "ray"):
+            key = fresh_org(url)
+            with ray_cluster(args.actors) as start:
+                if name == "ray":
+                    warm_up_ray_data()
+                    began = time.time()
+                    on_ray(data, args.actors, start, Unanswered)
+                    own = time.time() - began
+                    print(f"ray data  the same dataset, no requests: {own:4.1f} s")
+                run = lambda: on_ray(data, args.actors, start)  # noqa: E731
+                figures[name] = measure(name, url, run, args.rows, key)
+        figures["dask"] = measure("dask", url, lambda: on_dask(data, args.actors), args.rows)
+    for name, (work, pace) in figures.items():
         print(f"{name} / pa.batch: job {work / base[0]:.0%}, answering {pace / base[1]:.0%}")
+    # Ray Data's own share of a job: the same dataset through a class that sends nothing
+    # takes `own` seconds (its actors start, its batches move); the rest is the answering.
+    ray_work = args.rows / figures["ray"][0]
+    rest = args.rows / (ray_work - own)
+    print(
+        f"ray less Ray Data's own {own:.1f} s / pa.batch: job {rest / base[0]:.0%} "
+        f"({ray_work - own:.1f} s for the rows)"
+    )
 
 
 if __name__ == "__main__":
