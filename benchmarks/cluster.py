@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -44,10 +44,21 @@ def rows(count: int) -> list[dict[str, Any]]:
     return [{"id": f"r{i}", "prompt": f"Effective 2026-01-{i % 28 + 1:02d}."} for i in range(count)]
 
 
+class Server(NamedTuple):
+    url: str
+    pid: int
+
+    def cpu(self) -> float:
+        """CPU seconds the server's process has used so far."""
+        import psutil  # type: ignore[import-untyped,unused-ignore]  # with dask's distributed
+
+        times = psutil.Process(self.pid).cpu_times()
+        return float(times.user + times.system)
+
+
 @contextmanager
-def local_server(latency: str) -> Iterator[str]:
-    """``python -m pareta.local`` on a free port; yields its base URL. Its process id is
-    kept in ``SERVER`` for `server_cpu`."""
+def local_server(latency: str) -> Iterator[Server]:
+    """``python -m pareta.local`` on a free port."""
     command = [sys.executable, "-m", "pareta.local", "--port", "0", "--log-level", "warning"]
     command += ["--fault", f"POST /v1/chat/completions latency={latency}"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -56,22 +67,10 @@ def local_server(latency: str) -> Iterator[str]:
         found = re.search(r"running at (\S+)", process.stdout.readline())
         if found is None:
             raise RuntimeError("the local server did not start")
-        SERVER.append(process.pid)
-        yield found.group(1)
+        yield Server(found.group(1), process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-SERVER: list[int] = []
-
-
-def server_cpu() -> float:
-    """CPU seconds the local server's process has used so far."""
-    import psutil  # type: ignore[import-untyped,unused-ignore]  # with dask's distributed
-
-    times = psutil.Process(SERVER[-1]).cpu_times()
-    return float(times.user + times.system)
 
 
 def fresh_key(base_url: str, any_key: str = "pareta_sk_bench") -> str:
@@ -144,7 +143,19 @@ class Unanswered:
         return {**batch, "error": [None] * len(batch["id"])}
 
 
-def on_ray(data: list[dict[str, Any]], actors: int, started: float, udf: type = object) -> Timed:
+def ray_data_alone(data: list[dict[str, Any]], actors: int) -> float:
+    """Seconds Ray Data takes for the dataset with a class that sends nothing: its actors
+    start, its batches move. Prints them."""
+    began = time.time()
+    on_ray(data, actors, 0.0, Unanswered)
+    own = time.time() - began
+    print(f"ray data  the same dataset, no requests: {own:4.1f} s")
+    return own
+
+
+def on_ray(
+    data: list[dict[str, Any]], actors: int, started: float, udf: type | None = None
+) -> Timed:
     """One dataset through pareta.ray (or ``udf``) on the running cluster: its actors start
     inside."""
     import ray.data
@@ -155,7 +166,7 @@ def on_ray(data: list[dict[str, Any]], actors: int, started: float, udf: type = 
     answered = (
         ray.data.from_items(data)
         .map_batches(
-            ChatCompletions if udf is object else udf,
+            udf or ChatCompletions,
             fn_constructor_kwargs={"job": JOB, "key": "id", "model": MODEL},
             compute=ray.data.ActorPoolStrategy(size=actors),
             batch_size=len(data) // (2 * actors),
@@ -204,16 +215,16 @@ def fresh_org(base_url: str) -> str:
 
 
 def measure(
-    name: str, base_url: str, run: Callable[[], Timed], count: int, key: str | None = None
+    name: str, server: Server, run: Callable[[], Timed], count: int, key: str | None = None
 ) -> tuple[float, float]:
     """Prints the figures of one engine, run as ``key``'s org (else a fresh one); returns
     its rows a second of work and of answering."""
-    key = key or fresh_org(base_url)
-    cpu = server_cpu()
+    key = key or fresh_org(server.url)
+    cpu = server.cpu()
     answered, start, began, ended = run()
-    cpu = server_cpu() - cpu
+    cpu = server.cpu() - cpu
     work = ended - began
-    debits = ledger(base_url, key)
+    debits = ledger(server.url, key)
     times = sorted(entry["created"] for entry in debits)
     keys = {entry["idempotency_key"] for entry in debits}
     pace = (len(times) - 1) / (times[-1] - times[0])
@@ -233,21 +244,20 @@ def main() -> None:
     parser.add_argument("--actors", type=int, default=2, help="Ray actors and Dask workers")
     args = parser.parse_args()
     data = rows(args.rows)
-    with local_server(args.latency) as url:
-        base = measure("pa.batch", url, lambda: one_process(data), args.rows)
+    with local_server(args.latency) as server:
+        base = measure("pa.batch", server, lambda: one_process(data), args.rows)
         figures: dict[str, tuple[float, float]] = {}
-        for name in ("ray, new", "ray"):
-            key = fresh_org(url)
-            with ray_cluster(args.actors) as start:
-                if name == "ray":
-                    warm_up_ray_data()
-                    began = time.time()
-                    on_ray(data, args.actors, start, Unanswered)
-                    own = time.time() - began
-                    print(f"ray data  the same dataset, no requests: {own:4.1f} s")
-                run = lambda: on_ray(data, args.actors, start)  # noqa: E731
-                figures[name] = measure(name, url, run, args.rows, key)
-        figures["dask"] = measure("dask", url, lambda: on_dask(data, args.actors), args.rows)
+        key = fresh_org(server.url)
+        with ray_cluster(args.actors) as start:
+            new = lambda: on_ray(data, args.actors, start)  # noqa: E731
+            figures["ray, new"] = measure("ray, new", server, new, args.rows, key)
+        key = fresh_org(server.url)
+        with ray_cluster(args.actors) as start:
+            warm_up_ray_data()
+            own = ray_data_alone(data, args.actors)
+            running = lambda: on_ray(data, args.actors, start)  # noqa: E731
+            figures["ray"] = measure("ray", server, running, args.rows, key)
+        figures["dask"] = measure("dask", server, lambda: on_dask(data, args.actors), args.rows)
     for name, (work, pace) in figures.items():
         print(f"{name} / pa.batch: job {work / base[0]:.0%}, answering {pace / base[1]:.0%}")
     # Ray Data's own share of a job: the same dataset through a class that sends nothing
