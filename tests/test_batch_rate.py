@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pareta._batch_rate import HORIZON, MIN_RATE, RateControl, parse_rate
+from pareta._batch.rate import HORIZON, MIN_RATE, RateControl, parse_rate
 
 
 class Clock:

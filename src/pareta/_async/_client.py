@@ -10,7 +10,7 @@ from urllib.request import getproxies
 
 import httpx
 
-from .._batch_state import AsyncCall, CountProgress, Progress
+from .._batch.state import AsyncCall, CountProgress, Progress
 from .._checks import require_positive_int, unpicklable
 from .._config import (
     DEFAULT_CALL_TIMEOUT,

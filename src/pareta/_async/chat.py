@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, overload
 
-from .._batch_state import CountProgress
+from .._batch.state import CountProgress
 from .._checks import (
     require_idempotency_key,
     require_messages,

@@ -11,7 +11,7 @@ from urllib.request import getproxies
 
 import httpx
 
-from .._batch_state import SyncCall, CountProgress, Progress
+from .._batch.state import SyncCall, CountProgress, Progress
 from .._checks import require_positive_int, unpicklable
 from .._config import (
     DEFAULT_CALL_TIMEOUT,

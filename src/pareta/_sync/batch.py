@@ -5,7 +5,7 @@ Rows are read lazily and results leave as rows finish, so memory is bounded by w
 in flight, not by the number of rows. With an ``output`` file each finished row is a
 line on disk, and running the same job again skips the rows already done and resends
 the rest under the same idempotency keys, so the server replays what it already billed.
-The pace adapts to the server's rate limits (``_batch_rate``); a 429 handled here never
+The pace adapts to the server's rate limits (``_batch.rate``); a 429 handled here never
 becomes a row's error. ``create_many`` and ``map`` are the in-memory form of this engine.
 """
 
@@ -20,7 +20,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
-from .._batch_file import (
+from .._batch.file import (
     DoneKeys,
     ResultsFile,
     ResultsFileError,
@@ -28,8 +28,8 @@ from .._batch_file import (
     row_record,
     stop_record,
 )
-from .._batch_input import BadRow, JsonLine
-from .._batch_keys import (
+from .._batch.input import BadRow, JsonLine
+from .._batch.keys import (
     LineDigest,
     call_name,
     default_job,
@@ -38,8 +38,8 @@ from .._batch_keys import (
     require_job,
     row_key_of,
 )
-from .._batch_rate import RateControl, parse_rate
-from .._batch_state import (
+from .._batch.rate import RateControl, parse_rate
+from .._batch.state import (
     BatchInterrupted,
     BatchResult,
     BatchStats,
@@ -48,19 +48,19 @@ from .._batch_state import (
     JobState,
     Progress,
     RowTrace,
-    current_trace,
 )
-from .._checks import require_positive_int
-from .._exceptions import ParetaError
-from .._twins import (
+from .._batch.twins import (
     END,
     Channel,
     Interrupts,
     TaskGroup,
-    checkpoint,
     iter_rows,
     plain_rows,
 )
+from .._checks import require_positive_int
+from .._exceptions import ParetaError
+from .._observers import current_observer
+from .._twins import checkpoint
 
 # Workers start few and double as rows succeed (TCP's slow start): a server with a rate
 # limit sees a handful of requests, not max_in_flight of them, before it can push back.
@@ -334,13 +334,13 @@ class BatchJob:
         answer: Any = None
         error = row.error
         if error is None:
-            token = current_trace.set(trace)
+            token = current_observer.set(trace)
             try:
                 answer = self._call(row)
             except Exception as exc:  # collected per row, by design
                 error = exc
             finally:
-                current_trace.reset(token)
+                current_observer.reset(token)
         self._state.finished(trace, error)
         if self._file is not None:
             record = row_record(

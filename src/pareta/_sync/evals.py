@@ -7,6 +7,7 @@ import builtins
 from time import monotonic
 from typing import Any
 
+from .._baselines import parse_frontier, select_roster
 from .._checks import (
     derived_key,
     path_segment,
@@ -19,7 +20,6 @@ from .._checks import (
 )
 from .._envelopes import record, records
 from .._exceptions import ParetaError, printable
-from .._frontier import parse_frontier, select_roster
 from .._models import EvalRun, EvalSet, FrontierModel
 from .._request_bodies import plain_body
 from .._responses import ACCEPT_ENCODING, jsonl, storage_error

@@ -6,20 +6,19 @@ counters sit behind one lock, uncontended in the async engine.
 
 from __future__ import annotations
 
-import contextvars
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ._batch_rate import RateControl
-from ._exceptions import (
+from .._exceptions import (
     AuthenticationError,
     InsufficientCreditsError,
     ParetaError,
     PermissionDeniedError,
 )
+from .rate import RateControl
 
 R = TypeVar("R")
 AsyncCall = Callable[..., Awaitable[R]]
@@ -92,7 +91,8 @@ class BatchStats:
 
 
 class RowTrace:
-    """What the request core reports about one row's attempts while a job runs it."""
+    """What the request core reports about one row's attempts while a job runs it (an
+    ``Observer``, set in ``current_observer`` around the row's call)."""
 
     __slots__ = ("attempts", "cost", "gate", "replayed", "request_id", "throttled")
 
@@ -120,19 +120,15 @@ class RowTrace:
             self.replayed = headers.get("idempotent-replayed") == "true"
             self.cost = _micro_usd(headers.get("x-pareta-cost-micro-usd"))
 
+    def admit(self) -> tuple[float, bool]:
+        return self.gate.reserve()
+
     def failed(self) -> None:
         self.attempts += 1
 
     def handles(self, status: int) -> bool:
         """Whether the job retries this answer itself (a 429, within bounds)."""
         return status == 429 and self.throttled <= MAX_THROTTLED
-
-
-# Set by the batch engine around each row's call; the request core reads it. A context
-# variable reaches through any client method without a parameter on each of them.
-current_trace: contextvars.ContextVar[RowTrace | None] = contextvars.ContextVar(
-    "pareta_batch_trace", default=None
-)
 
 
 class JobState:
