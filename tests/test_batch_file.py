@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import httpx
@@ -10,24 +11,31 @@ import pytest
 
 from pareta import BadRequestError, InsufficientCreditsError, ResultsFileError
 from pareta._batch.file import (
+    DoneKeys,
     error_record,
     is_permanent,
     jsonable,
     open_results,
     row_record,
     stop_record,
-    summarize,
 )
 from pareta._batch.keys import call_name, default_job, idempotency_key, request_digest, row_key_of
+from pareta._batch.summary import summarize
 from pareta._checks import MAX_IDEMPOTENCY_KEY, require_idempotency_key
 from pareta._models import ChatCompletion
 
 
 def write_rows(path: Path, job: str, records: list[dict[str, object]]) -> None:
-    writer, _ = open_results(path, job, "m")
+    writer = open_results(path, job, "m").writer
     for record in records:
         writer.write(record)
     writer.close()
+
+
+def reopen(path: Path, job: str) -> DoneKeys:
+    opened = open_results(path, job, "m")
+    opened.writer.close()
+    return opened.done
 
 
 def test_a_new_file_starts_with_its_job_and_resumes_with_its_done_rows(tmp_path: Path) -> None:
@@ -49,10 +57,10 @@ def test_a_new_file_starts_with_its_job_and_resumes_with_its_done_rows(tmp_path:
             stop_record("insufficient_credits", "out of credit"),
         ],
     )
-    header = json.loads(out.read_text().splitlines()[0])
-    assert header == {"pareta_batch": 1, "job": "job1", "method": "m"}
-    writer, done = open_results(out, "job1", "m")
-    writer.close()
+    header, run = map(json.loads, out.read_text().splitlines()[:2])
+    assert header == {"pareta_batch": 2, "job": "job1", "method": "m", "key": None}
+    assert run["event"] == "run" and run["pid"] == os.getpid()
+    done = reopen(out, "job1")
     assert "job1.a.1" in done
     assert "job1.c.3" in done  # a 400 is the row's own fault: resending cannot help
     assert "job1.b.2" not in done  # a 402 is sent again after a top-up
@@ -66,21 +74,20 @@ def test_a_torn_last_line_is_cut_off_and_not_counted(tmp_path: Path) -> None:
     whole = out.read_bytes()
     torn = json.dumps(row_record("j.b.2", "b", 1, 1, None, "ok")).encode()[:-5]
     out.write_bytes(whole + torn)
-    writer, done = open_results(out, "j", "m")
-    writer.write(row_record("j.c.3", "c", 2, 1, None, "ok"))
-    writer.close()
-    assert "j.b.2" not in done
+    opened = open_results(out, "j", "m")
+    opened.writer.write(row_record("j.c.3", "c", 2, 1, None, "ok"))
+    opened.writer.close()
+    assert "j.b.2" not in opened.done
     assert out.read_bytes().startswith(whole)
-    assert [json.loads(line)["key"] for line in out.read_text().splitlines()[1:]] == ["a", "c"]
+    lines = [json.loads(line) for line in out.read_text().splitlines()[1:]]
+    assert [line["key"] for line in lines if "key" in line] == ["a", "c"]
 
 
 def test_a_file_killed_before_its_header_was_whole_starts_again(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     out.write_bytes(b'{"pareta_ba')
-    writer, done = open_results(out, "j", "m")
-    writer.close()
-    assert len(done) == 0
-    assert json.loads(out.read_text())["job"] == "j"
+    assert len(reopen(out, "j")) == 0
+    assert json.loads(out.read_text().splitlines()[0])["job"] == "j"
 
 
 def test_an_unreadable_path_is_a_results_file_error(tmp_path: Path) -> None:
@@ -91,7 +98,7 @@ def test_an_unreadable_path_is_a_results_file_error(tmp_path: Path) -> None:
 
 
 def test_a_write_that_fails_is_a_results_file_error(tmp_path: Path) -> None:
-    writer, _ = open_results(tmp_path / "out.jsonl", "j", "m")
+    writer = open_results(tmp_path / "out.jsonl", "j", "m").writer
     writer.close()
     with pytest.raises(ResultsFileError, match="cannot write"):
         writer.write({"id": "x"})
@@ -114,6 +121,8 @@ def test_status_counts_the_latest_line_of_each_row(tmp_path: Path) -> None:
     with out.open("ab") as file:
         file.write(b'{"id":"j.d.1","done":tr')  # torn
     summary = summarize(out)
+    assert summary["started"] is not None
+    del summary["started"]
     assert summary == {
         "job": "j",
         "method": "m",
@@ -123,7 +132,10 @@ def test_status_counts_the_latest_line_of_each_row(tmp_path: Path) -> None:
         "to_retry": 0,
         "errors": {"BadRequestError": 1},
         "attempts": 6,
+        "garbled": 0,
+        "runs": 1,
         "stopped": {"reason": "insufficient_credits", "detail": "no"},
+        "failures": [("2", "BadRequestError: bad")],
     }
 
 
@@ -133,8 +145,7 @@ def test_status_refuses_what_is_not_a_results_file(tmp_path: Path) -> None:
     with pytest.raises(ResultsFileError, match="not a pareta batch"):
         summarize(other)
     other.write_text('{"pareta_batch": 1, "job": "j"}\nnot json\n')
-    with pytest.raises(ResultsFileError, match="line 2 is not JSON"):
-        summarize(other)
+    assert summarize(other)["garbled"] == 1
 
 
 def test_errors_and_results_are_recorded_as_json() -> None:
@@ -171,17 +182,11 @@ def test_keys_are_stable_safe_and_change_with_the_request() -> None:
     assert require_idempotency_key(long) == long
 
 
-def test_a_job_id_follows_the_input_file_or_the_output_file(tmp_path: Path) -> None:
-    assert default_job("m", str(tmp_path / "a.jsonl"), None) == default_job(
-        "m", tmp_path / "a.jsonl", tmp_path / "elsewhere.jsonl"
-    )
-    assert default_job("m", [1], tmp_path / "o.jsonl") == default_job(
-        "m", [2], tmp_path / "o.jsonl"
-    )
-    assert default_job("m", [1], None) != default_job("m", [1], None)
-    assert default_job("m", [1], tmp_path / "o.jsonl") != default_job(
-        "n", [1], tmp_path / "o.jsonl"
-    )
+def test_a_job_id_follows_the_output_file_and_the_method(tmp_path: Path) -> None:
+    assert default_job("m", str(tmp_path / "o.jsonl")) == default_job("m", tmp_path / "o.jsonl")
+    assert default_job("m", None) != default_job("m", None)
+    assert default_job("m", tmp_path / "o.jsonl") != default_job("n", tmp_path / "o.jsonl")
+    assert default_job("m", tmp_path / "o.jsonl") != default_job("m", tmp_path / "p.jsonl")
 
 
 def test_row_keys_come_from_a_field_or_the_position() -> None:
@@ -230,8 +235,7 @@ def test_done_keys_answer_the_same_compact_or_not(
     monkeypatch.setattr(_batch_file, "COMPACT_FROM", compact_from)
     out = tmp_path / "out.jsonl"
     write_rows(out, "j", [row_record(f"j.{n}.d", str(n), n, 1, None, "ok") for n in range(50)])
-    writer, done = open_results(out, "j", "m")
-    writer.close()
+    done = reopen(out, "j")
     assert len(done) == 50
     assert all(f"j.{n}.d" in done for n in range(50))
     assert not any(f"j.{n}.d" in done for n in range(50, 60))

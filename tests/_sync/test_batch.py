@@ -22,7 +22,7 @@ from pareta import (
     ParetaError,
     ResultsFileError,
 )
-from pareta._batch.file import summarize
+from pareta._batch.summary import summarize
 from tests._sync.helpers import mocked
 from tests.helpers import Recorder, json_response
 

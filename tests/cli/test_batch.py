@@ -38,7 +38,7 @@ def test_batch_writes_every_answer_to_the_results_file(
         result.out
     )
     lines = results(output)
-    assert sorted(int(line["key"]) for line in lines) == list(range(20))
+    assert sorted(line["index"] for line in lines) == list(range(20))
     answer = lines[0]["result"]
     assert isinstance(answer, dict)
     assert answer["choices"][0]["message"]["content"]

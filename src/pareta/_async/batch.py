@@ -29,11 +29,10 @@ from .._batch.file import (
 )
 from .._batch.input import BadRow, JsonLine
 from .._batch.keys import (
-    LineDigest,
+    RowKeys,
     call_name,
     default_job,
-    idempotency_key,
-    request_digest,
+    repeated_key,
     require_job,
     row_key_of,
 )
@@ -74,6 +73,7 @@ class _Row:
     key: str
     call: Any
     error: Exception | None = None
+    repeat: int = 1
 
 
 class AsyncBatchJob:
@@ -98,14 +98,19 @@ class AsyncBatchJob:
             )
         self._method = method
         self._name = call_name(method)
-        self._line_digest = LineDigest(self._name)
         self._takes_key = _takes_idempotency_key(method)
         self._rows = rows
         self._output = output
         self._key_field = key
-        self.job = require_job(job) if job is not None else default_job(self._name, rows, output)
+        self.job = require_job(job) if job is not None else default_job(self._name, output)
+        self._named = job is not None
         # A caller's job id promises stable keys (a retried Ray task), as a results file does.
         self._stable = output is not None or job is not None
+        self._by_content = self._stable and key is None
+        # The command line reads its rows from a file and shapes each into a request: rows
+        # are keyed by what the file holds, and its options go into every key.
+        self._shape: Callable[[object, int], object] | None = None
+        self._salt = ""
         self._max = require_positive_int(max_in_flight, "max_in_flight")
         self._gate = RateControl(parse_rate(rate))
         self._on_progress = on_progress
@@ -130,7 +135,11 @@ class AsyncBatchJob:
             )
         self._entered = True
         if self._output is not None:
-            self._file, self._done = open_results(self._output, self.job, self._name)
+            opened = open_results(
+                self._output, self.job, self._name, self._key_field, named=self._named
+            )
+            self._file, self._done, self.job = opened.writer, opened.done, opened.job
+        self._keys = RowKeys(self.job, self._name, self._key_field, self._salt)
         # Rows from a plain iterable or a file are taken by the workers themselves; an async
         # iterable is read by one task into a queue (two tasks cannot share its iterator).
         self._plain = plain_rows(self._rows)
@@ -289,12 +298,20 @@ class AsyncBatchJob:
 
     def _prepare(self, index: int, row: object) -> _Row | None:
         """The row ready to send, or ``None`` when the results file has it done."""
-        digest = None
+        raw = None
         if isinstance(row, JsonLine):
-            digest = self._line_digest(row.raw)
-            if self._key_field is None and f"{self.job}.{index}.{digest}" in self._done:
-                return None  # done: not even parsed
+            raw = row.raw
+            if self._by_content:
+                row_key, key = self._keys.of_line(raw)
+                if key in self._done:
+                    return None  # done: not even parsed
+                return self._shaped(index, row_key, key, row.parse())
             row = row.parse()
+        if self._by_content:
+            row_key, key = self._keys.of_value(row)
+            return None if key in self._done else self._shaped(index, row_key, key, row)
+        if self._shape is not None:
+            row = self._shape(row, index)
         if isinstance(row, BadRow):
             return _Row(index, str(index), f"{self.job}.bad.{index}", None, row.error)
         try:
@@ -302,12 +319,28 @@ class AsyncBatchJob:
             call = _call_of(row, self._key_field)
         except ValueError as exc:
             return _Row(index, str(index), f"{self.job}.bad.{index}", None, exc)
-        if not self._stable:
+        if not self._stable or self._key_field is None:
             # Neither a results file nor a job id to resume under: a key unique to this run
             # is enough, and cheaper.
             return _Row(index, row_key, f"{self.job}.{index}", call)
-        key = idempotency_key(self.job, row_key, digest or request_digest(self._name, call))
-        return None if key in self._done else _Row(index, row_key, key, call)
+        key, times = self._keys.of_field(row_key, call, raw)
+        if key in self._done:
+            return None
+        if times > 1:  # sent once already, under this value: this one fails, unsent
+            error = repeated_key(index, self._key_field, row_key)
+            return _Row(index, row_key, key, None, error, times)
+        return _Row(index, row_key, key, call)
+
+    def _shaped(self, index: int, row_key: str, key: str, row: object) -> _Row:
+        """A row keyed by its content, made into the method's arguments."""
+        if self._shape is not None:
+            row = self._shape(row, index)
+        if isinstance(row, BadRow):
+            return _Row(index, row_key, key, None, row.error)
+        try:
+            return _Row(index, row_key, key, _call_of(row, None))
+        except ValueError as exc:
+            return _Row(index, row_key, key, None, exc)
 
     async def _work(self) -> None:
         while (row := await self._next_row()) is not None:
@@ -343,8 +376,9 @@ class AsyncBatchJob:
         self._state.finished(trace, error)
         if self._file is not None:
             record = row_record(
-                row.key, row.row_key, row.index, trace.attempts, trace.request_id, answer, error
-            )
+                row.key, row.row_key, row.index, trace.attempts, trace.request_id, answer, error,
+                call=row.call, repeat=row.repeat,
+            )  # fmt: skip
             try:
                 self._file.write(record)
             except ResultsFileError as exc:

@@ -4,10 +4,12 @@ A row is done when its line is on disk. Lines are appended as rows finish and fl
 the operating system at once, so killing the process (even ``kill -9``) loses at most the
 line being written; a torn last line is cut off when the file is opened again. A power
 cut can lose more: the SDK does not ``fsync`` each line, which would cost a disk round
-trip per row.
+trip per row. One job at a time writes a file (``lock.py``).
 
-The first line names the job. Every row line starts with its idempotency key and whether
-the row is done, so a resume can scan a file of millions of lines without parsing them.
+The first line names the job, each run adds a ``run`` line, and every row line starts
+with its idempotency key and whether the row is done and ends with the key again, so a
+resume scans a file of millions of lines without parsing them, and a torn or spliced
+line anywhere is seen for what it is: not done, its row sent again.
 """
 
 from __future__ import annotations
@@ -15,27 +17,30 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import threading
+import time
 from array import array
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterator
 from typing import IO, Any
 
 from .._exceptions import APIStatusError, ParetaError
+from .lock import Held, HeldElsewhere, hold
 
-FORMAT = 1
-_DONE_ROW = re.compile(r'^\{"id":"([^"]*)","done":true,', re.MULTILINE)
+FORMAT = 2
+# A done row's whole line: the key it starts with is the key it ends with.
+_DONE_ROW = re.compile(rb'\n\{"id":"([^"\\\n]*)","done":true,[^\n]*,"end":"\1"\}(?=\n)')
 _BLOCK = 1 << 22
 # Past two million done rows, their hashes are kept in 8 bytes each rather than ~60.
 COMPACT_FROM = 2_000_000
 # Rejected for what they are, not for when they were sent: resending cannot help.
-_PERMANENT_STATUSES = frozenset({400, 422})
+_PERMANENT_STATUSES = frozenset({400, 413, 422})
 _MAX_MESSAGE = 2000
 
 
 class ResultsFileError(ParetaError):
-    """The results file cannot be used for this job (another job's file, or unreadable)."""
+    """The results file cannot be used for this job (another job's file, one another job
+    is writing, or unreadable)."""
 
 
 class DoneKeys:
@@ -63,11 +68,13 @@ class DoneKeys:
 
 
 class ResultsFile:
-    """Appends row lines; safe to share between the threads of the sync client."""
+    """Appends row lines; safe to share between the threads of the sync client. Holds
+    the file's lock until ``close``."""
 
-    def __init__(self, file: IO[bytes]) -> None:
+    def __init__(self, file: IO[bytes], lock: Held | None = None) -> None:
         self._file = file
         self._lock = threading.Lock()
+        self._held = lock
 
     def write(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, separators=(",", ":"), default=repr).encode() + b"\n"
@@ -81,71 +88,128 @@ class ResultsFile:
     def close(self) -> None:
         with self._lock:
             self._file.close()
+            if self._held is not None:
+                self._held.release()
+
+
+class Opened:
+    """A results file opened for a job: where to write, what is done, and whose it is."""
+
+    def __init__(self, writer: ResultsFile, done: DoneKeys, job: str) -> None:
+        self.writer = writer
+        self.done = done
+        self.job = job
 
 
 def open_results(
-    path: str | os.PathLike[str], job: str, method: str
-) -> tuple[ResultsFile, DoneKeys]:
-    """Open (or start) the results file of ``job``; the keys it already has done."""
-    header = {"pareta_batch": FORMAT, "job": job, "method": method}
+    path: str | os.PathLike[str],
+    job: str,
+    method: str,
+    key_field: str | None = None,
+    *,
+    named: bool = True,
+) -> Opened:
+    """Lock and open (or start) the results file of ``job``, with the keys it has done.
+
+    A job that was not ``named`` by the caller takes the job of the file it resumes."""
+    name = os.fspath(path)
     try:
-        if not os.path.exists(path):
-            writer = ResultsFile(open(path, "wb"))  # noqa: SIM115
-            writer.write(header)
-            return writer, DoneKeys(array("q"))
-        file = open(path, "r+b")  # noqa: SIM115
+        lock = hold(path)
+    except HeldElsewhere as exc:
+        raise ResultsFileError(
+            f"{name!r} is being written by another batch job ({exc.holder}): wait for it "
+            "to finish (or stop it), or write this job to another output file. A lock "
+            "left by a process that died goes with it."
+        ) from None
+    except OSError as exc:
+        raise ResultsFileError(f"cannot use {name!r} as a results file: {exc}") from exc
+    try:
+        opened = _open_locked(path, job, method, key_field, named)
+    except BaseException:
+        lock.release()
+        raise
+    opened.writer._held = lock
+    opened.writer.write(run_record())
+    return opened
+
+
+def _open_locked(
+    path: str | os.PathLike[str], job: str, method: str, key_field: str | None, named: bool
+) -> Opened:
+    header = {"pareta_batch": FORMAT, "job": job, "method": method, "key": key_field}
+    try:
+        file = open(path, "a+b")  # noqa: SIM115 - kept open for the job's life
         try:
-            done = _scan(file, header, path)
+            file.seek(0)
+            first = file.readline()
+            if not first.endswith(b"\n"):
+                # New, or killed before the header was whole: nothing else is in it.
+                file.truncate(0)
+                file.write(json.dumps(header, separators=(",", ":")).encode() + b"\n")
+                return Opened(ResultsFile(file), DoneKeys.empty(), job)
+            job = _check_header(first, header, path, named)
+            return Opened(ResultsFile(file), _scan(file), job)
         except BaseException:
             file.close()
             raise
     except OSError as exc:
         raise ResultsFileError(f"cannot use {os.fspath(path)!r} as a results file: {exc}") from exc
-    return ResultsFile(file), done
 
 
-def _scan(file: IO[bytes], header: dict[str, Any], path: str | os.PathLike[str]) -> DoneKeys:
-    first = file.readline()
-    if not first.endswith(b"\n"):
-        # Killed before the header was whole: nothing else can be in the file.
-        file.seek(0)
-        file.truncate()
-        file.write(json.dumps(header, separators=(",", ":")).encode() + b"\n")
-        return DoneKeys(array("q"))
-    _check_header(first, header, path)
+def _scan(file: IO[bytes]) -> DoneKeys:
     hashes: array[int] = array("q")
     end = file.tell()
-    tail = b""
+    carry = b"\n"  # the newline that ends the header: every row line follows one
     # Whole blocks through one regular expression: a million lines in about a second.
     while block := file.read(_BLOCK):
-        block = tail + block
-        cut = block.rfind(b"\n") + 1  # what follows the last newline is not whole yet
-        # Keys are ASCII: as text they hash like the keys a job looks up.
-        hashes.extend(map(hash, _DONE_ROW.findall(block[:cut].decode("latin-1"))))
-        end += cut
-        tail = block[cut:]
+        chunk = carry + block
+        cut = chunk.rfind(b"\n")  # what follows the last newline is not whole yet
+        found = _DONE_ROW.findall(chunk, 0, cut + 1)
+        hashes.extend(map(hash, map(bytes.decode, found)))
+        end += len(block) - (len(chunk) - cut - 1)
+        carry = chunk[cut:]
     # Anything after the last newline is the torn last line of a killed run: cut it off,
     # and its row is sent again.
-    file.seek(end)
-    file.truncate()
+    file.truncate(end)
     return DoneKeys(hashes)
 
 
-def _check_header(line: bytes, header: dict[str, Any], path: str | os.PathLike[str]) -> None:
+def _check_header(
+    line: bytes, header: dict[str, Any], path: str | os.PathLike[str], named: bool
+) -> str:
+    name = os.fspath(path)
     try:
         found = json.loads(line)
     except ValueError:
         found = None
-    if not isinstance(found, dict) or found.get("pareta_batch") != FORMAT:
+    if not isinstance(found, dict) or found.get("pareta_batch") not in (1, FORMAT):
         raise ResultsFileError(
-            f"{os.fspath(path)!r} is not a pareta batch results file; choose another output path"
+            f"{name!r} is not a pareta batch results file; choose another output path"
         )
-    if found.get("job") != header["job"]:
+    if found["pareta_batch"] != FORMAT:
         raise ResultsFileError(
-            f"{os.fspath(path)!r} holds the results of job {found.get('job')!r}, not "
-            f"{header['job']!r}: pass job={found.get('job')!r} to resume that job, or "
-            "write this one to another output file"
+            f"{name!r} was written by an earlier pareta, which keyed rows differently: "
+            "resuming it here would send its rows again. Write this job to a new output "
+            "file (`pareta batch status` still reads the old one)"
         )
+    if found.get("method") != header["method"] or (named and found.get("job") != header["job"]):
+        raise ResultsFileError(
+            f"{name!r} holds the results of job {found.get('job')!r} "
+            f"({found.get('method')}), not {header['job']!r} ({header['method']}): pass "
+            f"job={found.get('job')!r} to resume that job, or write this one to another "
+            "output file"
+        )
+    if found.get("key") != header["key"]:
+        raise ResultsFileError(
+            f"{name!r} keyed its rows by {_keyed(found.get('key'))}, and this job by "
+            f"{_keyed(header['key'])}: its rows would all be sent again. Pass "
+            f"key={found.get('key')!r} to resume it, or write to another output file"
+        )
+    return str(found["job"])
+
+
+def _keyed(field: object) -> str:
+    return "their content" if field is None else f"the field {field!r}"
 
 
 def row_record(
@@ -156,33 +220,64 @@ def row_record(
     request_id: str | None,
     result: object = None,
     error: BaseException | None = None,
+    *,
+    call: object = None,
+    repeat: int = 1,
 ) -> dict[str, Any]:
-    """One row's line. ``id`` and ``done`` come first: resuming reads nothing else."""
+    """One row's line. ``id`` and ``done`` come first and ``id`` again last: resuming
+    reads nothing else."""
     record: dict[str, Any] = {
         "id": key,
-        "done": error is None or is_permanent(error),
+        "done": error is None or is_permanent(error, call),
         "key": row_key,
         "index": index,
         "ok": error is None,
         "attempts": attempts,
-        "request_id": request_id,
     }
+    if repeat > 1:
+        record["repeat"] = repeat
+    record["request_id"] = request_id
     if error is None:
         record["result"] = jsonable(result)
     else:
         record["error"] = error_record(error)
+    record["end"] = key
     return record
+
+
+def run_record() -> dict[str, Any]:
+    return {
+        "event": "run",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+    }
 
 
 def stop_record(reason: str, detail: str) -> dict[str, Any]:
     return {"event": "stopped", "reason": reason, "detail": detail[:_MAX_MESSAGE]}
 
 
-def is_permanent(error: BaseException) -> bool:
-    """A row the server (or a pre-flight check) rejected for what it is: not sent again."""
+def is_permanent(error: BaseException, call: object = None) -> bool:
+    """A row the server (or a pre-flight check) rejected for what it is, which a resend
+    would only repeat: done, not sent again. A 404 counts when it is about an id the row
+    itself names (``runs.retrieve(row)``), not a model or endpoint shared by every row."""
     if isinstance(error, APIStatusError):
+        if error.status_code == 404:
+            return _names_own_id(error, call)
         return error.status_code in _PERMANENT_STATUSES
     return isinstance(error, (ValueError, TypeError))
+
+
+def _names_own_id(error: APIStatusError, call: object) -> bool:
+    if error.response is None:
+        return False
+    try:
+        segments = set(error.response.request.url.path.split("/"))
+    except RuntimeError:  # a response built without its request
+        return False
+    values = call.values() if isinstance(call, dict) else [call]
+    return any(isinstance(value, str) and value in segments for value in values)
 
 
 def error_record(error: BaseException) -> dict[str, Any]:
@@ -200,55 +295,3 @@ def jsonable(result: object) -> Any:
     if isinstance(result, list):
         return [jsonable(item) for item in result]
     return result
-
-
-def read_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """Every whole line of a results file, header and events included, parsed."""
-    try:
-        with open(path, "rb") as file:
-            for number, line in enumerate(file, start=1):
-                if not line.endswith(b"\n"):
-                    return  # a torn last line: that row is not done
-                try:
-                    yield json.loads(line)
-                except ValueError as exc:
-                    raise ResultsFileError(
-                        f"{os.fspath(path)!r} line {number} is not JSON: {exc}"
-                    ) from exc
-    except OSError as exc:
-        raise ResultsFileError(f"cannot read {os.fspath(path)!r}: {exc}") from exc
-
-
-def summarize(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """What a results file says: rows answered and failed (the last line of each row
-    counts), the errors by type, attempts, and why the job last stopped, if it did."""
-    lines = read_lines(path)
-    header = next(lines, None)
-    if not isinstance(header, dict) or header.get("pareta_batch") != FORMAT:
-        raise ResultsFileError(f"{os.fspath(path)!r} is not a pareta batch results file")
-    latest: dict[str, tuple[bool, bool, str | None]] = {}
-    attempts = 0
-    stopped: dict[str, Any] | None = None
-    for line in lines:
-        if line.get("event") == "stopped":
-            stopped = {"reason": line.get("reason"), "detail": line.get("detail")}
-            continue
-        error = line.get("error") or {}
-        latest[str(line.get("key"))] = (
-            bool(line.get("ok")),
-            bool(line.get("done")),
-            error.get("type"),
-        )
-        attempts += int(line.get("attempts") or 0)
-    failed = Counter(kind for ok, _, kind in latest.values() if not ok)
-    return {
-        "job": header.get("job"),
-        "method": header.get("method"),
-        "rows": len(latest),
-        "answered": sum(1 for ok, _, _ in latest.values() if ok),
-        "failed": sum(failed.values()),
-        "to_retry": sum(1 for ok, done, _ in latest.values() if not done),
-        "errors": dict(failed.most_common()),
-        "attempts": attempts,
-        "stopped": stopped,
-    }

@@ -1,10 +1,17 @@
 """Keys of a batch job's rows: stable across runs, so a resume is billed nothing twice.
 
-A row's ``Idempotency-Key`` is ``<job>.<row key>.<digest>``: the job, the row's own key
-(a field the caller names, or its position in the input), and a digest of the request it
-makes. The same row in a resumed job gets the same key, and the server replays the first
-answer; a row whose request changed gets a new key, so it is never resumed into an old
-answer.
+A row's ``Idempotency-Key`` starts with its job, then says which row it is:
+
+- without a key field, the row is what it holds: ``<job>.<content>.<variant>``, where
+  ``content`` is a digest of the line's bytes (a JSONL file) or of the row in canonical
+  JSON (anything else), with ``.2``, ``.3`` for the second and third identical row, and
+  ``variant`` a digest of the method (and of the options the command line adds). Editing,
+  deleting, inserting or reordering rows changes no other row's key.
+- with a key field, ``<job>.<field value>.<digest of the request>``: a row whose request
+  changed gets a new key, so it is never resumed into an old answer. A second row with
+  the same value fails alone, unsent.
+
+The same row in a resumed job gets the same key, and the server replays the first answer.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import json
 import os
 import re
 import uuid
+from array import array
 from typing import Any
 
 from .._checks import MAX_IDEMPOTENCY_KEY
@@ -29,16 +37,11 @@ def call_name(method: Any) -> str:
     return f"{path}.{name}" if path else str(getattr(method, "__qualname__", name))
 
 
-def default_job(method_name: str, rows: object, output: str | os.PathLike[str] | None) -> str:
-    """A job id for this method over this input (a file's path) or into this output.
+def default_job(method_name: str, output: str | os.PathLike[str] | None) -> str:
+    """A job id for this method into this output file, wherever its input lives.
 
-    With neither a file to read nor one to write, nothing can be resumed: a fresh id."""
-    if isinstance(rows, (str, os.PathLike)):
-        anchor = "in:" + os.path.abspath(os.fspath(rows))
-    elif output is not None:
-        anchor = "out:" + os.path.abspath(os.fspath(output))
-    else:
-        anchor = "run:" + uuid.uuid4().hex
+    Without a file to write, nothing can be resumed: a fresh id."""
+    anchor = "run:" + uuid.uuid4().hex if output is None else os.path.abspath(os.fspath(output))
     return hashlib.sha256(f"{method_name}\n{anchor}".encode()).hexdigest()[:12]
 
 
@@ -64,15 +67,101 @@ class LineDigest:
         return digest.hexdigest()[:16]
 
 
+class Seen:
+    """How often each row identity came up in this run, by its 64-bit hash.
+
+    An open-addressing table in one flat array: 16 to 32 bytes a row, where a set of
+    Python ints takes about 70. The few identities seen twice or more are counted apart."""
+
+    def __init__(self) -> None:
+        self._table = array("q", bytes(8 * 1024))
+        self._mask = 1023
+        self._size = 0
+        self._repeats: dict[int, int] = {}
+
+    def count(self, identity: int) -> int:
+        """1 the first time ``identity`` comes up, 2 the second, and so on."""
+        identity = identity or 1  # 0 marks an empty slot
+        table, mask = self._table, self._mask
+        slot = identity & mask
+        while (found := table[slot]) != 0:
+            if found == identity:
+                times = self._repeats[identity] = self._repeats.get(identity, 1) + 1
+                return times
+            slot = (slot + 1) & mask
+        table[slot] = identity
+        self._size += 1
+        if self._size * 2 > mask:
+            self._grow()
+        return 1
+
+    def _grow(self) -> None:
+        old = self._table
+        self._mask = mask = self._mask * 2 + 1
+        self._table = table = array("q", bytes(8 * (mask + 1)))
+        for identity in old:
+            if identity:
+                slot = identity & mask
+                while table[slot]:
+                    slot = (slot + 1) & mask
+                table[slot] = identity
+
+
+def content_key(digest: str, times: int) -> str:
+    """A content-keyed row's key: its digest, numbered from its second occurrence on."""
+    return digest if times == 1 else f"{digest}.{times}"
+
+
+class RowKeys:
+    """The keys of one job's rows, in input order (identical rows are numbered)."""
+
+    def __init__(self, job: str, method_name: str, key_field: str | None, salt: str = "") -> None:
+        self.job = job
+        self.key_field = key_field
+        self._seen = Seen()
+        # The command line's options (the endpoint, max_tokens) are part of every request.
+        self._method = method_name if not salt else f"{method_name}\n{salt}"
+        self._variant = hashlib.sha256(self._method.encode()).hexdigest()[:8]
+        self._line = LineDigest(self._method)
+
+    def of_line(self, raw: bytes) -> tuple[str, str]:
+        """A content-keyed JSONL row: (its row key, its idempotency key), from its bytes."""
+        digest = hashlib.sha256(raw).hexdigest()[:16]
+        row_key = content_key(digest, self._seen.count(hash(digest)))
+        return row_key, f"{self.job}.{row_key}.{self._variant}"
+
+    def of_value(self, row: object) -> tuple[str, str]:
+        """A content-keyed row of any other kind, by its canonical JSON."""
+        digest = hashlib.sha256(_CANONICAL.encode(row).encode()).hexdigest()[:16]
+        row_key = content_key(digest, self._seen.count(hash(digest)))
+        return row_key, f"{self.job}.{row_key}.{self._variant}"
+
+    def of_field(self, row_key: str, call: object, raw: bytes | None) -> tuple[str, int]:
+        """A row keyed by its field: (its idempotency key, how many rows had this value)."""
+        times = self._seen.count(hash(row_key))
+        if times > 1:
+            return idempotency_key(self.job, row_key, f"repeat{times}"), times
+        digest = self._line(raw) if raw is not None else request_digest(self._method, call)
+        return idempotency_key(self.job, row_key, digest), 1
+
+
 def row_key_of(row: object, index: int, key_field: str | None) -> str:
     if key_field is None:
         return str(index)
     if not isinstance(row, dict) or key_field not in row:
         raise ValueError(
             f"row {index} has no {key_field!r} field to key it by: every row needs one, "
-            "or leave key=None to key rows by their position"
+            "or leave key=None to key rows by their content"
         )
     return str(row[key_field])
+
+
+def repeated_key(index: int, key_field: str, row_key: str) -> ValueError:
+    return ValueError(
+        f"row {index} has the same {key_field!r} value as an earlier row ({row_key!r}): "
+        "it was not sent. Give each row its own value, or leave key=None to key rows by "
+        "their content"
+    )
 
 
 def idempotency_key(job: str, row_key: str, digest: str) -> str:

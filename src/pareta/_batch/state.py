@@ -63,7 +63,9 @@ class BatchResult:
 @dataclass
 class BatchStats:
     """Where a job stands. ``rate`` is the current pace in requests a second (``None``
-    while unpaced); ``stopped`` says why the job stopped early, if it did."""
+    while unpaced); ``stopped`` says why the job stopped early, if it did; ``started`` is
+    when the job was made (``time.time()``), ``elapsed`` the seconds since, on a clock
+    that never jumps."""
 
     done: int = 0
     failed: int = 0
@@ -75,7 +77,8 @@ class BatchStats:
     in_flight: int = 0
     rate: float | None = None
     stopped: str | None = None
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.time)
+    _clock: float = field(default_factory=time.monotonic, repr=False, compare=False)
 
     @property
     def finished(self) -> int:
@@ -83,7 +86,7 @@ class BatchStats:
 
     @property
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        return time.monotonic() - self._clock
 
     @property
     def rows_per_second(self) -> float:

@@ -8,14 +8,16 @@ Results go to the file, progress to stderr, the summary to stdout.
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..._batch.file import read_lines, summarize
-from ..._batch.input import BadRow, jsonl_lines
-from ..._batch.keys import default_job
+from ..._batch.file import FORMAT
+from ..._batch.input import BadRow, JsonLine, jsonl_lines
+from ..._batch.keys import RowKeys
 from ..._batch.state import BatchStats
+from ..._batch.summary import read_header, status_identity, summarize
 from ..console import Output
 from ..errors import EXIT_FAILURE, UsageError
 from ..render import Records
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from ... import Pareta
 
 EXIT_NO_CREDIT = 3
-SHOWN_FAILURES = 10
 STOPS = {
     "insufficient_credits": "the org balance ran out (402): top it up, then run the same "
     "command again to resume",
@@ -40,7 +41,7 @@ STOPS = {
 def register(sub: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
     text = (
         "run one completion per row of a file (JSONL, JSON array or CSV) into a resumable "
-        "results file; `pareta batch status RESULTS` summarises one"
+        "results file; `pareta batch status RESULTS [ROWS]` summarises one"
     )
     parser = sub.add_parser("batch", help=text, description=text, parents=parents)
     parser.add_argument(
@@ -53,36 +54,65 @@ def register(sub: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
         "for status: a results file",
     )
     parser.add_argument(
+        "rows",
+        nargs="?",
+        metavar="ROWS",
+        help="for status only: the input file, to count its rows done, failed and not yet sent",
+    )
+    parser.add_argument(
         "--output", "-o", metavar="PATH", help="the results file (default: FILE.results.jsonl)"
     )
-    parser.add_argument("--key", metavar="FIELD", help="the field that identifies a row")
     parser.add_argument(
-        "--max-in-flight", "--concurrency", dest="max_in_flight", type=int, default=256
+        "--key",
+        metavar="FIELD",
+        help="the field that identifies a row (default: the row's content, so editing, "
+        "adding, removing or reordering rows re-sends only the rows that changed)",
+    )
+    parser.add_argument(
+        "--job",
+        metavar="NAME",
+        help="the job's name, the start of every row's idempotency key (default: derived "
+        "from the results file, and kept in it)",
+    )
+    parser.add_argument(
+        "--max-in-flight",
+        "--concurrency",
+        dest="max_in_flight",
+        type=int,
+        default=256,
+        help="requests in flight at most (default: 256)",
     )
     parser.add_argument(
         "--rate", default="auto", metavar="auto|N", help="requests a second, or auto (adapt)"
     )
-    parser.add_argument("--max-tokens", type=int, metavar="N")
-    parser.add_argument("--temperature", type=float, metavar="T")
+    parser.add_argument("--max-tokens", type=int, metavar="N", help="sent with every row")
+    parser.add_argument("--temperature", type=float, metavar="T", help="sent with every row")
     parser.set_defaults(handler=batch, offline=lambda args: args.endpoint_id == "status")
 
 
 def batch(pa: Pareta | None, args: argparse.Namespace, out: Output) -> int:
     if pa is None:
-        return status(Path(args.file), out)
+        return status(Path(args.file), None if args.rows is None else Path(args.rows), out)
+    if args.rows is not None:
+        raise UsageError(f"unexpected {args.rows!r}: `pareta batch ENDPOINT FILE` takes one file")
     rate = parse_rate(args.rate)  # a usage error before any file is read
     source = Path(args.file)
     output = Path(args.output) if args.output else default_output(source)
-    rows, total = requests_of(source, args)
+    rows, total = rows_of(source)
+    extra = {"model": args.endpoint_id, **options(args)}
     job = pa.batch(
         pa.chat.completions.create,
         rows,
         output=output,
         key=args.key,
-        job=default_job("chat.completions.create", source, None),
+        job=args.job,
         max_in_flight=args.max_in_flight,
         rate=rate,
     )
+    # Rows are keyed by what the file holds; the request made of each adds the endpoint
+    # and the options, which go into every key instead.
+    job._shape = lambda row, index: request_of(row, index, args.key, extra)
+    job._salt = json.dumps(extra, sort_keys=True)
     with Bar(out, total) as bar:
         with job:
             for _ in job:
@@ -104,17 +134,15 @@ def parse_rate(text: str) -> float | str:
         raise UsageError(f"--rate takes auto or requests a second, not {text!r}") from None
 
 
-def requests_of(source: Path, args: argparse.Namespace) -> tuple[Iterator[object], int | None]:
-    """The rows as create() arguments, read lazily from a JSONL file; and how many."""
+def rows_of(source: Path) -> tuple[Any, int | None]:
+    """The rows as the file holds them: a JSONL file's path (read a line at a time), or a
+    CSV or JSON array's rows; and about how many there are."""
     if not source.is_file():
         raise RowsError(f"cannot read {source}: no such file")
-    extra = {"model": args.endpoint_id, **options(args)}
     if source.suffix.lower() in (".csv", ".json"):
-        rows: Any = read_rows(str(source))
-        return (request_of(row, n, args.key, extra) for n, row in enumerate(rows)), len(rows)
-    total = count_lines(source)
-    lines = enumerate(jsonl_lines(source))
-    return (request_of(line.parse(), n, args.key, extra) for n, line in lines), total
+        rows = read_rows(str(source))
+        return rows, len(rows)
+    return source, count_lines(source)
 
 
 def request_of(row: object, index: int, key: str | None, extra: dict[str, Any]) -> object:
@@ -137,8 +165,17 @@ def request_of(row: object, index: int, key: str | None, extra: dict[str, Any]) 
 
 
 def count_lines(path: Path) -> int:
+    """Lines, for the progress bar: counted in blocks, a million in a fraction of a second."""
+    count, last = 0, b"\n"
     with path.open("rb") as file:
-        return sum(1 for line in file if line.strip())
+        while block := file.read(1 << 22):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def report(stats: BatchStats, output: Path, out: Output) -> int:
@@ -151,12 +188,7 @@ def report(stats: BatchStats, output: Path, out: Output) -> int:
     if out.as_json:
         out.data({**summary, "output": str(output), "this_run": _run_of(stats)})
         return code
-    failures = failed_rows(output)
-    if failures:
-        table = Records(None, ["row", "error"], wrap=True)
-        for row, error in failures:
-            table.add(row, error, style="red")
-        out.show(table)
+    show_failures(summary, out)
     out.line(
         f"{summary['answered']} answered, {summary['failed']} failed"
         f" ({stats.done} answered and {stats.skipped} already done in this run)"
@@ -167,16 +199,12 @@ def report(stats: BatchStats, output: Path, out: Output) -> int:
     return code
 
 
-def failed_rows(output: Path) -> list[tuple[str, str]]:
-    latest: dict[str, str | None] = {}
-    for line in read_lines(output):
-        if "key" in line:
-            error = line.get("error")
-            latest[str(line["key"])] = (
-                None if error is None else f"{error.get('type')}: {error.get('message')}"
-            )
-    failed = [(key, error) for key, error in latest.items() if error is not None]
-    return failed[:SHOWN_FAILURES]
+def show_failures(summary: dict[str, Any], out: Output) -> None:
+    if summary["failures"]:
+        table = Records(None, ["row", "error"], wrap=True)
+        for row, error in summary["failures"]:
+            table.add(row, error, style="red")
+        out.show(table)
 
 
 def _run_of(stats: BatchStats) -> dict[str, Any]:
@@ -192,20 +220,57 @@ def _run_of(stats: BatchStats) -> dict[str, Any]:
     }
 
 
-def status(path: Path, out: Output) -> int:
-    summary = summarize(path)
+def status(path: Path, rows: Path | None, out: Output) -> int:
+    summary = summarize(path, None if rows is None else identities(path, rows))
     if out.as_json:
         out.data(summary)
         return 0
     table = Records(None, ["", ""], wrap=True)
     for name in ("job", "method", "rows", "answered", "failed", "to_retry", "attempts"):
-        table.add(name, str(summary[name]))
+        table.add(name, f"{summary[name]:,}" if isinstance(summary[name], int) else summary[name])
     for kind, count in summary["errors"].items():
-        table.add(f"  {kind}", str(count))
+        table.add(f"  {kind}", f"{count:,}")
+    if summary["garbled"]:
+        table.add("garbled", f"{plural(summary['garbled'], 'line')} skipped (sent again)")
+    if summary["runs"]:
+        table.add("latest run", f"started {summary['started']} ({plural(summary['runs'], 'run')})")
     if summary["stopped"]:
         table.add("stopped", f"{summary['stopped']['reason']}: {summary['stopped']['detail']}")
+    if "input" in summary:
+        counts = summary["input"]
+        table.add(
+            str(rows),
+            f"{plural(counts['rows'], 'row')}: {counts['answered']:,} answered, "
+            f"{counts['failed']:,} failed, {counts['not_sent']:,} not yet sent",
+        )
     out.show(table)
+    show_failures(summary, out)
     return 0
+
+
+def identities(results: Path, rows: Path) -> Iterator[int]:
+    """The status identity of each row of an input file, keyed as its job keyed it."""
+    header = read_header(results)
+    key_field = header.get("key")
+    if header.get("pareta_batch") != FORMAT:
+        raise UsageError(f"{results} was written by an earlier pareta: give it alone")
+    keys = RowKeys("", "", key_field)
+    if not rows.is_file():
+        raise RowsError(f"cannot read {rows}: no such file")
+    if rows.suffix.lower() in (".csv", ".json"):
+        source: Any = read_rows(str(rows))
+    else:
+        source = (line if key_field is None else line.parse() for line in jsonl_lines(rows))
+    for index, row in enumerate(source):
+        if isinstance(row, JsonLine):
+            yield status_identity(keys.of_line(row.raw)[0])
+        elif key_field is None:
+            yield status_identity(keys.of_value(row)[0])
+        elif isinstance(row, dict) and key_field in row:
+            value = str(row[key_field])
+            yield status_identity(value, keys.of_field(value, None, b"")[1])
+        else:
+            yield status_identity(str(index))
 
 
 class Bar:

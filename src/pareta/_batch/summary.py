@@ -1,0 +1,258 @@
+"""What a results file says, read once as a stream: a million lines in a few seconds and a
+few tens of MB, whatever the file's size.
+
+Each row counts by its latest line. Row lines are read by one regular expression over
+whole blocks; a block holding anything else (a ``run`` or ``stopped`` event, a failed row,
+a garbled line) is read a line at a time. A garbled line (torn, spliced, not JSON) is
+counted and skipped: it is not a row's answer, so a resume sends that row again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from array import array
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .file import FORMAT, ResultsFileError
+
+_BLOCK = 1 << 22
+# An answered row's line, whole (it ends with the key it starts with): its status key and
+# attempts. Anything else in a block sends that block down the slow path.
+_ANSWERED = re.compile(
+    rb'\n\{"id":"([^"\\\n]*)","done":true,"key":("(?:[^"\\\n]|\\.)*"),"index":-?\d+,'
+    rb'"ok":true,"attempts":(\d+),[^\n]*,"end":"\1"\}(?=\n)'
+)
+SHOWN_FAILURES = 10
+_ANSWERED_STATE = 1  # a row's state: 0 unseen, 1 answered, 2 + 2 * error type (+ 1 if done)
+
+
+def status_identity(row_key: str, repeat: int = 1) -> int:
+    """How status tells rows apart: a row's key, and which repeat of it a line is."""
+    return hash((json.dumps(row_key).encode(), repeat))
+
+
+class _States:
+    """Each row's latest state by its identity hash, in two flat arrays (see keys.Seen)."""
+
+    def __init__(self) -> None:
+        self._keys = array("q", bytes(8 * 1024))
+        self.states = array("h", bytes(2 * 1024))
+        self._mask = 1023
+        self.rows = 0
+
+    def slot(self, identity: int) -> int:
+        identity = identity or 1
+        keys, mask = self._keys, self._mask
+        slot = identity & mask
+        while (found := keys[slot]) != 0:
+            if found == identity:
+                return slot
+            slot = (slot + 1) & mask
+        keys[slot] = identity
+        self.rows += 1
+        if self.rows * 2 > mask:
+            self._grow()
+            return self.slot(identity)
+        return slot
+
+    def get(self, identity: int) -> int:
+        identity = identity or 1
+        keys, mask = self._keys, self._mask
+        slot = identity & mask
+        while (found := keys[slot]) != 0:
+            if found == identity:
+                return self.states[slot]
+            slot = (slot + 1) & mask
+        return 0
+
+    def _grow(self) -> None:
+        old_keys, old_states = self._keys, self.states
+        self._mask = mask = self._mask * 2 + 1
+        self._keys = keys = array("q", bytes(8 * (mask + 1)))
+        self.states = states = array("h", bytes(2 * (mask + 1)))
+        for identity, state in zip(old_keys, old_states, strict=True):
+            if identity:
+                slot = identity & mask
+                while keys[slot]:
+                    slot = (slot + 1) & mask
+                keys[slot], states[slot] = identity, state
+
+
+class _Reading:
+    """The running totals of one pass over a results file."""
+
+    def __init__(self, header: dict[str, Any]) -> None:
+        # Rows keyed by their content are shown by their place in the input.
+        self.by_place = header.get("pareta_batch") == FORMAT and header.get("key") is None
+        self.table = _States()
+        self.kinds: list[str] = []
+        self.attempts = 0
+        self.garbled = 0
+        self.runs = 0
+        self.run: dict[str, Any] | None = None
+        self.stopped: dict[str, Any] | None = None
+        self.failures: OrderedDict[int, tuple[str, str]] = OrderedDict()
+
+    def answered(self, found: list[tuple[bytes, bytes, bytes]]) -> None:
+        slot, states = self.table.slot, self.table.states
+        for _, key, attempts in found:
+            states[slot(hash((key, 1)))] = _ANSWERED_STATE
+            self.attempts += int(attempts)
+        if self.failures:
+            for _, key, _ in found:
+                self.failures.pop(hash((key, 1)), None)
+
+    def line(self, raw: bytes) -> None:
+        if not raw.strip():
+            return
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            line = None
+        if not isinstance(line, dict):
+            self.garbled += 1
+        elif line.get("event") == "run":
+            self.runs += 1
+            self.run, self.stopped = line, None
+        elif line.get("event") == "stopped":
+            self.stopped = {"reason": line.get("reason"), "detail": line.get("detail")}
+        elif "id" in line and "key" in line and line.get("end", line["id"]) == line["id"]:
+            self.row(line)
+        else:
+            self.garbled += 1
+
+    def row(self, line: dict[str, Any]) -> None:
+        key = json.dumps(str(line["key"])).encode()
+        identity = hash((key, int(line.get("repeat") or 1)))
+        self.attempts += int(line.get("attempts") or 0)
+        if line.get("ok"):
+            self.table.states[self.table.slot(identity)] = _ANSWERED_STATE
+            self.failures.pop(identity, None)
+            return
+        error = line.get("error") or {}
+        kind = str(error.get("type"))
+        if kind not in self.kinds:
+            self.kinds.append(kind)
+        state = 2 + 2 * self.kinds.index(kind) + bool(line.get("done"))
+        self.table.states[self.table.slot(identity)] = state
+        self.failures.pop(identity, None)
+        self.failures[identity] = (self.name(line), f"{kind}: {error.get('message')}")
+        if len(self.failures) > SHOWN_FAILURES * 4:
+            self.failures.popitem(last=False)
+
+    def name(self, line: dict[str, Any]) -> str:
+        if self.by_place:
+            return str(line.get("index"))
+        return str(line["key"]) if "repeat" not in line else f"{line['key']} (row {line['index']})"
+
+
+
+
+def summarize(path: str | os.PathLike[str], inputs: Iterable[int] | None = None) -> dict[str, Any]:
+    """What a results file says: its rows answered and failed (the latest line of each
+    row counts), the errors by type, attempts, garbled lines, and the latest run: when it
+    started and why it stopped, if it did. Given the status identities of an input's rows
+    (``status_identity``), also how many of them are done, failed, or not yet sent."""
+    name = os.fspath(path)
+    try:
+        with open(path, "rb") as file:
+            header = _header(file.readline(), name)
+            reading = _Reading(header)
+            for block in _blocks(file):
+                _read_block(reading, block)
+    except OSError as exc:
+        raise ResultsFileError(f"cannot read {name!r}: {exc}") from exc
+    states = reading.table.states
+    counts = Counter(states)
+    del counts[0]
+    errors: Counter[str] = Counter()
+    to_retry = 0
+    for state, count in counts.items():
+        if state >= 2:
+            errors[reading.kinds[(state - 2) // 2]] += count
+            to_retry += count if state % 2 == 0 else 0
+    summary: dict[str, Any] = {
+        "job": header.get("job"),
+        "method": header.get("method"),
+        "rows": reading.table.rows,
+        "answered": counts[_ANSWERED_STATE],
+        "failed": sum(errors.values()),
+        "to_retry": to_retry,
+        "errors": dict(errors.most_common()),
+        "attempts": reading.attempts,
+        "garbled": reading.garbled,
+        "runs": reading.runs,
+        "started": None if reading.run is None else reading.run.get("started"),
+        "stopped": reading.stopped,
+        "failures": [
+            shown
+            for identity, shown in reversed(reading.failures.items())
+            if reading.table.get(identity) >= 2
+        ][:SHOWN_FAILURES],
+    }
+    if inputs is not None:
+        summary["input"] = _of_input(reading.table, inputs)
+    return summary
+
+
+def _of_input(table: _States, inputs: Iterable[int]) -> dict[str, int]:
+    counts = Counter(table.get(identity) for identity in inputs)
+    failed = sum(count for state, count in counts.items() if state >= 2)
+    return {
+        "rows": sum(counts.values()),
+        "answered": counts[_ANSWERED_STATE],
+        "failed": failed,
+        "not_sent": counts[0],
+    }
+
+
+def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The first line of a results file: its format, job, method and key field."""
+    try:
+        with open(path, "rb") as file:
+            return _header(file.readline(), os.fspath(path))
+    except OSError as exc:
+        raise ResultsFileError(f"cannot read {os.fspath(path)!r}: {exc}") from exc
+
+
+def _header(line: bytes, name: str) -> dict[str, Any]:
+    try:
+        header = json.loads(line)
+    except ValueError:
+        header = None
+    if not isinstance(header, dict) or header.get("pareta_batch") not in (1, FORMAT):
+        raise ResultsFileError(f"{name!r} is not a pareta batch results file")
+    return header
+
+
+def _blocks(file: Any) -> Iterator[bytes]:
+    """Whole lines in blocks, each block starting with the newline before its first line
+    (a torn last line, still being written or left by a killed run, is not a line yet)."""
+    carry = b"\n"
+    while block := file.read(_BLOCK):
+        chunk = carry + block
+        cut = chunk.rfind(b"\n")
+        yield chunk[: cut + 1]
+        carry = chunk[cut:]
+
+
+def _read_block(reading: _Reading, block: bytes) -> None:
+    found = _ANSWERED.findall(block)
+    if len(found) == block.count(b"\n") - 1:
+        reading.answered(found)
+        return
+    rest = _ANSWERED.sub(b"", block)
+    if b'"event":"run"' in rest:
+        # A run starts in this block: a row may have a line on either side of it, and
+        # the later one counts, so the lines are read in order.
+        for raw in block[1:-1].split(b"\n"):
+            reading.line(raw)
+        return
+    # Within one run each row has one line, so the order of a block's lines is moot.
+    reading.answered(found)
+    for raw in rest[1:-1].split(b"\n"):
+        reading.line(raw)
