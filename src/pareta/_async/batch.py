@@ -14,7 +14,7 @@ import inspect
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +27,7 @@ from .._batch.file import (
     row_record,
     stop_record,
 )
-from .._batch.input import BadRow, JsonLine
+from .._batch.input import BadRow, JsonLine, KeyedLine, fresh_lines
 from .._batch.keys import (
     RowKeys,
     call_name,
@@ -143,7 +143,12 @@ class AsyncBatchJob:
         # Rows from a plain iterable or a file are taken by the workers themselves; an async
         # iterable is read by one task into a queue (two tasks cannot share its iterator).
         self._plain = plain_rows(self._rows)
-        self._numbered = None if self._plain is None else enumerate(self._plain)
+        self._numbered: Iterator[tuple[int, object]] | None = None
+        if self._plain is not None:
+            self._numbered = enumerate(self._plain)
+        if self._by_content and isinstance(self._rows, (str, os.PathLike)):
+            fresh = fresh_lines(self._rows, self._keys, self._done.hashes, self._passed)
+            self._plain = self._numbered = fresh
         self._todo = AsyncChannel(self._max)
         self._results = AsyncChannel(self._max)
         self._interrupts = AsyncInterrupts(self._on_signal)
@@ -296,8 +301,13 @@ class AsyncBatchJob:
                 self.stats.skipped += 1
         return None
 
+    def _passed(self, count: int) -> None:
+        self.stats.skipped += count
+
     def _prepare(self, index: int, row: object) -> _Row | None:
         """The row ready to send, or ``None`` when the results file has it done."""
+        if isinstance(row, KeyedLine):  # keyed, and not done: see __aenter__
+            return self._shaped(index, row.row_key, row.key, row.parse())
         raw = None
         if isinstance(row, JsonLine):
             raw = row.raw

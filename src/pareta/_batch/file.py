@@ -22,6 +22,7 @@ import threading
 import time
 from array import array
 from bisect import bisect_left
+from collections.abc import Container
 from typing import IO, Any
 
 from .._exceptions import APIStatusError, ParetaError
@@ -44,27 +45,36 @@ class ResultsFileError(ParetaError):
 
 
 class DoneKeys:
-    """The keys of rows already done, as 64-bit hashes: a set up to ``COMPACT_FROM`` keys
-    (about 60 bytes a key, the fastest lookup), a sorted array of 8 bytes a key beyond."""
+    """The keys of rows already done, as 64-bit hashes (``hash(key) in done.hashes``): a
+    set up to ``COMPACT_FROM`` keys (about 60 bytes a key, the fastest lookup), a sorted
+    array of 8 bytes a key beyond."""
 
     def __init__(self, hashes: array[int]) -> None:
-        compact = len(hashes) >= COMPACT_FROM
-        self._set = frozenset[int]() if compact else frozenset(hashes)
-        self._sorted = array("q", sorted(hashes) if compact else ())
+        self.hashes: Container[int]
+        if len(hashes) >= COMPACT_FROM:
+            self.hashes = _SortedHashes(array("q", sorted(hashes)))
+        else:
+            self.hashes = frozenset(hashes)
+        self._count = len(hashes)
 
     def __contains__(self, key: str) -> bool:
-        target = hash(key)
-        if not self._sorted:
-            return target in self._set
-        position = bisect_left(self._sorted, target)
-        return position < len(self._sorted) and self._sorted[position] == target
+        return hash(key) in self.hashes
 
     def __len__(self) -> int:
-        return len(self._set) + len(self._sorted)
+        return self._count
 
     @classmethod
     def empty(cls) -> DoneKeys:
         return cls(array("q"))
+
+
+class _SortedHashes:
+    def __init__(self, hashes: array[int]) -> None:
+        self._sorted = hashes
+
+    def __contains__(self, target: object) -> bool:
+        position = bisect_left(self._sorted, target)  # type: ignore[call-overload]
+        return position < len(self._sorted) and bool(self._sorted[position] == target)
 
 
 class ResultsFile:
@@ -166,7 +176,7 @@ def _scan(file: IO[bytes]) -> DoneKeys:
         cut = chunk.rfind(b"\n")  # what follows the last newline is not whole yet
         found = _DONE_ROW.findall(chunk, 0, cut + 1)
         hashes.extend(map(hash, map(bytes.decode, found)))
-        end += len(block) - (len(chunk) - cut - 1)
+        end += cut  # chunk[0] is the newline at end - 1, chunk[cut] the last one
         carry = chunk[cut:]
     # Anything after the last newline is the torn last line of a killed run: cut it off,
     # and its row is sent again.

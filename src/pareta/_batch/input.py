@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Container, Generator, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from .keys import RowKeys, line_digest
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,13 @@ class BadRow:
     """A line of the input that is not a JSON object: that row fails, the job goes on."""
 
     error: ValueError
+
+
+def parse_line(raw: bytes, number: int, path: str) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        return BadRow(ValueError(f"{path} line {number} is not JSON: {exc}"))
 
 
 class JsonLine(NamedTuple):
@@ -27,10 +36,20 @@ class JsonLine(NamedTuple):
     path: str
 
     def parse(self) -> object:
-        try:
-            return json.loads(self.raw)
-        except ValueError as exc:
-            return BadRow(ValueError(f"{self.path} line {self.number} is not JSON: {exc}"))
+        return parse_line(self.raw, self.number, self.path)
+
+
+class KeyedLine(NamedTuple):
+    """A line of a JSONL input keyed by its content, and not done yet."""
+
+    raw: bytes
+    number: int
+    path: str
+    row_key: str
+    key: str
+
+    def parse(self) -> object:
+        return parse_line(self.raw, self.number, self.path)
 
 
 def jsonl_lines(path: str | os.PathLike[str]) -> Iterator[JsonLine]:
@@ -40,3 +59,39 @@ def jsonl_lines(path: str | os.PathLike[str]) -> Iterator[JsonLine]:
         for number, line in enumerate(file, start=1):
             if stripped := line.strip():
                 yield JsonLine(stripped, number, name)
+
+
+def fresh_lines(
+    path: str | os.PathLike[str],
+    keys: RowKeys,
+    done: Container[int],
+    passed: Callable[[int], object],
+) -> Generator[tuple[int, KeyedLine], None, None]:
+    """The rows of a JSONL file keyed by content that are not done yet, with their place
+    in the file; ``passed(n)`` learns of the ``n`` done rows skipped before each.
+
+    The one loop a resume runs for every row already done: ``RowKeys.of_line`` written
+    out, with no object made for a done row (a million pass in about a second)."""
+    name = os.fspath(path)
+    job, variant, count = keys.job, keys.variant, keys.seen.count
+    index = -1
+    skipped = 0
+    with open(path, "rb") as file:
+        for number, line in enumerate(file, start=1):
+            raw = line.strip()
+            if not raw:
+                continue
+            index += 1
+            digest = line_digest(raw)
+            times = count(hash(digest))
+            row_key = digest if times == 1 else f"{digest}.{times}"
+            key = f"{job}.{row_key}.{variant}"
+            if hash(key) in done:
+                skipped += 1
+                continue
+            if skipped:
+                passed(skipped)
+                skipped = 0
+            yield index, KeyedLine(raw, number, name, row_key, key)
+    if skipped:
+        passed(skipped)

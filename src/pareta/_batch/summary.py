@@ -150,8 +150,6 @@ class _Reading:
         return str(line["key"]) if "repeat" not in line else f"{line['key']} (row {line['index']})"
 
 
-
-
 def summarize(path: str | os.PathLike[str], inputs: Iterable[int] | None = None) -> dict[str, Any]:
     """What a results file says: its rows answered and failed (the latest line of each
     row counts), the errors by type, attempts, garbled lines, and the latest run: when it

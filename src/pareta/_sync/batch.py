@@ -15,7 +15,7 @@ import inspect
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +28,7 @@ from .._batch.file import (
     row_record,
     stop_record,
 )
-from .._batch.input import BadRow, JsonLine
+from .._batch.input import BadRow, JsonLine, KeyedLine, fresh_lines
 from .._batch.keys import (
     RowKeys,
     call_name,
@@ -144,7 +144,12 @@ class BatchJob:
         # Rows from a plain iterable or a file are taken by the workers themselves; an async
         # iterable is read by one task into a queue (two tasks cannot share its iterator).
         self._plain = plain_rows(self._rows)
-        self._numbered = None if self._plain is None else enumerate(self._plain)
+        self._numbered: Iterator[tuple[int, object]] | None = None
+        if self._plain is not None:
+            self._numbered = enumerate(self._plain)
+        if self._by_content and isinstance(self._rows, (str, os.PathLike)):
+            fresh = fresh_lines(self._rows, self._keys, self._done.hashes, self._passed)
+            self._plain = self._numbered = fresh
         self._todo = Channel(self._max)
         self._results = Channel(self._max)
         self._interrupts = Interrupts(self._on_signal)
@@ -297,8 +302,13 @@ class BatchJob:
                 self.stats.skipped += 1
         return None
 
+    def _passed(self, count: int) -> None:
+        self.stats.skipped += count
+
     def _prepare(self, index: int, row: object) -> _Row | None:
         """The row ready to send, or ``None`` when the results file has it done."""
+        if isinstance(row, KeyedLine):  # keyed, and not done: see __aenter__
+            return self._shaped(index, row.row_key, row.key, row.parse())
         raw = None
         if isinstance(row, JsonLine):
             raw = row.raw
