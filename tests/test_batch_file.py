@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pareta import BadRequestError, InsufficientCreditsError, ResultsFileError
+from pareta import APIStatusError, BadRequestError, InsufficientCreditsError, ResultsFileError
+from pareta._exceptions import status_error as status_error_of
 from pareta._batch.file import (
     DoneKeys,
     error_record,
@@ -239,3 +240,154 @@ def test_done_keys_answer_the_same_compact_or_not(
     assert len(done) == 50
     assert all(f"j.{n}.d" in done for n in range(50))
     assert not any(f"j.{n}.d" in done for n in range(50, 60))
+
+
+def test_a_scan_across_many_blocks_keeps_every_whole_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pareta._batch import file as _batch_file
+
+    monkeypatch.setattr(_batch_file, "_BLOCK", 64)  # every line straddles a block boundary
+    out = tmp_path / "out.jsonl"
+    write_rows(out, "j", [row_record(f"j.{n}.d", str(n), n, 1, None, "x" * n) for n in range(40)])
+    before = out.read_bytes()
+    for _ in range(3):
+        assert len(reopen(out, "j")) == 40
+    lines = out.read_bytes()
+    assert lines.startswith(before)
+    assert [json.loads(line).get("event") for line in lines.splitlines()[-3:]] == ["run"] * 3
+
+
+def garble(out: Path, how: str, row: int) -> None:
+    """Spoil the line of row ``row`` as a crash, a second writer or an editor would."""
+    lines = out.read_bytes().splitlines(keepends=True)
+    at = next(n for n, line in enumerate(lines) if b'"index":%d,' % row in line)
+    line = lines[at]
+    if how == "junk":
+        lines[at] = b"\x00\x00 not a line at all\n"
+    elif how == "torn":  # the first half of the line, then the next one
+        lines[at] = line[: len(line) // 2] + b"\n"
+    else:  # spliced: its start, then the whole of the next row's line
+        lines[at] = line[:60] + lines[at + 1]
+    out.write_bytes(b"".join(lines))
+
+
+def test_a_garbled_line_anywhere_is_not_done_and_status_counts_it(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    write_rows(out, "j", [row_record(f"j.{n}.d", str(n), n, 1, None, "ok") for n in range(20)])
+    for how, row in (("junk", 3), ("torn", 8), ("spliced", 14)):
+        garble(out, how, row)
+    done = reopen(out, "j")
+    assert {n for n in range(20) if f"j.{n}.d" not in done} == {3, 8, 14}
+    summary = summarize(out)
+    assert summary["garbled"] == 3
+    assert (summary["rows"], summary["answered"]) == (17, 17)
+
+
+def test_a_second_job_on_a_results_file_is_refused_and_told_who_holds_it(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    first = open_results(out, "j", "m")
+    lock = Path(f"{out}.lock")
+    assert json.loads(lock.read_text())["pid"] == os.getpid()
+    with pytest.raises(ResultsFileError) as refused:
+        open_results(out, "j", "m")
+    message = str(refused.value)
+    assert repr(str(out)) in message and f"pid {os.getpid()} on " in message
+    assert "another output file" in message
+    first.writer.write(row_record("j.a.1", "a", 0, 1, None, "ok"))
+    first.writer.close()
+    assert not lock.exists()  # released and tidied: the next run takes it at once
+    assert "j.a.1" in reopen(out, "j")
+
+
+def test_a_lock_file_whose_holder_has_not_written_its_name_yet(tmp_path: Path) -> None:
+    from pareta._batch.lock import HeldElsewhere, hold
+
+    out = tmp_path / "out.jsonl"
+    held = hold(out)
+    Path(f"{out}.lock").write_bytes(b"")  # as if taken an instant ago
+    with pytest.raises(HeldElsewhere) as refused:
+        hold(out)
+    assert "not said which" in refused.value.holder
+    held.release()
+    held.release()  # once is enough; twice is harmless
+
+
+def test_a_lock_file_removed_as_it_was_opened_is_taken_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pareta._batch import lock as _lock
+
+    out = tmp_path / "out.jsonl"
+    real = _lock._names
+    calls: list[int] = []
+
+    def first_time_gone(path: str, file: object) -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            os.unlink(path)  # its last holder removed it between open and lock
+        return real(path, file)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_lock, "_names", first_time_gone)
+    held = _lock.hold(out)
+    assert len(calls) == 2 and json.loads(Path(f"{out}.lock").read_text())["pid"] == os.getpid()
+    held.release()
+
+
+def test_what_a_file_says_it_is_decides_whether_it_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"pareta_batch": 1, "job": "j", "method": "m"}\n')
+    with pytest.raises(ResultsFileError, match="earlier pareta"):
+        open_results(out, "j", "m")
+    assert summarize(out)["rows"] == 0  # status still reads it
+    out.unlink()
+    write_rows(out, "j", [])
+    with pytest.raises(ResultsFileError, match=r"Leave key unset \(no --key\) to resume"):
+        open_results(out, "j", "m", "id")
+    with pytest.raises(ResultsFileError, match="job='j'"):
+        open_results(out, "k", "m")
+    with pytest.raises(ResultsFileError, match="job='j'"):
+        open_results(out, "k", "other", named=False)
+    opened = open_results(out, "k", "m", named=False)  # an unnamed job takes the file's
+    opened.writer.close()
+    assert opened.job == "j"
+
+
+def test_answers_a_resend_would_repeat_are_done() -> None:
+    def refused(status: int, method: str, path: str) -> APIStatusError:
+        request = httpx.Request(method, f"https://x.test{path}")
+        response = httpx.Response(status, request=request)
+        return status_error_of(response)
+
+    assert is_permanent(refused(413, "POST", "/v1/chat/completions"))
+    assert is_permanent(refused(422, "POST", "/v1/chat/completions"))
+    assert is_permanent(refused(404, "GET", "/v1/evals/runs/run_7"), "run_7")
+    assert is_permanent(refused(404, "GET", "/v1/evals/runs/run_7"), {"run_id": "run_7"})
+    # A 404 for the endpoint every row names is fixed by creating it: sent again.
+    assert not is_permanent(refused(404, "POST", "/v1/chat/completions"), {"model": "ep_x"})
+    assert not is_permanent(APIStatusError("no", status_code=404), "run_7")
+    assert not is_permanent(refused(503, "POST", "/v1/chat/completions"))
+
+
+def test_identical_rows_are_numbered_and_the_fast_reader_keys_as_the_slow_one(
+    tmp_path: Path,
+) -> None:
+    from pareta._batch.input import fresh_lines
+    from pareta._batch.keys import RowKeys, Seen
+
+    seen = Seen()
+    assert [seen.count(hash(str(n % 700))) for n in range(2100)] == [1] * 700 + [2] * 700 + [
+        3
+    ] * 700
+    rows = tmp_path / "rows.jsonl"
+    lines = [b'{"n": %d}' % (n % 300) for n in range(1000)]
+    rows.write_bytes(b"\n".join(lines) + b"\n\n")
+    slow = RowKeys("j", "m", None)
+    expected = [slow.of_line(line) for line in lines]
+    assert len(set(expected)) == 1000
+    passed: list[int] = []
+    done = {hash(key) for n, (_, key) in enumerate(expected) if n % 3}
+    fresh = list(fresh_lines(rows, RowKeys("j", "m", None), done, passed.append))
+    assert [(line.row_key, line.key) for _, line in fresh] == expected[::3]
+    assert [index for index, _ in fresh] == list(range(0, 1000, 3))
+    assert sum(passed) == 666 and fresh[1][1].parse() == {"n": 3}

@@ -212,6 +212,8 @@ async def test_a_402_stops_the_job_and_a_resume_after_a_top_up_bills_nothing_twi
         ).wait()
     assert again.stopped is None and again.skipped == 7 and again.done == 23
     assert sum(server.billed.values()) == 30 and max(server.billed.values()) == 1
+    summary = summarize(out)  # the latest run, which ended well
+    assert (summary["runs"], summary["stopped"], summary["answered"]) == (2, None, 30)
 
 
 @pytest.mark.parametrize(("status", "reason"), [(401, "unauthorized"), (404, "not_found")])
@@ -505,3 +507,113 @@ async def test_an_async_iterable_resumes_too(tmp_path: Path) -> None:
         stats = await pa.batch(pa.chat.completions.create, produce(6), output=out, key="id").wait()
     assert (stats.skipped, stats.done) == (4, 2)
     assert sum(server.billed.values()) == 6
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+
+async def test_rows_keyed_by_content_survive_edits_moves_and_shuffles(tmp_path: Path) -> None:
+    import random
+
+    source, out = tmp_path / "rows.jsonl", tmp_path / "out.jsonl"
+    table = [{k: v for k, v in row.items() if k != "id"} for row in rows(40)]
+    table[7] = table[9] = {**table[8]}  # three identical rows: three rows, three answers
+    write_jsonl(source, table)
+    server = Server()
+    async with client(server) as pa:
+        first = await pa.batch(pa.chat.completions.create, source, output=out).wait()
+        assert (first.done, len(server.billed)) == (40, 40)
+        table[3] = {**table[3], "messages": [{"role": "user", "content": "edited"}]}
+        del table[20], table[7]
+        table.append(rows(1, start=99)[0])
+        random.Random(3).shuffle(table)
+        moved = tmp_path / "moved" / "rows.jsonl"
+        moved.parent.mkdir()
+        write_jsonl(moved, table)
+        source.unlink()
+        again = await pa.batch(pa.chat.completions.create, moved, output=out).wait()
+        assert (again.skipped, again.done) == (37, 2)  # the edited row and the new one
+        assert len(server.billed) == 42 and max(server.billed.values()) == 1
+        # Rows from a list are keyed by their canonical JSON, whatever their order.
+        listed = await pa.batch(pa.chat.completions.create, table, output=out).wait()
+        table.reverse()
+        reversed_ = await pa.batch(pa.chat.completions.create, table, output=out).wait()
+    assert (listed.done, reversed_.skipped, reversed_.done) == (39, 39, 0)
+    assert len(server.billed) == 42 + 39
+
+
+async def test_a_row_whose_key_value_came_before_fails_alone_unsent(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    table = rows(6)
+    table[4]["id"] = "r1"  # a second row says it is r1
+    server = Server()
+    async with client(server) as pa:
+        results = {
+            r.index: r
+            async for r in _run(pa.batch(pa.chat.completions.create, table, output=out, key="id"))
+        }
+        again = await pa.batch(pa.chat.completions.create, table, output=out, key="id").wait()
+    repeat = results[4]
+    assert isinstance(repeat.error, ValueError) and repeat.key == "r1" and repeat.attempts == 0
+    assert "row 4 has the same 'id' value as an earlier row ('r1')" in str(repeat.error)
+    assert all(results[n].ok for n in (0, 1, 2, 3, 5))
+    assert len(server.keys) == 5  # the repeat was never sent
+    assert (again.skipped, again.done, again.failed, len(server.keys)) == (6, 0, 0, 5)
+    summary = summarize(out)
+    assert (summary["rows"], summary["answered"], summary["failed"]) == (6, 5, 1)
+    assert summary["failures"][0][0] == "r1 (row 4)"
+
+
+async def test_an_answer_a_resend_would_repeat_is_done(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    server = Server(refuse={"p1": [413], "p2": [422]})
+    async with client(server) as pa:
+        stats = await pa.batch(pa.chat.completions.create, rows(4), output=out, key="id").wait()
+        again = await pa.batch(pa.chat.completions.create, rows(4), output=out, key="id").wait()
+    assert (stats.done, stats.failed) == (2, 2)
+    assert (again.skipped, again.done, again.failed) == (4, 0, 0)
+    assert len(server.keys) == 4  # the 413 and the 422 were not sent again
+    assert summarize(out)["errors"] == {"APIStatusError": 1, "BadRequestError": 1}
+
+
+async def test_a_second_job_on_a_results_file_in_use_is_refused_at_once(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    server = Server()
+    async with client(server) as pa:
+        first = pa.batch(pa.chat.completions.create, rows(30), output=out, max_in_flight=2)
+        async with first:
+            second = pa.batch(pa.chat.completions.create, rows(30), output=out)
+            with pytest.raises(ResultsFileError, match=f"pid {os.getpid()} on "):
+                await second.wait()
+            async for _ in first:
+                pass
+        third = await pa.batch(pa.chat.completions.create, rows(30), output=out).wait()
+    assert (first.stats.done, third.skipped) == (30, 30)
+    assert len(server.keys) == 30
+
+
+async def test_a_garbled_line_is_sent_again_under_its_key_and_replayed(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    server = Server()
+    async with client(server) as pa:
+        await pa.batch(pa.chat.completions.create, rows(10), output=out, key="id").wait()
+        text = out.read_text().splitlines(keepends=True)
+        middle = next(n for n, line in enumerate(text) if '"key":"r4"' in line)
+        text[middle] = text[middle][:70] + "\n"  # torn in the middle of the file
+        out.write_text("".join(text))
+        assert summarize(out)["garbled"] == 1
+        stats = await pa.batch(pa.chat.completions.create, rows(10), output=out, key="id").wait()
+    assert (stats.skipped, stats.done, stats.replays, stats.billed_micro_usd) == (9, 1, 1, 0)
+    summary = summarize(out)
+    assert (summary["rows"], summary["answered"], summary["garbled"]) == (10, 10, 1)
+
+
+async def test_stats_say_when_the_job_started_on_the_wall_clock() -> None:
+    import time
+
+    before = time.time()
+    async with client(Server()) as pa:
+        stats = await pa.batch(pa.chat.completions.create, rows(2)).wait()
+    assert before <= stats.started <= time.time()
+    assert stats.elapsed >= 0 and "_clock" not in repr(stats)

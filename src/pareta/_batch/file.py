@@ -212,10 +212,14 @@ def _check_header(
     if found.get("key") != header["key"]:
         raise ResultsFileError(
             f"{name!r} keyed its rows by {_keyed(found.get('key'))}, and this job by "
-            f"{_keyed(header['key'])}: its rows would all be sent again. Pass "
-            f"key={found.get('key')!r} to resume it, or write to another output file"
+            f"{_keyed(header['key'])}: its rows would all be sent again. "
+            f"{_resume_with(found.get('key'))} to resume it, or write to another output file"
         )
     return str(found["job"])
+
+
+def _resume_with(field: object) -> str:
+    return "Leave key unset (no --key)" if field is None else f"Pass key={field!r} (--key {field})"
 
 
 def _keyed(field: object) -> str:
