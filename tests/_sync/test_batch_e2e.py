@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import random
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,3 +61,49 @@ def test_a_rate_limited_batch_loses_no_row_and_bills_each_once(
     assert stats.billed_micro_usd == sum(
         e["amount_micro_usd"] for e in limited.ledger(key) if e["kind"] == "chat.completion"
     )
+
+
+def prompt_rows(numbers: list[int]) -> list[str]:
+    return [
+        json.dumps(
+            {
+                "model": "ep_contract_kie",
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": f"Row {n}: effective as of 2026-05-{n % 28 + 1:02d}.",
+                    }
+                ],
+            }
+        )
+        for n in numbers
+    ]
+
+
+@pytest.mark.slow
+def test_editing_deleting_inserting_and_shuffling_rows_bills_only_what_changed(
+    local: LocalServer, key: str, tmp_path: Path
+) -> None:
+    source, out = tmp_path / "rows.jsonl", tmp_path / "out.jsonl"
+    lines = prompt_rows(list(range(1000)))
+    source.write_text("\n".join(lines) + "\n")
+
+    def debits() -> int:
+        return sum(1 for e in local.ledger(key) if e["kind"] == "chat.completion")
+
+    with Pareta(api_key=key, base_url=local.base_url) as pa:
+        first = pa.batch(pa.chat.completions.create, source, output=out).wait()
+        assert (first.done, debits()) == (1000, 1000)
+        for n in range(100, 110):  # ten edited
+            lines[n] = lines[n].replace("effective", "in force")
+        del lines[500:505]  # five deleted
+        lines[700:700] = prompt_rows(list(range(1000, 1005)))  # five inserted
+        random.Random(19).shuffle(lines)
+        source.write_text("\n".join(lines) + "\n")
+        second = pa.batch(pa.chat.completions.create, source, output=out).wait()
+        random.Random(20).shuffle(lines)
+        source.write_text("\n".join(lines) + "\n")
+        third = pa.batch(pa.chat.completions.create, source, output=out).wait()
+    assert (second.done, second.skipped, second.failed) == (15, 985, 0)
+    assert (third.done, third.skipped) == (0, 1000)
+    assert debits() == 1015  # 15 new debits, not 1,462
