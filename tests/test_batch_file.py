@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from pareta import APIStatusError, BadRequestError, InsufficientCreditsError, ResultsFileError
-from pareta._exceptions import status_error as status_error_of
 from pareta._batch.file import (
     DoneKeys,
     error_record,
@@ -23,6 +22,7 @@ from pareta._batch.file import (
 from pareta._batch.keys import call_name, default_job, idempotency_key, request_digest, row_key_of
 from pareta._batch.summary import summarize
 from pareta._checks import MAX_IDEMPOTENCY_KEY, require_idempotency_key
+from pareta._exceptions import status_error as status_error_of
 from pareta._models import ChatCompletion
 
 

@@ -309,7 +309,9 @@ def test_another_jobs_results_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "other.jsonl").write_text('{"hello": 1}\n')
     with client(Server()) as pa:
         with pytest.raises(ResultsFileError, match="not a pareta batch results file"):
-            pa.batch(pa.chat.completions.create, rows(1), output=tmp_path / "other.jsonl").wait()
+            pa.batch(
+                pa.chat.completions.create, rows(1), output=tmp_path / "other.jsonl"
+            ).wait()
 
 
 @pytest.mark.parametrize(

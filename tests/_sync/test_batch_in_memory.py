@@ -56,7 +56,9 @@ def test_results_come_back_in_input_order_with_errors_in_place() -> None:
 def test_insufficient_credits_stops_what_has_not_started() -> None:
     prompts = ["a", "b", "broke"] + [f"later{i}" for i in range(20)]
     with make(completion) as pa:
-        results = pa.chat.completions.create_many([request(p) for p in prompts], concurrency=1)
+        results = pa.chat.completions.create_many(
+            [request(p) for p in prompts], concurrency=1
+        )
     stop = results[2]
     assert isinstance(stop, InsufficientCreditsError)
     assert [r.choices[0].message.content for r in results[:2]] == ["A", "B"]  # type: ignore[union-attr]

@@ -46,7 +46,8 @@ def test_requests_go_to_the_least_busy_pool_and_come_back() -> None:
     transport = sharded(3, streaming)
     with httpx.Client(transport=transport) as client:
         responses = [
-            client.send(client.build_request("GET", "http://x/"), stream=True) for _ in range(4)
+            client.send(client.build_request("GET", "http://x/"), stream=True)
+            for _ in range(4)
         ]
         assert transport.in_flight == [2, 1, 1]  # idle pools first, then the least busy
         responses[1].close()
@@ -112,7 +113,9 @@ def test_a_pool_that_cannot_make_progress_is_replaced(
     monkeypatch.setattr(_reclaiming, "reclaim_orphans", lambda connections, requests: [])
     transport = ShardedTransport(limits=httpx.Limits(max_connections=2))
     url = httpx.URL(f"{local.base_url}/v1/tasks")
-    with httpx.Client(transport=transport, timeout=httpx.Timeout(10, pool=0.05)) as client:
+    with httpx.Client(
+        transport=transport, timeout=httpx.Timeout(10, pool=0.05)
+    ) as client:
         assert (client.get(url)).status_code == 401
         stuck = transport._connection_pools[0]
         assert stuck is not None
@@ -131,7 +134,9 @@ def test_a_pool_that_cannot_make_progress_is_replaced(
 def test_a_pool_that_is_merely_busy_is_kept(local: LocalServer) -> None:
     transport = ShardedTransport(limits=httpx.Limits(max_connections=2))
     url = f"{local.base_url}/v1/tasks"
-    with httpx.Client(transport=transport, timeout=httpx.Timeout(10, pool=0.05)) as client:
+    with httpx.Client(
+        transport=transport, timeout=httpx.Timeout(10, pool=0.05)
+    ) as client:
         held = [client.send(client.build_request("GET", url), stream=True) for _ in range(2)]
         with pytest.raises(httpx.PoolTimeout):
             client.get(url)
