@@ -199,3 +199,78 @@ def test_the_progress_bar_draws_on_a_terminal() -> None:
     assert "4/10" in drawn
     assert "2 × 429" in drawn
     assert "$1.50" in drawn
+
+
+def test_a_named_job_keeps_its_rows_when_the_input_file_moves(
+    cli: Run, tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = server.mint_key()
+    monkeypatch.setenv("PARETA_API_KEY", key)
+    rows = [{"prompt": f"Effective 2026-05-{n + 1:02d}."} for n in range(5)]
+    path = Path(rows_file(tmp_path, rows))
+    out = str(tmp_path / "out.jsonl")
+    assert cli("batch", "ep_contract_kie", str(path), "-o", out, "--job", "nightly").code == 0
+    moved = tmp_path / "elsewhere" / "renamed.jsonl"
+    moved.parent.mkdir()
+    path.rename(moved)
+    again = cli("batch", "ep_contract_kie", str(moved), "-o", out)  # the file names its job
+    assert "(0 answered and 5 already done in this run)" in again.out, again.err
+    debits = [e["idempotency_key"] for e in server.ledger(key) if e["kind"] == "chat.completion"]
+    assert len(debits) == 5 and all(k.startswith("nightly.") for k in debits)
+    other = cli("batch", "ep_contract_kie", str(moved), "-o", out, "--job", "other")
+    assert other.code == 1 and "job='nightly'" in other.err
+
+
+def test_status_of_an_input_counts_its_rows_and_the_latest_run(
+    cli: Run, tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = server.mint_key()
+    monkeypatch.setenv("PARETA_API_KEY", key)
+    rows: list[dict[str, Any]] = [{"prompt": f"Effective 2026-07-{n + 1:02d}."} for n in range(8)]
+    rows.append({"text": "no prompt"})
+    path = rows_file(tmp_path, rows)
+    out = str(tmp_path / "out.jsonl")
+    server.set_balance(3, api_key=key)
+    assert cli("batch", "ep_contract_kie", path, "-o", out, "--max-in-flight", "1").code == 3
+    stopped = cli("batch", "status", out, path, "--json").json()
+    assert stopped["stopped"]["reason"] == "insufficient_credits"
+    server.set_balance(10_000_000, api_key=key)
+    assert cli("batch", "ep_contract_kie", path, "-o", out).code == 1  # the bad row fails
+    # Two rows go, one comes: status counts the rows of the input, not of the file.
+    rows = [*rows[2:], {"prompt": "Effective 2026-08-01."}]
+    rows_file(tmp_path, rows)
+    status = cli("batch", "status", out, path, "--json").json()
+    assert status["stopped"] is None and status["runs"] == 2  # the latest run ended well
+    assert (status["rows"], status["answered"], status["failed"]) == (9, 8, 1)
+    assert status["input"] == {"rows": 8, "answered": 6, "failed": 1, "not_sent": 1}
+    table = cli("batch", "status", out, path)
+    assert "8 rows: 6 answered, 1 failed, 1 not yet sent" in table.out
+    assert "(2 runs)" in table.out and "ValueError" in table.out
+
+
+def test_status_of_a_file_with_one_garbled_line(cli: Run, tmp_path: Path) -> None:
+    path = rows_file(tmp_path, [{"prompt": "Effective 2026-01-01."}] * 3)
+    cli("batch", "ep_contract_kie", path)
+    out = tmp_path / "prompts.results.jsonl"
+    lines = out.read_text().splitlines(keepends=True)
+    lines[3] = lines[3][:40] + "\n"
+    out.write_text("".join(lines))
+    result = cli("batch", "status", str(out))
+    assert result.code == 0
+    assert "1 line skipped (sent again)" in result.out and "(1 run)" in result.out
+    again = cli("batch", "ep_contract_kie", path)
+    assert "(1 answered and 2 already done in this run)" in again.out
+
+
+def test_options_go_into_every_key_and_a_stray_file_is_a_usage_error(
+    cli: Run, tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = server.mint_key()
+    monkeypatch.setenv("PARETA_API_KEY", key)
+    path = rows_file(tmp_path, [{"prompt": "Effective 2026-01-01."}])
+    assert cli("batch", "ep_contract_kie", path).code == 0
+    again = cli("batch", "ep_contract_kie", path, "--max-tokens", "5")
+    assert "(1 answered and 0 already done in this run)" in again.out  # a new request
+    assert len([e for e in server.ledger(key) if e["kind"] == "chat.completion"]) == 2
+    stray = cli("batch", "ep_contract_kie", path, "extra.jsonl")
+    assert stray.code == 2 and "one file" in stray.err
