@@ -391,3 +391,42 @@ def test_identical_rows_are_numbered_and_the_fast_reader_keys_as_the_slow_one(
     assert [(line.row_key, line.key) for _, line in fresh] == expected[::3]
     assert [index for index, _ in fresh] == list(range(0, 1000, 3))
     assert sum(passed) == 666 and fresh[1][1].parse() == {"n": 3}
+
+
+def big_results(path: Path, rows: int) -> None:
+    writer = open_results(path, "j", "m").writer
+    for n in range(rows):
+        error = BadRequestError("bad", status_code=400) if n % 50 == 7 else None
+        writer.write(row_record(f"j.{n}.d", f"row-{n}", n, 1, "req", "x" * 200, error))
+    writer.close()
+
+
+def test_status_reads_a_results_file_once_in_memory_that_grows_little_with_its_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tracemalloc
+
+    from pareta._batch import summary as _summary
+
+    opened: list[str] = []
+
+    def counting_open(path: str, mode: str = "r") -> object:
+        opened.append(os.fspath(path))
+        return open(path, mode)
+
+    monkeypatch.setattr(_summary, "open", counting_open, raising=False)
+    monkeypatch.setattr(_summary, "_BLOCK", 1 << 16)  # both files span many blocks
+    peaks = {}
+    for rows in (4_000, 40_000):
+        out = tmp_path / f"{rows}.jsonl"
+        big_results(out, rows)
+        tracemalloc.start()
+        summary = summarize(out)
+        peaks[rows] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert (summary["rows"], summary["failed"]) == (rows, rows // 50)
+        assert summary["answered"] == rows - rows // 50 and summary["attempts"] == rows
+    assert opened == [str(tmp_path / "4000.jsonl"), str(tmp_path / "40000.jsonl")]
+    # Each row's latest state is about 10 bytes in flat arrays (a dict of lines took ~250);
+    # the file holds ~330 bytes a row.
+    assert (peaks[40_000] - peaks[4_000]) / 36_000 < 80

@@ -59,6 +59,10 @@ class _States:
             return self.slot(identity)
         return slot
 
+    def set(self, identity: int, state: int) -> None:
+        slot = self.slot(identity)  # first: it may grow the arrays
+        self.states[slot] = state
+
     def get(self, identity: int) -> int:
         identity = identity or 1
         keys, mask = self._keys, self._mask
@@ -98,9 +102,9 @@ class _Reading:
         self.failures: OrderedDict[int, tuple[str, str]] = OrderedDict()
 
     def answered(self, found: list[tuple[bytes, bytes, bytes]]) -> None:
-        slot, states = self.table.slot, self.table.states
+        put = self.table.set
         for _, key, attempts in found:
-            states[slot(hash((key, 1)))] = _ANSWERED_STATE
+            put(hash((key, 1)), _ANSWERED_STATE)
             self.attempts += int(attempts)
         if self.failures:
             for _, key, _ in found:
@@ -130,7 +134,7 @@ class _Reading:
         identity = hash((key, int(line.get("repeat") or 1)))
         self.attempts += int(line.get("attempts") or 0)
         if line.get("ok"):
-            self.table.states[self.table.slot(identity)] = _ANSWERED_STATE
+            self.table.set(identity, _ANSWERED_STATE)
             self.failures.pop(identity, None)
             return
         error = line.get("error") or {}
@@ -138,7 +142,7 @@ class _Reading:
         if kind not in self.kinds:
             self.kinds.append(kind)
         state = 2 + 2 * self.kinds.index(kind) + bool(line.get("done"))
-        self.table.states[self.table.slot(identity)] = state
+        self.table.set(identity, state)
         self.failures.pop(identity, None)
         self.failures[identity] = (self.name(line), f"{kind}: {error.get('message')}")
         if len(self.failures) > SHOWN_FAILURES * 4:
