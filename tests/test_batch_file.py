@@ -430,3 +430,10 @@ def test_status_reads_a_results_file_once_in_memory_that_grows_little_with_its_r
     # Each row's latest state is about 10 bytes in flat arrays (a dict of lines took ~250);
     # the file holds ~330 bytes a row.
     assert (peaks[40_000] - peaks[4_000]) / 36_000 < 80
+
+
+def test_messages_count_one_row_as_one_row() -> None:
+    from pareta import BatchInterrupted, BatchStats
+
+    assert "after 1 row (1 answered)" in str(BatchInterrupted(BatchStats(done=1)))
+    assert "after 1,200 rows" in str(BatchInterrupted(BatchStats(done=1200)))

@@ -46,6 +46,7 @@ from .._batch.state import (
     JobState,
     Progress,
     RowTrace,
+    plural_rows,
 )
 from .._batch.twins import (
     END,
@@ -228,7 +229,7 @@ class AsyncBatchJob:
         if self.stats.stopped == "on_progress" and error is not None:
             raise BatchStopped(
                 f"on_progress raised {type(error).__name__}: {error}; the batch stopped "
-                f"after {self.stats.finished} rows (all written)",
+                f"after {plural_rows(self.stats.finished)} (all written)",
                 self.stats,
             ) from error
 

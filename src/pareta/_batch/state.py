@@ -207,6 +207,11 @@ def _micro_usd(value: str | None) -> int:
         return 0
 
 
+def plural_rows(count: int) -> str:
+    """``1 row``, ``2 rows``: a count of rows as a message says it."""
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
 class BatchStopped(ParetaError):
     """A job stopped because the caller's own code failed (``on_progress`` raised): rows
     under way were finished and written first. ``results`` is what an in-memory batch
@@ -224,7 +229,7 @@ class BatchInterrupted(KeyboardInterrupt):
 
     def __init__(self, stats: BatchStats, results: list[Any] | None = None) -> None:
         super().__init__(
-            f"batch interrupted after {stats.finished} rows ({stats.done} answered); "
+            f"batch interrupted after {plural_rows(stats.finished)} ({stats.done} answered); "
             "run the same batch with the same output file to resume it"
         )
         self.stats = stats

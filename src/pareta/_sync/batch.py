@@ -47,6 +47,7 @@ from .._batch.state import (
     JobState,
     Progress,
     RowTrace,
+    plural_rows,
 )
 from .._batch.twins import (
     END,
@@ -229,7 +230,7 @@ class BatchJob:
         if self.stats.stopped == "on_progress" and error is not None:
             raise BatchStopped(
                 f"on_progress raised {type(error).__name__}: {error}; the batch stopped "
-                f"after {self.stats.finished} rows (all written)",
+                f"after {plural_rows(self.stats.finished)} (all written)",
                 self.stats,
             ) from error
 

@@ -175,6 +175,7 @@ def count_lines(path: Path) -> int:
 
 
 def plural(count: int, noun: str) -> str:
+    """``1 row``, ``2 rows``: never ``1 rows``."""
     return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
