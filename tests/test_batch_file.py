@@ -17,6 +17,7 @@ from pareta._batch.file import (
     jsonable,
     open_results,
     row_record,
+    run_record,
     stop_record,
 )
 from pareta._batch.keys import call_name, default_job, idempotency_key, request_digest, row_key_of
@@ -116,6 +117,7 @@ def test_status_counts_the_latest_line_of_each_row(tmp_path: Path) -> None:
             row_record("j.b.1", "b", 1, 3, None, error=credit),
             row_record("j.c.1", "c", 2, 1, None, error=BadRequestError("bad", status_code=400)),
             stop_record("insufficient_credits", "no"),
+            run_record(),  # a later run, which answers b
             row_record("j.b.1", "b", 1, 1, None, "fine now"),
         ],
     )
@@ -134,8 +136,8 @@ def test_status_counts_the_latest_line_of_each_row(tmp_path: Path) -> None:
         "errors": {"BadRequestError": 1},
         "attempts": 6,
         "garbled": 0,
-        "runs": 1,
-        "stopped": {"reason": "insufficient_credits", "detail": "no"},
+        "runs": 2,
+        "stopped": None,  # the latest run ended well
         "failures": [("2", "BadRequestError: bad")],
     }
 

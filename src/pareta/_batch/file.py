@@ -22,7 +22,7 @@ import threading
 import time
 from array import array
 from bisect import bisect_left
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from typing import IO, Any
 
 from .._exceptions import APIStatusError, ParetaError
@@ -49,32 +49,45 @@ class DoneKeys:
     set up to ``COMPACT_FROM`` keys (about 60 bytes a key, the fastest lookup), a sorted
     array of 8 bytes a key beyond."""
 
-    def __init__(self, hashes: array[int]) -> None:
-        self.hashes: Container[int]
-        if len(hashes) >= COMPACT_FROM:
-            self.hashes = _SortedHashes(array("q", sorted(hashes)))
+    def __init__(self) -> None:
+        self._set: set[int] = set()
+        self._more = array("q")
+        self.hashes: Container[int] = self._set
+
+    def add(self, hashes: Iterable[int]) -> None:
+        if len(self._set) < COMPACT_FROM:
+            self._set.update(hashes)
         else:
-            self.hashes = frozenset(hashes)
-        self._count = len(hashes)
+            self._more.extend(hashes)
+
+    def freeze(self) -> DoneKeys:
+        """Done adding: past ``COMPACT_FROM`` keys, sort them all into 8 bytes a key."""
+        if len(self._set) >= COMPACT_FROM:
+            self.hashes = _SortedHashes(array("q", sorted([*self._set, *self._more])))
+            self._set, self._more = set(), array("q")
+        return self
 
     def __contains__(self, key: str) -> bool:
         return hash(key) in self.hashes
 
     def __len__(self) -> int:
-        return self._count
+        return len(self.hashes)  # type: ignore[arg-type]
 
     @classmethod
     def empty(cls) -> DoneKeys:
-        return cls(array("q"))
+        return cls()
 
 
 class _SortedHashes:
     def __init__(self, hashes: array[int]) -> None:
-        self._sorted = hashes
+        self.sorted = hashes
 
     def __contains__(self, target: object) -> bool:
-        position = bisect_left(self._sorted, target)  # type: ignore[call-overload]
-        return position < len(self._sorted) and bool(self._sorted[position] == target)
+        position = bisect_left(self.sorted, target)  # type: ignore[call-overload]
+        return position < len(self.sorted) and bool(self.sorted[position] == target)
+
+    def __len__(self) -> int:
+        return len(self.sorted)
 
 
 class ResultsFile:
@@ -167,21 +180,20 @@ def _open_locked(
 
 
 def _scan(file: IO[bytes]) -> DoneKeys:
-    hashes: array[int] = array("q")
+    done = DoneKeys()
     end = file.tell()
     carry = b"\n"  # the newline that ends the header: every row line follows one
     # Whole blocks through one regular expression: a million lines in about a second.
     while block := file.read(_BLOCK):
         chunk = carry + block
         cut = chunk.rfind(b"\n")  # what follows the last newline is not whole yet
-        found = _DONE_ROW.findall(chunk, 0, cut + 1)
-        hashes.extend(map(hash, map(bytes.decode, found)))
+        done.add(map(hash, map(bytes.decode, _DONE_ROW.findall(chunk, 0, cut + 1))))
         end += cut  # chunk[0] is the newline at end - 1, chunk[cut] the last one
         carry = chunk[cut:]
     # Anything after the last newline is the torn last line of a killed run: cut it off,
     # and its row is sent again.
     file.truncate(end)
-    return DoneKeys(hashes)
+    return done.freeze()
 
 
 def _check_header(

@@ -74,31 +74,39 @@ class Seen:
     Python ints takes about 70. The few identities seen twice or more are counted apart."""
 
     def __init__(self) -> None:
-        self._table = array("q", bytes(8 * 1024))
-        self._mask = 1023
+        self.table = array("q", bytes(8 * 1024))
+        self.mask = 1023
         self._size = 0
         self._repeats: dict[int, int] = {}
 
     def count(self, identity: int) -> int:
         """1 the first time ``identity`` comes up, 2 the second, and so on."""
         identity = identity or 1  # 0 marks an empty slot
-        table, mask = self._table, self._mask
+        table, mask = self.table, self.mask
         slot = identity & mask
-        while (found := table[slot]) != 0:
-            if found == identity:
-                times = self._repeats[identity] = self._repeats.get(identity, 1) + 1
-                return times
+        while (found := table[slot]) and found != identity:
             slot = (slot + 1) & mask
-        table[slot] = identity
-        self._size += 1
-        if self._size * 2 > mask:
-            self._grow()
+        if found:
+            return self.repeat(identity)
+        self.add(slot, identity)
         return 1
 
+    def repeat(self, identity: int) -> int:
+        """``identity``, seen before, comes up again: how many times now."""
+        times = self._repeats[identity] = self._repeats.get(identity, 1) + 1
+        return times
+
+    def add(self, slot: int, identity: int) -> None:
+        """``identity`` comes up for the first time, at its empty ``slot``."""
+        self.table[slot] = identity
+        self._size += 1
+        if self._size * 2 > self.mask:
+            self._grow()
+
     def _grow(self) -> None:
-        old = self._table
-        self._mask = mask = self._mask * 2 + 1
-        self._table = table = array("q", bytes(8 * (mask + 1)))
+        old = self.table
+        self.mask = mask = self.mask * 2 + 1
+        self.table = table = array("q", bytes(8 * (mask + 1)))
         for identity in old:
             if identity:
                 slot = identity & mask

@@ -18,21 +18,29 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .file import FORMAT, ResultsFileError
+from .input import jsonl_lines
+from .keys import RowKeys, content_key, line_digest
 
 _BLOCK = 1 << 22
 # An answered row's line, whole (it ends with the key it starts with): its status key and
 # attempts. Anything else in a block sends that block down the slow path.
 _ANSWERED = re.compile(
-    rb'\n\{"id":"([^"\\\n]*)","done":true,"key":("(?:[^"\\\n]|\\.)*"),"index":-?\d+,'
+    rb'\n\{"id":"([^"\\\n]*)","done":true,"key":("[^"\\\n]*(?:\\.[^"\\\n]*)*"),"index":-?\d+,'
     rb'"ok":true,"attempts":(\d+),[^\n]*,"end":"\1"\}(?=\n)'
 )
+# A run's first line: a row may have a line on either side of it, and the later one counts.
+_RUN = re.compile(rb'(\n\{"event":"run"[^\n]*)')
 SHOWN_FAILURES = 10
 _ANSWERED_STATE = 1  # a row's state: 0 unseen, 1 answered, 2 + 2 * error type (+ 1 if done)
 
 
 def status_identity(row_key: str, repeat: int = 1) -> int:
     """How status tells rows apart: a row's key, and which repeat of it a line is."""
-    return hash((json.dumps(row_key).encode(), repeat))
+    return _identity(json.dumps(row_key).encode(), repeat)
+
+
+def _identity(key: bytes, repeat: int) -> int:
+    return hash(key) if repeat == 1 else hash((key, repeat))
 
 
 class _States:
@@ -58,6 +66,36 @@ class _States:
             self._grow()
             return self.slot(identity)
         return slot
+
+    def reserve(self, rows: int) -> None:
+        while rows * 2 > self._mask:
+            self._grow()
+
+    def set_all(self, identities: Iterable[int], count: int, state: int) -> None:
+        """``set`` for each of ``count`` identities: the loop status runs for every line."""
+        self.reserve(self.rows + count)
+        keys, states, mask = self._keys, self.states, self._mask
+        added = 0
+        for identity in identities:
+            slot = (identity := identity or 1) & mask
+            while (found := keys[slot]) and found != identity:
+                slot = (slot + 1) & mask
+            if not found:
+                keys[slot] = identity
+                added += 1
+            states[slot] = state
+        self.rows += added
+
+    def count_states(self, identities: Iterable[int]) -> Counter[int]:
+        """How many of ``identities`` are in each state (0: none); ``get``, written out."""
+        keys, states, mask = self._keys, self.states, self._mask
+        counts: Counter[int] = Counter()
+        for identity in identities:
+            slot = (identity := identity or 1) & mask
+            while (found := keys[slot]) and found != identity:
+                slot = (slot + 1) & mask
+            counts[states[slot] if found else 0] += 1
+        return counts
 
     def set(self, identity: int, state: int) -> None:
         slot = self.slot(identity)  # first: it may grow the arrays
@@ -102,13 +140,14 @@ class _Reading:
         self.failures: OrderedDict[int, tuple[str, str]] = OrderedDict()
 
     def answered(self, found: list[tuple[bytes, bytes, bytes]]) -> None:
-        put = self.table.set
-        for _, key, attempts in found:
-            put(hash((key, 1)), _ANSWERED_STATE)
-            self.attempts += int(attempts)
+        if not found:
+            return
+        _, keys, attempts = zip(*found, strict=True)
+        self.table.set_all(map(hash, keys), len(keys), _ANSWERED_STATE)
+        self.attempts += sum(map(int, attempts))
         if self.failures:
-            for _, key, _ in found:
-                self.failures.pop(hash((key, 1)), None)
+            for key in keys:
+                self.failures.pop(hash(key), None)
 
     def line(self, raw: bytes) -> None:
         if not raw.strip():
@@ -130,8 +169,7 @@ class _Reading:
             self.garbled += 1
 
     def row(self, line: dict[str, Any]) -> None:
-        key = json.dumps(str(line["key"])).encode()
-        identity = hash((key, int(line.get("repeat") or 1)))
+        identity = _identity(json.dumps(str(line["key"])).encode(), int(line.get("repeat") or 1))
         self.attempts += int(line.get("attempts") or 0)
         if line.get("ok"):
             self.table.set(identity, _ANSWERED_STATE)
@@ -164,7 +202,11 @@ def summarize(path: str | os.PathLike[str], inputs: Iterable[int] | None = None)
         with open(path, "rb") as file:
             header = _header(file.readline(), name)
             reading = _Reading(header)
+            size = os.fstat(file.fileno()).st_size
             for block in _blocks(file):
+                if not reading.table.rows and block.count(b"\n") > 1:
+                    # Sized once from the first block's lines, not grown a step at a time.
+                    reading.table.reserve(size * (block.count(b"\n") - 1) // len(block))
                 _read_block(reading, block)
     except OSError as exc:
         raise ResultsFileError(f"cannot read {name!r}: {exc}") from exc
@@ -201,8 +243,27 @@ def summarize(path: str | os.PathLike[str], inputs: Iterable[int] | None = None)
     return summary
 
 
+def jsonl_identities(path: str | os.PathLike[str], key_field: str | None) -> Iterator[int]:
+    """The status identity of each row of a JSONL input, keyed as its job keyed it."""
+    keys = RowKeys("", "", key_field)
+    if key_field is not None:
+        for index, line in enumerate(jsonl_lines(path)):
+            row = line.parse()
+            if isinstance(row, dict) and key_field in row:
+                value = str(row[key_field])
+                yield status_identity(value, keys.seen.count(hash(value)))
+            else:
+                yield status_identity(str(index))
+        return
+    count = keys.seen.count
+    for line in jsonl_lines(path):
+        digest = line_digest(line.raw)
+        # A digest is hex: as JSON it is itself in quotes, as the results file has it.
+        yield hash(b'"%s"' % content_key(digest, count(hash(digest))).encode())
+
+
 def _of_input(table: _States, inputs: Iterable[int]) -> dict[str, int]:
-    counts = Counter(table.get(identity) for identity in inputs)
+    counts = table.count_states(inputs)
     failed = sum(count for state, count in counts.items() if state >= 2)
     return {
         "rows": sum(counts.values()),
@@ -243,18 +304,23 @@ def _blocks(file: Any) -> Iterator[bytes]:
 
 
 def _read_block(reading: _Reading, block: bytes) -> None:
+    if b'\n{"event":"run"' not in block:
+        _read_lines_of_one_run(reading, block)
+        return
+    for number, piece in enumerate(_RUN.split(block)):
+        if number % 2:
+            reading.line(piece[1:])
+        else:
+            _read_lines_of_one_run(reading, piece if piece.endswith(b"\n") else piece + b"\n")
+
+
+def _read_lines_of_one_run(reading: _Reading, block: bytes) -> None:
     found = _ANSWERED.findall(block)
     if len(found) == block.count(b"\n") - 1:
         reading.answered(found)
         return
-    rest = _ANSWERED.sub(b"", block)
-    if b'"event":"run"' in rest:
-        # A run starts in this block: a row may have a line on either side of it, and
-        # the later one counts, so the lines are read in order.
-        for raw in block[1:-1].split(b"\n"):
-            reading.line(raw)
-        return
-    # Within one run each row has one line, so the order of a block's lines is moot.
+    # Within one run each row has one line, so the order of these lines is moot: the
+    # answered rows at once, then the rest (failed rows, a stop, garbled lines) one by one.
     reading.answered(found)
-    for raw in rest[1:-1].split(b"\n"):
+    for raw in _ANSWERED.sub(b"", block)[1:-1].split(b"\n"):
         reading.line(raw)

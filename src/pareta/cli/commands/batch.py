@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..._batch.file import FORMAT
-from ..._batch.input import BadRow, JsonLine, jsonl_lines
+from ..._batch.input import BadRow
 from ..._batch.keys import RowKeys
 from ..._batch.state import BatchStats
-from ..._batch.summary import read_header, status_identity, summarize
+from ..._batch.summary import jsonl_identities, read_header, status_identity, summarize
 from ..console import Output
 from ..errors import EXIT_FAILURE, UsageError
 from ..render import Records
@@ -252,24 +252,21 @@ def status(path: Path, rows: Path | None, out: Output) -> int:
 def identities(results: Path, rows: Path) -> Iterator[int]:
     """The status identity of each row of an input file, keyed as its job keyed it."""
     header = read_header(results)
-    key_field = header.get("key")
     if header.get("pareta_batch") != FORMAT:
         raise UsageError(f"{results} was written by an earlier pareta: give it alone")
-    keys = RowKeys("", "", key_field)
     if not rows.is_file():
         raise RowsError(f"cannot read {rows}: no such file")
-    if rows.suffix.lower() in (".csv", ".json"):
-        source: Any = read_rows(str(rows))
-    else:
-        source = (line if key_field is None else line.parse() for line in jsonl_lines(rows))
-    for index, row in enumerate(source):
-        if isinstance(row, JsonLine):
-            yield status_identity(keys.of_line(row.raw)[0])
-        elif key_field is None:
+    key_field = header.get("key")
+    if rows.suffix.lower() not in (".csv", ".json"):
+        yield from jsonl_identities(rows, key_field)
+        return
+    keys = RowKeys("", "", key_field)
+    for index, row in enumerate(read_rows(str(rows))):
+        if key_field is None:
             yield status_identity(keys.of_value(row)[0])
-        elif isinstance(row, dict) and key_field in row:
+        elif key_field in row:
             value = str(row[key_field])
-            yield status_identity(value, keys.of_field(value, None, b"")[1])
+            yield status_identity(value, keys.seen.count(hash(value)))
         else:
             yield status_identity(str(index))
 
