@@ -1,10 +1,11 @@
-"""Batch jobs: rate adaptation, memory, CPU per row and resume time, as ratios and counts.
+"""Batch jobs: rate adaptation, memory and CPU per row, as ratios and counts.
 
     python benchmarks/batch.py rate      # 6,000 rows against --rate-limit 100 (about 70 s)
     python benchmarks/batch.py memory    # peak RSS for 100k and 1M rows (about 5 min)
     python benchmarks/batch.py cpu       # CPU per row: the engine against the previous fan-out
-    python benchmarks/batch.py resume    # time to the first request with 1M rows already done
     python benchmarks/batch.py all --quick
+
+Resuming a job of a million rows, and its status, are measured by ``resume.py``.
 
 Each prints its numbers and PASS/FAIL against the targets. Everything runs on this
 machine against loopback or an in-process ``httpx.MockTransport``.
@@ -215,44 +216,7 @@ async def cpu_per_row(name: str, n: int, previous: Callable[..., Awaitable[Any]]
         return (time.process_time() - started) / n * 1e6
 
 
-# --- resume: how soon a job with a million rows done sends the next one -------------------
-
-
-def resume(quick: bool) -> list[str]:
-    n = 100_000 if quick else 1_000_000
-    with tempfile.TemporaryDirectory() as folder:
-        source, out = Path(folder) / "rows.jsonl", Path(folder) / "out.jsonl"
-        with source.open("w") as file:
-            file.writelines(json.dumps(row) + "\n" for row in rows(n))
-        anyio.run(fill, source, out)
-        print(f"resume: a results file of {n:,} lines, {out.stat().st_size / 1e6:.0f} MB")
-        with source.open("a") as file:
-            file.writelines(json.dumps(row) + "\n" for row in rows(10, start=n))
-        seconds = anyio.run(first_request_after, source, out, n)
-    print(f"resume: the first new request left {seconds:.2f} s after the job started")
-    return [
-        verdict(
-            seconds <= 5, f"resuming {n:,} done rows starts sending within 5 s ({seconds:.2f} s)"
-        )
-    ]
-
-
-async def fill(source: Path, out: Path) -> None:
-    async with mocked_client() as pa:
-        await pa.batch(pa.chat.completions.create, source, output=out).wait()
-
-
-async def first_request_after(source: Path, out: Path, n: int) -> float:
-    first: list[float] = []
-    async with mocked_client(lambda: first.append(time.perf_counter())) as pa:
-        started = time.perf_counter()
-        job = pa.batch(pa.chat.completions.create, source, output=out)
-        await job.wait()
-    assert (job.stats.skipped, job.stats.done) == (n, 10)
-    return first[0] - started
-
-
-BENCHMARKS = {"rate": rate, "memory": memory, "cpu": cpu, "resume": resume}
+BENCHMARKS = {"rate": rate, "memory": memory, "cpu": cpu}
 
 
 def main() -> None:

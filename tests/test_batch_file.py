@@ -236,6 +236,7 @@ def test_done_keys_answer_the_same_compact_or_not(
     from pareta._batch import file as _batch_file
 
     monkeypatch.setattr(_batch_file, "COMPACT_FROM", compact_from)
+    monkeypatch.setattr(_batch_file, "_BLOCK", 256)  # keys arrive in many blocks
     out = tmp_path / "out.jsonl"
     write_rows(out, "j", [row_record(f"j.{n}.d", str(n), n, 1, None, "ok") for n in range(50)])
     done = reopen(out, "j")
@@ -439,3 +440,61 @@ def test_messages_count_one_row_as_one_row() -> None:
 
     assert "after 1 row (1 answered)" in str(BatchInterrupted(BatchStats(done=1)))
     assert "after 1,200 rows" in str(BatchInterrupted(BatchStats(done=1200)))
+
+
+def test_a_status_table_finds_rows_whose_slots_collide() -> None:
+    from pareta._batch.summary import _States
+
+    table = _States()
+    colliding = [5, 5 + 1024, 5 + 2048, 6]  # one slot in a table of 1,024, and its neighbour
+    table.set_all(iter(colliding), 4, 1)
+    table.set(5 + 1024, 3)
+    assert [table.get(i) for i in (*colliding, 7, 5 + 4096)] == [1, 3, 1, 1, 0, 0]
+    table.reserve(5_000)  # grown: every row is found again
+    assert table.count_states([*colliding, 7]) == {1: 3, 3: 1, 0: 1}
+
+
+def test_status_reads_an_earlier_format_and_counts_what_is_not_a_row(tmp_path: Path) -> None:
+    out = tmp_path / "old.jsonl"
+    row = {"id": "j.a.1", "done": True, "key": "a", "index": 0, "ok": True, "attempts": 2}
+    failed = {**row, "id": "j.b.1", "key": "b", "ok": False, "error": {"type": "X"}}
+    lines = [{"pareta_batch": 1, "job": "j", "method": "m"}, row, failed, [1, 2], {"a": 1}]
+    out.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    summary = summarize(out)
+    assert (summary["rows"], summary["answered"], summary["failed"]) == (2, 1, 1)
+    assert (summary["garbled"], summary["attempts"], summary["runs"]) == (2, 4, 0)
+    assert summary["failures"] == [("b", "X: None")]
+    out.write_text("not json\n")
+    with pytest.raises(ResultsFileError, match="not a pareta batch results file"):
+        summarize(out)
+
+
+def test_a_results_path_that_is_a_folder_is_refused(tmp_path: Path) -> None:
+    from pareta._batch.summary import read_header
+
+    with pytest.raises(ResultsFileError, match="cannot use"):
+        open_results(tmp_path, "j", "m")
+    with pytest.raises(ResultsFileError, match="cannot read"):
+        read_header(tmp_path / "missing.jsonl")
+
+
+def test_the_fast_reader_takes_long_lines_and_a_last_line_without_a_newline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pareta._batch import input as _input
+    from pareta._batch.keys import RowKeys
+
+    monkeypatch.setattr(_input, "_BLOCK", 8)  # every line is longer than a block
+    rows = tmp_path / "rows.jsonl"
+    rows.write_bytes(b'{"n": 1}\n\n{"n": "a longer row"}\n{"n": 3}')
+    fresh = list(_input.fresh_lines(rows, RowKeys("j", "m", None), set(), print))
+    assert [(index, line.number, line.parse()) for index, line in fresh] == [
+        (0, 1, {"n": 1}),
+        (1, 3, {"n": "a longer row"}),
+        (2, 4, {"n": 3}),
+    ]
+
+
+def test_a_404_on_a_response_without_its_request_is_not_the_rows_own() -> None:
+    error = APIStatusError("no", status_code=404, response=httpx.Response(404))
+    assert not is_permanent(error, "run_7")

@@ -618,3 +618,11 @@ def test_stats_say_when_the_job_started_on_the_wall_clock() -> None:
         stats = pa.batch(pa.chat.completions.create, rows(2)).wait()
     assert before <= stats.started <= time.time()
     assert stats.elapsed >= 0 and "_clock" not in repr(stats)
+
+
+def test_a_row_keyed_by_content_that_asks_for_a_stream_fails_alone(tmp_path: Path) -> None:
+    server = Server()
+    table = [{**row, "stream": True} if row["id"] == "r1" else row for row in rows(3)]
+    with client(server) as pa:
+        stats = pa.batch(pa.chat.completions.create, table, output=tmp_path / "o").wait()
+    assert (stats.done, stats.failed, len(server.keys)) == (2, 1, 2)

@@ -274,3 +274,52 @@ def test_options_go_into_every_key_and_a_stray_file_is_a_usage_error(
     assert len([e for e in server.ledger(key) if e["kind"] == "chat.completion"]) == 2
     stray = cli("batch", "ep_contract_kie", path, "extra.jsonl")
     assert stray.code == 2 and "one file" in stray.err
+
+
+@pytest.mark.parametrize("key", [None, "id"])
+def test_status_of_a_json_array_input_keyed_by_content_or_by_a_field(
+    cli: Run, tmp_path: Path, key: str | None
+) -> None:
+    table = tmp_path / "rows.json"
+    a, b = ({"id": n, "prompt": f"Effective 2026-01-0{n}."} for n in ("1", "2"))
+    table.write_text(json.dumps([a, b, {"id": "3"}]))
+    by = [] if key is None else ["--key", key]
+    assert cli("batch", "ep_contract_kie", str(table), *by).code == 1  # row 3 has no prompt
+    table.write_text(json.dumps([b, {"id": "3"}, {"id": "4", "prompt": "Effective 2026-01-04."}]))
+    out = str(tmp_path / "rows.results.jsonl")
+    status = cli("batch", "status", out, str(table), "--json").json()
+    assert status["input"] == {"rows": 3, "answered": 1, "failed": 1, "not_sent": 1}
+
+
+def test_a_keyed_job_fails_a_row_without_a_prompt_alone(cli: Run, tmp_path: Path) -> None:
+    rows = [{"id": "a", "prompt": "Effective 2026-01-01."}, {"id": "b"}, {"prompt": "x"}]
+    path = rows_file(tmp_path, rows)
+    result = cli("batch", "ep_contract_kie", path, "--key", "id")
+    assert result.code == 1 and "1 answered, 2 failed" in result.out
+    assert 'needs a "prompt"' in result.out and "no 'id' field" in result.out
+
+
+def test_status_of_an_input_needs_a_file_this_pareta_wrote_and_the_input(
+    cli: Run, tmp_path: Path
+) -> None:
+    old = tmp_path / "old.jsonl"
+    old.write_text('{"pareta_batch": 1, "job": "j", "method": "m"}\n')
+    rows = rows_file(tmp_path, [{"prompt": "x"}])
+    refused = cli("batch", "status", str(old), rows)
+    assert refused.code == 2 and "earlier pareta" in refused.err
+    cli("batch", "ep_contract_kie", rows)
+    out = str(tmp_path / "prompts.results.jsonl")
+    missing = cli("batch", "status", out, str(tmp_path / "nope.jsonl"))
+    assert missing.code == 1 and "no such file" in missing.err
+
+
+def test_status_says_why_the_latest_run_stopped(
+    cli: Run, tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = server.mint_key()
+    monkeypatch.setenv("PARETA_API_KEY", key)
+    server.set_balance(0, api_key=key)
+    path = rows_file(tmp_path, [{"prompt": "Effective 2026-01-01."}])
+    assert cli("batch", "ep_contract_kie", path).code == 3
+    result = cli("batch", "status", str(tmp_path / "prompts.results.jsonl"))
+    assert "insufficient_credits" in result.out and "InsufficientCreditsError" in result.out

@@ -10,6 +10,8 @@ from typing import IO, NamedTuple
 
 from .keys import RowKeys, line_digest
 
+_BLOCK = 1 << 20
+
 
 @dataclass(frozen=True)
 class BadRow:
@@ -111,7 +113,7 @@ def fresh_lines(
 def _whole_lines(file: IO[bytes]) -> Iterator[bytes]:
     """A file in blocks of whole lines (less their last newline); the last may lack one."""
     carry = b""
-    while block := file.read(1 << 20):
+    while block := file.read(_BLOCK):
         cut = block.rfind(b"\n")
         if cut < 0:
             carry += block

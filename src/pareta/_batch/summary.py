@@ -52,21 +52,6 @@ class _States:
         self._mask = 1023
         self.rows = 0
 
-    def slot(self, identity: int) -> int:
-        identity = identity or 1
-        keys, mask = self._keys, self._mask
-        slot = identity & mask
-        while (found := keys[slot]) != 0:
-            if found == identity:
-                return slot
-            slot = (slot + 1) & mask
-        keys[slot] = identity
-        self.rows += 1
-        if self.rows * 2 > mask:
-            self._grow()
-            return self.slot(identity)
-        return slot
-
     def reserve(self, rows: int) -> None:
         while rows * 2 > self._mask:
             self._grow()
@@ -98,8 +83,7 @@ class _States:
         return counts
 
     def set(self, identity: int, state: int) -> None:
-        slot = self.slot(identity)  # first: it may grow the arrays
-        self.states[slot] = state
+        self.set_all((identity,), 1, state)
 
     def get(self, identity: int) -> int:
         identity = identity or 1
@@ -253,7 +237,7 @@ def jsonl_identities(path: str | os.PathLike[str], key_field: str | None) -> Ite
                 value = str(row[key_field])
                 yield status_identity(value, keys.seen.count(hash(value)))
             else:
-                yield status_identity(str(index))
+                yield status_identity(f"#{index}")
         return
     count = keys.seen.count
     for line in jsonl_lines(path):

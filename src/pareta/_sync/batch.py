@@ -311,37 +311,36 @@ class BatchJob:
         if isinstance(row, KeyedLine):  # keyed, and not done: see __aenter__
             return self._shaped(index, row.row_key, row.key, row.parse())
         raw = None
-        if isinstance(row, JsonLine):
+        if isinstance(row, JsonLine):  # a JSONL file's row, keyed by a field
             raw = row.raw
-            if self._by_content:
-                row_key, key = self._keys.of_line(raw)
-                if key in self._done:
-                    return None  # done: not even parsed
-                return self._shaped(index, row_key, key, row.parse())
             row = row.parse()
         if self._by_content:
             row_key, key = self._keys.of_value(row)
             return None if key in self._done else self._shaped(index, row_key, key, row)
-        if self._shape is not None:
-            row = self._shape(row, index)
-        if isinstance(row, BadRow):
-            return _Row(index, str(index), f"{self.job}.bad.{index}", None, row.error)
+        shaped = row if self._shape is None else self._shape(row, index)
+        error = shaped.error if isinstance(shaped, BadRow) else None
         try:
-            row_key = row_key_of(row, index, self._key_field)
-            call = _call_of(row, self._key_field)
+            # A row no request can be made of is still known by its field, if it has one.
+            row_key = row_key_of(row if error else shaped, index, self._key_field)
         except ValueError as exc:
-            return _Row(index, str(index), f"{self.job}.bad.{index}", None, exc)
+            return _Row(index, f"#{index}", f"{self.job}.bad.{index}", None, error or exc)
+        call = None
+        if error is None:
+            try:
+                call = _call_of(shaped, self._key_field)
+            except ValueError as exc:
+                error = exc
         if not self._stable or self._key_field is None:
             # Neither a results file nor a job id to resume under: a key unique to this run
             # is enough, and cheaper.
-            return _Row(index, row_key, f"{self.job}.{index}", call)
+            return _Row(index, row_key, f"{self.job}.{index}", call, error)
         key, times = self._keys.of_field(row_key, call, raw)
         if key in self._done:
             return None
         if times > 1:  # sent once already, under this value: this one fails, unsent
             error = repeated_key(index, self._key_field, row_key)
             return _Row(index, row_key, key, None, error, times)
-        return _Row(index, row_key, key, call)
+        return _Row(index, row_key, key, call, error)
 
     def _shaped(self, index: int, row_key: str, key: str, row: object) -> _Row:
         """A row keyed by its content, made into the method's arguments."""

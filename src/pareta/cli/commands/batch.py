@@ -268,7 +268,7 @@ def identities(results: Path, rows: Path) -> Iterator[int]:
             value = str(row[key_field])
             yield status_identity(value, keys.seen.count(hash(value)))
         else:
-            yield status_identity(str(index))
+            yield status_identity(f"#{index}")
 
 
 class Bar:
