@@ -6,9 +6,10 @@ import json
 import os
 from collections.abc import Callable, Container, Generator, Iterator
 from dataclasses import dataclass
+from hashlib import blake2b
 from typing import IO, NamedTuple
 
-from .keys import RowKeys, line_digest
+from .keys import RowKeys
 
 _BLOCK = 1 << 20
 
@@ -77,6 +78,7 @@ def fresh_lines(
     for a done row (a million pass in about a second)."""
     name = os.fspath(path)
     job, variant, seen = keys.job, keys.variant, keys.seen
+    table, mask = seen.table, seen.mask
     index = number = skipped = 0
     with open(path, "rb") as file:
         for block in _whole_lines(file):
@@ -84,18 +86,16 @@ def fresh_lines(
                 number += 1
                 if not (raw := line.strip()):
                     continue
-                digest = line_digest(raw)
+                digest = blake2b(raw, digest_size=8).hexdigest()  # line_digest(raw)
                 # seen.count(hash(digest)), written out: a call a row costs a tenth
-                identity = hash(digest) or 1
-                table, mask = seen.table, seen.mask
-                slot = identity & mask
+                slot = (identity := hash(digest) or 1) & mask
                 while (found := table[slot]) and found != identity:
                     slot = (slot + 1) & mask
                 if found:
-                    times = seen.repeat(identity)
-                    row_key = f"{digest}.{times}"
+                    row_key = f"{digest}.{seen.repeat(identity)}"
                 else:
                     seen.add(slot, identity)
+                    table, mask = seen.table, seen.mask  # grown, perhaps
                     row_key = digest
                 key = f"{job}.{row_key}.{variant}"
                 index += 1
