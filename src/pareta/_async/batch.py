@@ -14,6 +14,7 @@ import inspect
 import itertools
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from .._batch.keys import (
     require_job,
     row_key_of,
 )
-from .._batch.rate import RateControl, parse_rate
+from .._batch.rate import RateControl, Spacing, pace_for, parse_rate
 from .._batch.state import (
     BatchInterrupted,
     BatchResult,
@@ -107,7 +108,8 @@ class AsyncBatchJob:
         # A caller's job id promises stable keys (a retried Ray task), as a results file does.
         self._stable = output is not None or job is not None
         self._max = require_positive_int(max_in_flight, "max_in_flight")
-        self._gate = RateControl(parse_rate(rate))
+        self._cap = Spacing(parse_rate(rate), time.monotonic)
+        self._pace = _pace_of(method)
         self._on_progress = on_progress
         self.stats = BatchStats()
         self._state = JobState(self.stats)
@@ -179,7 +181,7 @@ class AsyncBatchJob:
                 "it, or `await job.wait()` to run it to the end"
             )
         result = await self._results.get()
-        self.stats.rate = self._gate.rate
+        self.stats.rate = self._rate()
         if result is END:
             self._exhausted = True
             raise StopAsyncIteration
@@ -194,6 +196,10 @@ class AsyncBatchJob:
         async with self:
             pass
         return self.stats
+
+    def _rate(self) -> float | None:
+        rates = [r for r in (self._cap.rate, self._pace.rate) if r is not None]
+        return min(rates) if rates else None
 
     def _progress(self) -> None:
         if self._on_progress is None:
@@ -320,7 +326,7 @@ class AsyncBatchJob:
                 await self._results.put(result)
                 continue
             self._sink(result)
-            self.stats.rate = self._gate.rate
+            self.stats.rate = self._rate()
             self._progress()
             if row.index % YIELD_EVERY == 0:
                 # A server that answers without making the client wait (a mocked one)
@@ -328,7 +334,7 @@ class AsyncBatchJob:
                 await acheckpoint()
 
     async def _attempt(self, row: _Row) -> BatchResult:
-        trace = RowTrace(self._gate)
+        trace = RowTrace(self._pace, self._cap)
         self._state.started()
         answer: Any = None
         error = row.error
@@ -356,6 +362,13 @@ class AsyncBatchJob:
         if isinstance(row.call, dict):
             return await self._method(**row.call, **extra)
         return await self._method(row.call, **extra)
+
+
+def _pace_of(method: Callable[..., Any]) -> RateControl:
+    """The pace learned for the org a client method calls: the same for every job, batch
+    or partition run with that client; a plain function gets one of its own."""
+    client = getattr(getattr(method, "__self__", None), "_client", None)
+    return RateControl() if client is None else pace_for(client)
 
 
 def _discard(result: BatchResult) -> None:

@@ -15,6 +15,7 @@ import inspect
 import itertools
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from .._batch.keys import (
     require_job,
     row_key_of,
 )
-from .._batch.rate import RateControl, parse_rate
+from .._batch.rate import RateControl, Spacing, pace_for, parse_rate
 from .._batch.state import (
     BatchInterrupted,
     BatchResult,
@@ -108,7 +109,8 @@ class BatchJob:
         # A caller's job id promises stable keys (a retried Ray task), as a results file does.
         self._stable = output is not None or job is not None
         self._max = require_positive_int(max_in_flight, "max_in_flight")
-        self._gate = RateControl(parse_rate(rate))
+        self._cap = Spacing(parse_rate(rate), time.monotonic)
+        self._pace = _pace_of(method)
         self._on_progress = on_progress
         self.stats = BatchStats()
         self._state = JobState(self.stats)
@@ -180,7 +182,7 @@ class BatchJob:
                 "it, or `await job.wait()` to run it to the end"
             )
         result = self._results.get()
-        self.stats.rate = self._gate.rate
+        self.stats.rate = self._rate()
         if result is END:
             self._exhausted = True
             raise StopIteration
@@ -195,6 +197,10 @@ class BatchJob:
         with self:
             pass
         return self.stats
+
+    def _rate(self) -> float | None:
+        rates = [r for r in (self._cap.rate, self._pace.rate) if r is not None]
+        return min(rates) if rates else None
 
     def _progress(self) -> None:
         if self._on_progress is None:
@@ -321,7 +327,7 @@ class BatchJob:
                 self._results.put(result)
                 continue
             self._sink(result)
-            self.stats.rate = self._gate.rate
+            self.stats.rate = self._rate()
             self._progress()
             if row.index % YIELD_EVERY == 0:
                 # A server that answers without making the client wait (a mocked one)
@@ -329,7 +335,7 @@ class BatchJob:
                 checkpoint()
 
     def _attempt(self, row: _Row) -> BatchResult:
-        trace = RowTrace(self._gate)
+        trace = RowTrace(self._pace, self._cap)
         self._state.started()
         answer: Any = None
         error = row.error
@@ -357,6 +363,13 @@ class BatchJob:
         if isinstance(row.call, dict):
             return self._method(**row.call, **extra)
         return self._method(row.call, **extra)
+
+
+def _pace_of(method: Callable[..., Any]) -> RateControl:
+    """The pace learned for the org a client method calls: the same for every job, batch
+    or partition run with that client; a plain function gets one of its own."""
+    client = getattr(getattr(method, "__self__", None), "_client", None)
+    return RateControl() if client is None else pace_for(client)
 
 
 def _discard(result: BatchResult) -> None:
