@@ -47,6 +47,7 @@ RENAMES = {
     "AsyncDeadline": "Deadline",
     "AsyncDecodedChunks": "DecodedChunks",
     "aiter_rows": "iter_rows",
+    "aiterate_unentered": "iterate_unentered",
     "acheckpoint": "checkpoint",
     "arun_all": "run_all",
     "AsyncChannel": "Channel",

@@ -15,7 +15,7 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +55,7 @@ from .._batch.twins import (
     AsyncInterrupts,
     AsyncTaskGroup,
     aiter_rows,
+    aiterate_unentered,
     plain_rows,
 )
 from .._checks import require_positive_int
@@ -66,6 +67,9 @@ from .._twins import acheckpoint
 # limit sees a handful of requests, not max_in_flight of them, before it can push back.
 INITIAL_WORKERS = 8
 YIELD_EVERY = 8
+
+
+RUNS_ONCE = "a batch job runs once: call batch(...) again (same output file) to resume it"
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ class AsyncBatchJob:
         self._on_progress = on_progress
         self.stats = BatchStats()
         self._state = JobState(self.stats)
-        self._entered = self._exhausted = False
+        self._entered = self._exhausted = self._finished = False
         self._file: ResultsFile | None = None
         self._done = DoneKeys.empty()
         self._signals = 0
@@ -127,9 +131,7 @@ class AsyncBatchJob:
 
     async def __aenter__(self) -> AsyncBatchJob:
         if self._entered:
-            raise ParetaError(
-                "a batch job runs once: call batch(...) again (same output file) to resume it"
-            )
+            raise ParetaError(RUNS_ONCE)
         self._entered = True
         if self._output is not None:
             self._file, self._done = open_results(self._output, self.job, self._name)
@@ -153,6 +155,7 @@ class AsyncBatchJob:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
+        self._finished = True
         if self._sink is None and not self._exhausted:
             self._state.stop("closed")
         # Rows under way finish and are written; nobody reads their results any more.
@@ -171,8 +174,10 @@ class AsyncBatchJob:
         if exc_info[0] is None:
             self._raise_if_stopped_by_caller()
 
-    def __aiter__(self) -> AsyncBatchJob:
-        return self
+    def __aiter__(self) -> AsyncIterator[BatchResult]:
+        if self._finished:
+            raise ParetaError(RUNS_ONCE)
+        return self if self._entered else aiterate_unentered(self)
 
     async def __anext__(self) -> BatchResult:
         if not self._entered:

@@ -16,7 +16,7 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterator, Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +56,7 @@ from .._batch.twins import (
     Interrupts,
     TaskGroup,
     iter_rows,
+    iterate_unentered,
     plain_rows,
 )
 from .._checks import require_positive_int
@@ -67,6 +68,9 @@ from .._twins import checkpoint
 # limit sees a handful of requests, not max_in_flight of them, before it can push back.
 INITIAL_WORKERS = 8
 YIELD_EVERY = 8
+
+
+RUNS_ONCE = "a batch job runs once: call batch(...) again (same output file) to resume it"
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ class BatchJob:
         self._on_progress = on_progress
         self.stats = BatchStats()
         self._state = JobState(self.stats)
-        self._entered = self._exhausted = False
+        self._entered = self._exhausted = self._finished = False
         self._file: ResultsFile | None = None
         self._done = DoneKeys.empty()
         self._signals = 0
@@ -128,9 +132,7 @@ class BatchJob:
 
     def __enter__(self) -> BatchJob:
         if self._entered:
-            raise ParetaError(
-                "a batch job runs once: call batch(...) again (same output file) to resume it"
-            )
+            raise ParetaError(RUNS_ONCE)
         self._entered = True
         if self._output is not None:
             self._file, self._done = open_results(self._output, self.job, self._name)
@@ -154,6 +156,7 @@ class BatchJob:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
+        self._finished = True
         if self._sink is None and not self._exhausted:
             self._state.stop("closed")
         # Rows under way finish and are written; nobody reads their results any more.
@@ -172,8 +175,10 @@ class BatchJob:
         if exc_info[0] is None:
             self._raise_if_stopped_by_caller()
 
-    def __iter__(self) -> BatchJob:
-        return self
+    def __iter__(self) -> Iterator[BatchResult]:
+        if self._finished:
+            raise ParetaError(RUNS_ONCE)
+        return self if self._entered else iterate_unentered(self)
 
     def __next__(self) -> BatchResult:
         if not self._entered:
