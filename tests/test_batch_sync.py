@@ -9,8 +9,10 @@ import httpx
 import pytest
 
 from pareta import AsyncPareta, Pareta, ParetaError
-from tests._async.test_batch import Server, rows
+from tests._async.test_batch import Server as AsyncServer
 from tests._async.test_batch import client as client_async
+from tests._async.test_batch import rows
+from tests._sync.test_batch import Server
 from tests._sync.test_batch import client as sync_client
 from tests.helpers import API_KEY, BASE_URL, Recorder, json_response
 
@@ -67,7 +69,7 @@ def test_a_sync_jobs_messages_speak_of_the_sync_client() -> None:
 
 @pytest.mark.anyio
 async def test_an_async_job_iterates_only_inside_async_with() -> None:
-    server = Server()
+    server = AsyncServer()
     pa: AsyncPareta
     async with client_async(server) as pa:
         job = pa.batch(pa.chat.completions.create, rows(3))
