@@ -13,7 +13,7 @@ import pytest
 
 from pareta.local import LocalServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
