@@ -9,8 +9,9 @@ nox -s examples -- ../shared/spec/pareta-sdk-docs.md   # the Pareta documentatio
 nox -s bench                          # the benchmarks (ratios, not assertions)
 nox -s cluster                        # Ray and Dask against the local server
 
-Each session installs the project with a PEP 735 dependency group of pyproject.toml
-(`dev`, `lint`, `docs`, `generate`, `cluster`): tools are declared once, there.
+Each session installs what it needs from pyproject.toml: the project with its extras, and a
+PEP 735 dependency group (`dev`, `lint`, `docs`, `generate`, `cluster`) for the tools, which
+are declared once, there.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ nox.options.sessions = ["tests", "lint", "types", "generated", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+PROJECT = ".[all]"  # the project, editable, with every extra the tests exercise
 
 
 def group(name: str) -> list[str]:
@@ -35,7 +37,7 @@ def group(name: str) -> list[str]:
 def tests(session: nox.Session) -> None:
     """The whole suite on asyncio and trio, and the sync twin, with coverage of src/pareta
     (the floor is ``fail_under`` in pyproject.toml)."""
-    session.install("-e", ".", *group("dev"))
+    session.install("-e", PROJECT, *group("dev"))
     session.run("coverage", "erase")
     session.run("coverage", "run", "-m", "pytest", *session.posargs)
     session.run("coverage", "report")
@@ -44,7 +46,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def fast(session: nox.Session) -> None:
     """The tests not marked slow: no soak, no property tests, no subprocess servers."""
-    session.install("-e", ".", *group("dev"))
+    session.install("-e", PROJECT, *group("dev"))
     session.run("python", "-m", "pytest", "-m", "not slow", *session.posargs)
 
 
@@ -59,7 +61,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     """mypy --strict over src/, tests/, tools/ and benchmarks/ (the files are in pyproject)."""
-    session.install("-e", ".", *group("dev"))
+    session.install("-e", PROJECT, *group("dev"))
     session.run("mypy")
 
 
@@ -89,7 +91,7 @@ def examples(session: nox.Session) -> None:
     spec = session.posargs[0] if session.posargs else os.environ.get("PARETA_SPEC_PATH")
     if not spec:
         session.error("give the documentation's path: nox -s examples -- PATH")
-    session.install("-e", ".", *group("dev"))
+    session.install("-e", PROJECT, *group("dev"))
     session.run("python", "-m", "tools.spec_examples", spec)
     session.run("python", "-m", "tools.spec_examples", spec, "--http")
 
@@ -97,7 +99,7 @@ def examples(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Client CPU per request, per streamed chunk, import time and RSS, as ratios."""
-    session.install("-e", ".[aiohttp]", *group("dev"))
+    session.install("-e", PROJECT, *group("dev"))
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
@@ -105,7 +107,7 @@ def bench(session: nox.Session) -> None:
 def cluster(session: nox.Session) -> None:
     """Ray Data and Dask for real (tests/cluster): a local Ray and a Dask LocalCluster of
     processes against the local server, and the pickling errors; pareta.ray fully covered."""
-    session.install("-e", ".", *group("cluster"))
+    session.install("-e", ".[all,ray,dask]", *group("cluster"))
     session.run("coverage", "erase")
     tests = ["tests/cluster", "tests/_async/test_pickling.py", "tests/_sync/test_pickling.py"]
     session.run("coverage", "run", "-m", "pytest", *tests, *session.posargs)
