@@ -291,7 +291,7 @@ def test_map_over_a_metrics_handle() -> None:
 def test_a_job_runs_once_and_only_inside_its_context() -> None:
     with client(Server()) as pa:
         job = pa.batch(pa.chat.completions.create, rows(2))
-        with pytest.raises(ParetaError, match="async with"):
+        with pytest.raises(ParetaError, match="with"):
             job.__next__()
         job.wait()
         with pytest.raises(ParetaError, match="runs once"):

@@ -83,8 +83,8 @@ class _Row:
 
 
 class BatchJob:
-    """One batch job. Run it inside ``async with``, iterating it for each ``BatchResult``
-    in completion order, or with ``await job.wait()``; ``job.stats`` says where it is."""
+    """One batch job. Run it inside ``with``, iterating it for each ``BatchResult``
+    in completion order, or with ``job.wait()``; ``job.stats`` says where it is."""
 
     def __init__(
         self,
@@ -183,8 +183,8 @@ class BatchJob:
     def __next__(self) -> BatchResult:
         if not self._entered:
             raise ParetaError(
-                "run a batch job inside `async with client.batch(...) as job:` to iterate "
-                "it, or `await job.wait()` to run it to the end"
+                "run a batch job inside `with client.batch(...) as job:` to iterate "
+                "it, or `job.wait()` to run it to the end"
             )
         result = self._results.get()
         self.stats.rate = self._rate()
