@@ -177,9 +177,12 @@ class Pareta:
         and ``for result in job``, or ``job.wait()``. With ``output`` (a JSONL
         results file) every finished row is written as it finishes, and running the
         same batch again resumes it: rows already done are skipped, and the rest are
-        sent under the same idempotency keys, so nothing is billed twice. ``key`` names
-        the field that identifies a row (default: its position); ``job`` names the job
-        (default: derived from the method and the input file, or the output file).
+        sent under the same idempotency keys, so nothing is billed twice. One job at a
+        time writes an output file (a second is refused with ``ResultsFileError``).
+        ``key`` names the field that identifies a row (default: the row's content, so
+        editing, adding or reordering rows re-sends only the rows that changed); ``job``
+        names the job (default: derived from the method and the output file, and kept in
+        it).
         ``rate`` is ``"auto"`` (adapt to the server's rate limits) or a cap in requests
         per second; ``max_in_flight`` caps concurrency. ``on_progress(stats)`` is
         called after each row."""
