@@ -1,10 +1,11 @@
 """What a results file says, read once as a stream: a million lines in a few seconds and a
 few tens of MB, whatever the file's size.
 
-Each row counts by its latest line. Row lines are read by one regular expression over
-whole blocks; a block holding anything else (a ``run`` or ``stopped`` event, a failed row,
-a garbled line) is read a line at a time. A garbled line (torn, spliced, not JSON) is
-counted and skipped: it is not a row's answer, so a resume sends that row again.
+Each row counts by its latest line. Answered rows' lines are taken by one regular
+expression over whole blocks, and their states set in one loop; the few other lines (a
+``run`` or ``stopped`` event, a failed row, a garbled line) are parsed one at a time. A
+garbled line (torn, spliced, not JSON) is counted and skipped: it is not a row's answer,
+so a resume sends that row again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .keys import RowKeys, content_key, line_digest
 
 _BLOCK = 1 << 22
 # An answered row's line, whole (it ends with the key it starts with): its status key and
-# attempts. Anything else in a block sends that block down the slow path.
+# attempts.
 _ANSWERED = re.compile(
     rb'\n\{"id":"([^"\\\n]*)","done":true,"key":("[^"\\\n]*(?:\\.[^"\\\n]*)*"),"index":-?\d+,'
     rb'"ok":true,"attempts":(\d+),[^\n]*,"end":"\1"\}(?=\n)'
