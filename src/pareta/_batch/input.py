@@ -81,7 +81,7 @@ def fresh_lines(
     table, mask = seen.table, seen.mask
     index = number = skipped = 0
     with open(path, "rb") as file:
-        for block in _whole_lines(file):
+        for block in whole_lines(file):
             for line in block.split(b"\n"):
                 number += 1
                 if not (raw := line.strip()):
@@ -110,7 +110,7 @@ def fresh_lines(
         passed(skipped)
 
 
-def _whole_lines(file: IO[bytes]) -> Iterator[bytes]:
+def whole_lines(file: IO[bytes]) -> Iterator[bytes]:
     """A file in blocks of whole lines (less their last newline); the last may lack one."""
     carry = b""
     while block := file.read(_BLOCK):

@@ -16,13 +16,14 @@ import re
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
+from hashlib import blake2b
 from typing import Any
 
 from .file import FORMAT, ResultsFileError
-from .input import jsonl_lines
-from .keys import RowKeys, content_key, line_digest
+from .input import jsonl_lines, whole_lines
+from .keys import RowKeys, content_key
 
-_BLOCK = 1 << 22
+_BLOCK = 1 << 20
 # An answered row's line, whole (it ends with the key it starts with): its status key and
 # attempts.
 _ANSWERED = re.compile(
@@ -242,10 +243,14 @@ def jsonl_identities(path: str | os.PathLike[str], key_field: str | None) -> Ite
                 yield status_identity(f"#{index}")
         return
     count = keys.seen.count
-    for line in jsonl_lines(path):
-        digest = line_digest(line.raw)
-        # A digest is hex: as JSON it is itself in quotes, as the results file has it.
-        yield hash(b'"%s"' % content_key(digest, count(hash(digest))).encode())
+    with open(path, "rb") as file:
+        for block in whole_lines(file):
+            for text in block.split(b"\n"):
+                if raw := text.strip():
+                    digest = blake2b(raw, digest_size=8).hexdigest()  # line_digest(raw)
+                    times = count(hash(digest))
+                    # A digest is hex: as JSON it is itself in quotes, as the file has it.
+                    yield hash(b'"%s"' % content_key(digest, times).encode())
 
 
 def _of_input(table: _States, inputs: Iterable[int]) -> dict[str, int]:
