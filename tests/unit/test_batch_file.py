@@ -499,3 +499,17 @@ def test_the_fast_reader_takes_long_lines_and_a_last_line_without_a_newline(
 def test_a_404_on_a_response_without_its_request_is_not_the_rows_own() -> None:
     error = APIStatusError("no", status_code=404, response=httpx.Response(404))
     assert not is_permanent(error, "run_7")
+
+
+def test_a_file_system_without_locks_is_said_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import fcntl
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.raises(ResultsFileError, match="No locks available"):
+        open_results(tmp_path / "out.jsonl", "j", "m")

@@ -31,7 +31,7 @@ def try_lock(file: IO[bytes]) -> bool:
         file.seek(_LOCKED_BYTE)
         try:
             msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
+        except PermissionError:  # another open file holds it
             return False
         finally:
             file.seek(0)
@@ -40,8 +40,8 @@ def try_lock(file: IO[bytes]) -> bool:
 
     try:
         fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # EWOULDBLOCK: another open file holds it
-        return False
+    except BlockingIOError:  # another open file holds it (a file system without locks
+        return False  # raises another OSError, which the caller reports as it is)
     return True
 
 
@@ -75,12 +75,14 @@ def hold(results: str | os.PathLike[str]) -> Held:
     path = os.fspath(results) + ".lock"
     while True:
         file = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o644), "r+b")
-        if not try_lock(file):
-            holder = _holder(file)
+        try:
+            if not try_lock(file):
+                raise HeldElsewhere(_holder(file))
+            if _names(path, file):
+                break
+        except BaseException:
             file.close()
-            raise HeldElsewhere(holder)
-        if _names(path, file):
-            break
+            raise
         file.close()  # removed by its last holder as this one opened it: try again
     file.truncate(0)
     note = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
