@@ -74,7 +74,7 @@ class Seen:
     Python ints takes about 70. The few identities seen twice or more are counted apart."""
 
     def __init__(self) -> None:
-        self.table = array("q", bytes(8 * 1024))
+        self.table = array("q", [0]) * 1024
         self.mask = 1023
         self._size = 0
         self._repeats: dict[int, int] = {}
@@ -106,7 +106,7 @@ class Seen:
     def _grow(self) -> None:
         old = self.table
         self.mask = mask = self.mask * 2 + 1
-        self.table = table = array("q", bytes(8 * (mask + 1)))
+        self.table = table = array("q", [0]) * (mask + 1)
         for identity in old:
             if identity:
                 slot = identity & mask

@@ -49,14 +49,17 @@ class _States:
     """Each row's latest state by its identity hash, in two flat arrays (see keys.Seen)."""
 
     def __init__(self) -> None:
-        self._keys = array("q", bytes(8 * 1024))
-        self.states = array("h", bytes(2 * 1024))
+        self._keys = array("q", [0]) * 1024
+        self.states = array("h", [0]) * 1024
         self._mask = 1023
         self.rows = 0
 
     def reserve(self, rows: int) -> None:
-        while rows * 2 > self._mask:
-            self._grow()
+        mask = self._mask
+        while rows * 2 > mask:
+            mask = mask * 2 + 1
+        if mask != self._mask:
+            self._grow(mask)  # once, to its size: each step would hold two tables at once
 
     def set_all(self, identities: Iterable[int], count: int, state: int) -> None:
         """``set`` for each of ``count`` identities: the loop status runs for every line."""
@@ -97,11 +100,11 @@ class _States:
             slot = (slot + 1) & mask
         return 0
 
-    def _grow(self) -> None:
+    def _grow(self, mask: int) -> None:
         old_keys, old_states = self._keys, self.states
-        self._mask = mask = self._mask * 2 + 1
-        self._keys = keys = array("q", bytes(8 * (mask + 1)))
-        self.states = states = array("h", bytes(2 * (mask + 1)))
+        self._mask = mask
+        self._keys = keys = array("q", [0]) * (mask + 1)
+        self.states = states = array("h", [0]) * (mask + 1)
         for identity, state in zip(old_keys, old_states, strict=True):
             if identity:
                 slot = identity & mask
