@@ -6,10 +6,9 @@ import json
 import os
 from collections.abc import Callable, Container, Generator, Iterator
 from dataclasses import dataclass
-from hashlib import blake2b
 from typing import IO, NamedTuple
 
-from .keys import RowKeys
+from .keys import EMPTY_DIGEST, RowKeys
 
 _BLOCK = 1 << 20
 
@@ -78,7 +77,7 @@ def fresh_lines(
     for a done row (a million pass in about a second)."""
     name = os.fspath(path)
     job, variant, seen = keys.job, keys.variant, keys.seen
-    table, mask = seen.table, seen.mask
+    table, mask, size = seen.table, seen.mask, seen.size
     index = number = skipped = 0
     with open(path, "rb") as file:
         for block in whole_lines(file):
@@ -86,26 +85,34 @@ def fresh_lines(
                 number += 1
                 if not (raw := line.strip()):
                     continue
-                digest = blake2b(raw, digest_size=8).hexdigest()  # line_digest(raw)
-                # seen.count(hash(digest)), written out: a call a row costs a tenth
-                slot = (identity := hash(digest) or 1) & mask
+                digest = EMPTY_DIGEST.copy()  # line_digest(raw)
+                digest.update(raw)
+                hexdigest = digest.hexdigest()
+                # seen.count(hash(hexdigest)), written out: a call a row costs a tenth
+                slot = (identity := hash(hexdigest) or 1) & mask
                 while (found := table[slot]) and found != identity:
                     slot = (slot + 1) & mask
                 if found:
-                    row_key = f"{digest}.{seen.repeat(identity)}"
+                    row_key = f"{hexdigest}.{seen.repeat(identity)}"
                 else:
-                    seen.add(slot, identity)
-                    table, mask = seen.table, seen.mask  # grown, perhaps
-                    row_key = digest
+                    table[slot] = identity
+                    size += 1
+                    if size * 2 > mask:
+                        seen.size = size
+                        seen.grow()
+                        table, mask = seen.table, seen.mask
+                    row_key = hexdigest
                 key = f"{job}.{row_key}.{variant}"
                 index += 1
                 if hash(key) in done:
                     skipped += 1
                     continue
+                seen.size = size
                 if skipped:
                     passed(skipped)
                     skipped = 0
                 yield index - 1, KeyedLine(raw, number, name, row_key, key)
+    seen.size = size
     if skipped:
         passed(skipped)
 

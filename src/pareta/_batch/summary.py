@@ -16,12 +16,11 @@ import re
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
-from hashlib import blake2b
 from typing import Any
 
 from .file import FORMAT, ResultsFileError
 from .input import jsonl_lines, whole_lines
-from .keys import RowKeys, content_key
+from .keys import RowKeys, content_key, line_digest
 
 _BLOCK = 1 << 20
 # An answered row's line, whole (it ends with the key it starts with): its status key and
@@ -250,7 +249,7 @@ def jsonl_identities(path: str | os.PathLike[str], key_field: str | None) -> Ite
         for block in whole_lines(file):
             for text in block.split(b"\n"):
                 if raw := text.strip():
-                    digest = blake2b(raw, digest_size=8).hexdigest()  # line_digest(raw)
+                    digest = line_digest(raw)
                     times = count(hash(digest))
                     # A digest is hex: as JSON it is itself in quotes, as the file has it.
                     yield hash(b'"%s"' % content_key(digest, times).encode())
