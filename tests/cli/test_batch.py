@@ -323,3 +323,21 @@ def test_status_says_why_the_latest_run_stopped(
     assert cli("batch", "ep_contract_kie", path).code == 3
     result = cli("batch", "status", str(tmp_path / "prompts.results.jsonl"))
     assert "insufficient_credits" in result.out and "InsufficientCreditsError" in result.out
+
+
+def test_the_summary_reads_the_results_file_once(
+    cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pareta._batch import summary
+
+    opened: list[str] = []
+
+    def counting_open(path: str, mode: str = "r") -> object:
+        opened.append(str(path))
+        return open(path, mode)
+
+    monkeypatch.setattr(summary, "open", counting_open, raising=False)
+    rows = [{"prompt": "Effective 2026-01-01."}, {"text": "no prompt"}]
+    result = cli("batch", "ep_contract_kie", rows_file(tmp_path, rows))
+    assert result.code == 1 and 'needs a "prompt"' in result.out  # the failures table
+    assert opened == [str(tmp_path / "prompts.results.jsonl")]
