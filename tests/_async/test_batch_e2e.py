@@ -114,19 +114,28 @@ async def test_editing_deleting_inserting_and_shuffling_rows_bills_only_what_cha
     def debits() -> int:
         return sum(1 for e in local.ledger(key) if e["kind"] == "chat.completion")
 
+    async def answered(pa: AsyncPareta) -> int:
+        """Rows answered, over as many runs as it takes: a row that timed out on a busy
+        machine is sent again under its key, and replayed if the server had answered it."""
+        done = 0
+        for _ in range(5):
+            stats = await pa.batch(pa.chat.completions.create, source, output=out).wait()
+            done += stats.done
+            if stats.failed == 0:
+                break
+        return done
+
     async with AsyncPareta(api_key=key, base_url=local.base_url) as pa:
-        first = await pa.batch(pa.chat.completions.create, source, output=out).wait()
-        assert (first.done, debits()) == (1000, 1000)
+        assert (await answered(pa), debits()) == (1000, 1000)
         for n in range(100, 110):  # ten edited
             lines[n] = lines[n].replace("effective", "in force")
         del lines[500:505]  # five deleted
         lines[700:700] = prompt_rows(list(range(1000, 1005)))  # five inserted
         random.Random(19).shuffle(lines)
         source.write_text("\n".join(lines) + "\n")
-        second = await pa.batch(pa.chat.completions.create, source, output=out).wait()
+        second = await answered(pa)
         random.Random(20).shuffle(lines)
         source.write_text("\n".join(lines) + "\n")
-        third = await pa.batch(pa.chat.completions.create, source, output=out).wait()
-    assert (second.done, second.skipped, second.failed) == (15, 985, 0)
-    assert (third.done, third.skipped) == (0, 1000)
+        third = await answered(pa)
+    assert (second, third) == (15, 0)
     assert debits() == 1015  # 15 new debits, not 1,462
