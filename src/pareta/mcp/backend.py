@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import anyio
 import httpx
 
 from .._config import API_KEY_ENV, BASE_URL_ENV
@@ -71,6 +72,7 @@ class BatchRun:
     hold: str
     error: str | None = None
     finished: bool = False
+    done: anyio.Event = field(default_factory=anyio.Event)
 
 
 @dataclass

@@ -87,6 +87,7 @@ async def _run(backend: Backend, run: BatchRun) -> None:
         # Rows answered with no cost reported: the estimate stays counted.
         backend.cap.settle(run.hold, billed if billed or not stats.done else None)
         run.finished = True
+        run.done.set()
 
 
 def summary_of(output: str) -> dict[str, Any]:

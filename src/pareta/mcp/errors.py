@@ -66,6 +66,9 @@ def describe(exc: BaseException) -> dict[str, Any]:
     request_id = getattr(exc, "request_id", None)
     if isinstance(exc, (APIStatusError, APIStreamError, ParetaError)) and request_id:
         record["request_id"] = printable(request_id, 200)
+    if isinstance(exc, SpendingCapError):
+        record["estimate_micro_usd"] = exc.estimate_micro_usd
+        record["left_micro_usd"] = exc.left_micro_usd
     hint = _hint(exc)
     if hint:
         record["hint"] = hint

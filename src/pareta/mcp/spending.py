@@ -19,6 +19,11 @@ DEFAULT_MAX_SPEND_USD = Decimal("1.00")
 class SpendingCapError(Exception):
     """A metered call would take the server's spending past its cap; nothing was sent."""
 
+    def __init__(self, message: str, *, estimate: int, left: int) -> None:
+        super().__init__(message)
+        self.estimate_micro_usd = estimate
+        self.left_micro_usd = left
+
 
 def usd(micro_usd: int) -> str:
     """Micro-USD as dollars for a person: exact, with no trailing noise (``$0.000875``)."""
@@ -82,7 +87,9 @@ class SpendingCap:
                 raise ValueError(f"{what} is already held under {key!r}")
             left = self.limit - self.spent - self.held
             if estimate > left:
-                raise SpendingCapError(self._refusal(what, estimate, left))
+                raise SpendingCapError(
+                    self._refusal(what, estimate, left), estimate=estimate, left=max(0, left)
+                )
             self._holds[key] = Hold(key, what, estimate)
 
     def settle(self, key: str, actual: int | None) -> int | None:
@@ -101,9 +108,6 @@ class SpendingCap:
         with self._lock:
             hold = self._holds.pop(key)
             self._holds[new_key] = Hold(new_key, hold.what, hold.micro_usd)
-
-    def is_held(self, key: str) -> bool:
-        return key in self._holds
 
     def _refusal(self, what: str, estimate: int, left: int) -> str:
         held = self.held
