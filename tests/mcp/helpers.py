@@ -4,6 +4,7 @@ over memory streams), over stdio to a ``pareta mcp`` subprocess, and over HTTP."
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 import anyio
 from mcp import Client, ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, ListToolsResult
 
 from pareta.local import LocalServer
 from pareta.mcp.backend import Backend
@@ -42,6 +43,8 @@ CONTRACT = "Effective as of 2026-03-01, between Wayne Enterprises and Stark Indu
 
 class Session(Protocol):
     """What the tests call: the same on the SDK's ``Client`` and ``ClientSession``."""
+
+    async def list_tools(self) -> ListToolsResult: ...
 
     async def call_tool(
         self,
@@ -117,8 +120,6 @@ def server_env(server: LocalServer | None, key: str | None) -> dict[str, str]:
         env["PARETA_API_KEY"] = key
     if server is not None:
         env["PARETA_BASE_URL"] = server.base_url
-    # The subprocess must import this checkout, whatever the working directory.
-    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     return env
 
 
@@ -177,13 +178,16 @@ class HttpServer:
 
     def stop(self) -> str:
         """Stop it (Ctrl-C, as a user would) and return everything it wrote on stderr."""
-        self.process.send_signal(2)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:  # pragma: no cover - only a hung server lands here
-            self.process.kill()
-            self.process.wait()
-        self._reader.join(10)
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:  # pragma: no cover - only a hung server
+                self.process.kill()
+                self.process.wait()
+            self._reader.join(10)
+            assert self.process.stderr is not None
+            self.process.stderr.close()
         return "".join(self.lines)
 
 

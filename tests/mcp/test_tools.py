@@ -4,7 +4,6 @@ on asyncio and on trio), against a local Pareta server over real sockets."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,19 +41,6 @@ READ_ONLY = {
 }
 SPENDING = {"eval_run_start", "chat", "batch_start"}
 CHANGING = {"eval_set_create", "endpoint_deploy", "endpoint_start", "endpoint_stop"}
-
-
-@pytest.fixture(scope="module")
-def local() -> Iterator[LocalServer]:
-    with LocalServer(deploy_seconds=0.05, eval_seconds_per_item=0.0005, seed=0) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def slow() -> Iterator[LocalServer]:
-    """Eval runs that take minutes: long enough to be waited on and cancelled."""
-    with LocalServer(deploy_seconds=0.05, eval_seconds_per_item=30, seed=0) as server:
-        yield server
 
 
 async def test_tools_are_listed_with_their_annotations_and_schemas(local: LocalServer) -> None:

@@ -28,6 +28,13 @@ Metered calls are held against a spending cap for the server's life (--max-spend
 LOCAL_HINT = 'pareta mcp --local runs a local server, which needs: pip install "pareta[local]"'
 
 
+def dollars(text: str) -> int:
+    try:
+        return parse_usd(text)
+    except ValueError as exc:  # argparse shows the message of this error type only
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION)
     parser.add_argument(
@@ -48,7 +55,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-spend-usd",
-        type=parse_usd,
+        type=dollars,
         default=parse_usd(str(DEFAULT_MAX_SPEND_USD)),
         metavar="USD",
         help="what metered calls may spend in this server's life "

@@ -27,9 +27,8 @@ class SpendingCapError(Exception):
 
 def usd(micro_usd: int) -> str:
     """Micro-USD as dollars for a person: exact, with no trailing noise (``$0.000875``)."""
-    dollars = Decimal(micro_usd).scaleb(-6)
-    text = f"{dollars:.6f}".rstrip("0")
-    return "$" + (text + "00" if text.endswith(".") else text)
+    whole, _, cents = f"{Decimal(micro_usd).scaleb(-6):.6f}".partition(".")
+    return f"${whole}.{cents.rstrip('0').ljust(2, '0')}"
 
 
 def parse_usd(text: str) -> int:

@@ -1,0 +1,60 @@
+"""The command line of the server: ``pareta-mcp`` and ``pareta mcp``, and what loads when."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from pareta.cli.app import run as pareta
+from pareta.mcp import main
+
+IMPORTS_OF_PARETA = """
+import sys
+before = set(sys.modules)
+import pareta
+from pareta import AsyncPareta, Pareta
+print(sorted(m for m in set(sys.modules) - before if m.split(".")[0] in ("mcp", "mcp_types")
+      or m.startswith("pareta.mcp")))
+"""
+
+
+def test_import_pareta_loads_none_of_mcp() -> None:
+    loaded = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OF_PARETA], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout == "[]\n"
+
+
+def test_without_the_mcp_sdk_it_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "mcp", None)
+    assert main([]) == 1
+    assert capsys.readouterr().err == (
+        'error: the Pareta MCP server needs the MCP SDK: pip install "pareta[mcp]"\n'
+    )
+
+
+def test_help_names_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert pareta(["mcp", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("usage: pareta mcp [-h] [--local] [--http PORT] [--host HOST]")
+    assert "--max-spend-usd USD" in shown and "(default $1.00)" in shown
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--max-spend-usd", "lots"], "not an amount in dollars: 'lots'"),
+        (["--max-spend-usd", "-1"], "must be a dollar amount of 0 or more"),
+        (["--http", "70000"], "--http takes a port from 0 to 65535"),
+        (["--nope"], "unrecognized arguments: --nope"),
+    ],
+)
+def test_bad_options_are_usage_errors(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert pareta(["mcp", *args]) == 2
+    assert message in capsys.readouterr().err
