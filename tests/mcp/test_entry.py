@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
 
+import anyio
 import pytest
 
 from pareta.cli.app import run as pareta
@@ -58,3 +60,31 @@ def test_bad_options_are_usage_errors(
 ) -> None:
     assert pareta(["mcp", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_local_without_the_local_extra_names_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "pareta.local", None)
+    assert main(["--local"]) == 1
+    assert capsys.readouterr().err.startswith(
+        'error: pareta mcp --local runs a local server, which needs: pip install "pareta[local]"'
+    )
+
+
+def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(anyio, "run", interrupted)
+    assert main([]) == 130
+
+
+def test_python_m_pareta_mcp_is_the_same_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["python -m pareta.mcp", "--help"])
+    with pytest.raises(SystemExit) as exit:
+        runpy.run_module("pareta.mcp", run_name="__main__")
+    assert exit.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: pareta-mcp [-h] [--local]")

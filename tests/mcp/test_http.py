@@ -12,23 +12,15 @@ import pytest
 from pareta.local import LocalServer
 
 from . import scenarios
-from .helpers import data, fresh_key, http_server, over_http, server_env
+from .helpers import LEAKED_BY_THE_CLIENT, data, fresh_key, http_server, over_http, server_env
 
-# On trio, the MCP SDK's HTTP client leaves the response streams of a cancelled call and
-# of a closed session for the garbage collector (httpx2 and httpcore2 async generators,
-# never aclosed), which trio reports as a ResourceWarning. The leak is the client's, in this
-# process, not the server's; each test collects its garbage before it ends, so the
-# warnings are raised (and ignored) here and nowhere else.
-LEAKED_BY_THE_CLIENT = pytest.mark.filterwarnings(
-    r"ignore:Async generator 'http(x|core)2\.[\w.]+' was garbage collected:ResourceWarning"
-)
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, LEAKED_BY_THE_CLIENT]
 
 
 @pytest.fixture(autouse=True)
 def _collect_the_client_leaks() -> Iterator[None]:
     yield
-    gc.collect()
+    gc.collect()  # while the filter above still holds
 
 
 async def test_the_funnel_the_cap_and_a_cancelled_wait_over_http(slow: LocalServer) -> None:

@@ -248,7 +248,8 @@ async def test_an_api_error_carries_its_class_detail_and_request_id(local: Local
     assert text(result).startswith("NotFoundError: ")
     assert f"request id {record['request_id']}" in text(result)
     deploy = error(failed_deploy)
-    assert deploy["type"] == "APIStreamError" and "no-such-task" in deploy["detail"]["message"]
+    assert deploy["type"] == "APIStreamError"
+    assert deploy["detail"].startswith("deploy of task 'no-such-task' failed: Unknown task")
 
 
 async def test_deleting_needs_confirm(local: LocalServer) -> None:

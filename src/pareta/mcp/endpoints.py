@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
@@ -29,13 +29,9 @@ def endpoint_out(endpoint: Endpoint) -> EndpointOut:
     )
 
 
-def _deploy_failure(data: Any, task: str, request_id: str | None) -> ParetaError:
-    message = data.get("message") if isinstance(data, dict) else data
-    return APIStreamError(
-        printable(f"deploy of task {task!r} failed: {message or data}"),
-        detail=data,
-        request_id=request_id,
-    )
+def _deploy_failure(why: object, task: str, request_id: str | None) -> ParetaError:
+    text = printable(f"deploy of task {task!r} failed: {why}")
+    return APIStreamError(text, detail=text, request_id=request_id)
 
 
 def register(app: MCPServer, backend: Backend) -> None:
@@ -68,11 +64,13 @@ def register(app: MCPServer, backend: Backend) -> None:
                         str(data.get("stage") or "deploying"),
                     )
                 elif event["event"] == "error":
-                    raise _deploy_failure(data, task_id, stream.request_id)
+                    why = data.get("message") if isinstance(data, dict) else None
+                    raise _deploy_failure(why or data, task_id, stream.request_id)
                 elif event["event"] == "complete":
                     record = data.get("endpoint") if isinstance(data, dict) else None
                     if not isinstance(record, dict):
-                        raise _deploy_failure(data, task_id, stream.request_id)
+                        why = f"it completed without an endpoint record ({data!r})"
+                        raise _deploy_failure(why, task_id, stream.request_id)
                     return endpoint_out(Endpoint(record))
         # The stream raises APIConnectionError itself when it ends before complete or error.
         raise AssertionError("unreachable")  # pragma: no cover

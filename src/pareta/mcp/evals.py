@@ -28,7 +28,9 @@ class Row(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     input: str | dict[str, Any] = Field(description="the task's input (see get_task)")
-    expected: Any = Field(None, description="the expected output, in the task's output schema")
+    expected: Any = Field(
+        default=None, description="the expected output, in the task's output schema"
+    )
 
 
 Rows = Annotated[

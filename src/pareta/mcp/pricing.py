@@ -67,8 +67,6 @@ class Pricing:
         if task_id not in self._boards:
             self._boards[task_id] = board_prices(await pa.tasks.leaderboard(task_id))
         prices, dearest = self._boards[task_id]
-        if model == "recommended":
-            return dearest
         return prices.get(model, dearest)
 
     async def typical_chars(self, pa: AsyncPareta, task_id: str) -> float:

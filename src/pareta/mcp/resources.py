@@ -7,16 +7,17 @@ from collections.abc import Awaitable, Callable
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
+from pydantic import BaseModel
 
 from .backend import Backend
 from .errors import describe, message, scrub
 from .evals import settle_run
-from .schemas import EvalRunOut, LeaderboardOut, Output, TaskListOut
+from .schemas import EvalRunOut, LeaderboardOut, TaskListOut
 
 JSON = "application/json"
 
 
-async def _read(backend: Backend, produce: Callable[[], Awaitable[Output]]) -> str:
+async def _read(backend: Backend, produce: Callable[[], Awaitable[BaseModel]]) -> str:
     key = backend.key()
     try:
         result = await produce()
@@ -35,7 +36,7 @@ def register(app: MCPServer, backend: Backend) -> None:
         mime_type=JSON,
     )
     async def tasks() -> str:
-        async def produce() -> Output:
+        async def produce() -> BaseModel:
             catalog = await backend.client().tasks.list()
             return TaskListOut(tasks=[task.to_dict() for task in catalog])
 
@@ -50,7 +51,7 @@ def register(app: MCPServer, backend: Backend) -> None:
         mime_type=JSON,
     )
     async def leaderboard(task_id: str) -> str:
-        async def produce() -> Output:
+        async def produce() -> BaseModel:
             return LeaderboardOut.of(await backend.client().tasks.leaderboard(task_id))
 
         return await _read(backend, produce)
@@ -63,7 +64,7 @@ def register(app: MCPServer, backend: Backend) -> None:
         mime_type=JSON,
     )
     async def eval_run(run_id: str) -> str:
-        async def produce() -> Output:
+        async def produce() -> BaseModel:
             run = await backend.client().evals.runs.retrieve(run_id)
             settle_run(backend, run)
             return EvalRunOut.of(run)

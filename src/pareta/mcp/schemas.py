@@ -67,11 +67,8 @@ class TaskOut(Output):
         return f"{self.task_id}: {about} ({len(self.examples)} example rows)"
 
 
-class TaskListOut(Output):
+class TaskListOut(BaseModel):
     tasks: list[dict[str, Any]]
-
-    def summary(self) -> str:
-        return f"{len(self.tasks)} tasks: " + ", ".join(str(t.get("id")) for t in self.tasks)
 
 
 class Entry(BaseModel):
@@ -183,7 +180,7 @@ class EvalRunOut(Output):
     candidate_models: list[str] = Field(default_factory=list)
     cost_micro_usd: int | None = Field(description="what the run billed, once it is completed")
     results: list[ResultOut] = Field(default_factory=list)
-    winner: str | None = Field(None, description="the best open model on these rows")
+    winner: str | None = Field(default=None, description="the best open model on these rows")
     pareto_front: list[str] = Field(default_factory=list)
     error_detail: str | None = None
 
@@ -328,7 +325,7 @@ class BatchOut(Output):
     errors: dict[str, int] = Field(default_factory=dict)
     stopped: dict[str, Any] | None = None
     billed_micro_usd: int | None = Field(
-        None, description="what the rows cost, as the API reported"
+        default=None, description="what the rows cost, as the API reported"
     )
     error: str | None = None
 
