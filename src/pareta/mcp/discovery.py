@@ -8,6 +8,7 @@ from typing import Annotated
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
+from .._models import TaskMatchCandidate
 from .backend import Backend
 from .schemas import (
     Candidate,
@@ -18,6 +19,11 @@ from .schemas import (
     TaskOut,
 )
 from .tooling import READ, tool
+
+
+def candidate(found: TaskMatchCandidate) -> Candidate:
+    return Candidate(task_id=found.task_id or "", score=found.score, confidence=found.confidence)
+
 
 TaskId = Annotated[str, Field(min_length=1, description="a task id, e.g. contract-key-fields")]
 
@@ -31,14 +37,6 @@ def register(app: MCPServer, backend: Backend) -> None:
         """Find the benchmark task that fits a job described in plain English (e.g. "extract
         key fields from contracts"). Start here: every later step takes the task id."""
         match = await backend.client().tasks.match(query, top_k=top_k)
-
-        def candidate(c: object) -> Candidate:
-            return Candidate(
-                task_id=getattr(c, "task_id", None) or "",
-                score=getattr(c, "score", None),
-                confidence=getattr(c, "confidence", None),
-            )
-
         return TaskMatchOut(
             query=query,
             chosen=None if match.chosen is None else candidate(match.chosen),

@@ -49,12 +49,13 @@ Frontier = Annotated[
 RunId = Annotated[str, Field(min_length=1, description="an eval run id, e.g. run_456")]
 
 
-def rows_of(rows: list[Row] | None, rows_path: str | None) -> list[dict[str, Any]]:
+async def rows_of(rows: list[Row] | None, rows_path: str | None) -> list[dict[str, Any]]:
     if (rows is None) == (rows_path is None):
         raise ValueError("pass the rows inline (rows) or as a file (rows_path), exactly one")
     if rows is not None:
         return [row.model_dump(exclude_none=True) for row in rows]
-    return read_rows(str(rows_path))
+    # Read on a worker thread: a big file must not stall the other sessions.
+    return await anyio.to_thread.run_sync(read_rows, str(rows_path))
 
 
 def run_hold(run_id: str) -> str:
@@ -130,7 +131,7 @@ def register(app: MCPServer, backend: Backend) -> None:
         name: str | None = None,
     ) -> EvalSetOut:
         """Store rows for a task as an eval set, to run evals on later by its id."""
-        items = rows_of(rows, rows_path)
+        items = await rows_of(rows, rows_path)
         created = await backend.client().evals.sets.create(task=task_id, items=items, name=name)
         return EvalSetOut(
             id=created.id or "",
@@ -157,7 +158,7 @@ def register(app: MCPServer, backend: Backend) -> None:
         intervals and cost per item, for each model. Metered: the estimate is held against
         the spending cap before the run is sent, and refused if it does not fit."""
         pa = backend.client()
-        items = None if rows is None and rows_path is None else rows_of(rows, rows_path)
+        items = None if rows is None and rows_path is None else await rows_of(rows, rows_path)
         task, count, chars = await _estimate_source(pa, task_id, eval_set_id, items)
         baselines = parse_frontier(frontier)
         if isinstance(baselines, str):
