@@ -57,22 +57,43 @@ async def test_a_wrong_key_and_no_key_over_stdio(local: LocalServer, tmp_path: P
     assert text(missing).startswith("MissingKeyError: no Pareta API key: set PARETA_API_KEY")
 
 
-async def test_local_runs_the_funnel_with_no_account(tmp_path: Path) -> None:
+async def test_local_runs_the_whole_funnel_with_no_account(tmp_path: Path) -> None:
+    """From "extract key fields from contracts" to a deployed endpoint answering, under a cap."""
     log = tmp_path / "stderr.log"
-    async with over_stdio({}, ["--local"], log) as session:
-        match = data(await session.call_tool("match_task", {"query": "classify support tickets"}))
+    async with over_stdio({}, ["--local", "--max-spend-usd", "0.05"], log) as session:
+        match = data(
+            await session.call_tool("match_task", {"query": "extract key fields from contracts"})
+        )
         task = match["chosen"]["task_id"]
-        endpoint = data(await session.call_tool("endpoint_deploy", {"task_id": task}))
+        board = data(await session.call_tool("leaderboard", {"task_id": task}))
+        examples = data(await session.call_tool("get_task", {"task_id": task, "examples": 4}))
+        run = data(
+            await session.call_tool(
+                "eval_run_start",
+                {
+                    "task_id": task,
+                    "rows": examples["examples"],
+                    "models": [m["name"] for m in board["models"][:3]],
+                    "poll_interval_seconds": 0.05,
+                },
+            )
+        )
+        endpoint = data(
+            await session.call_tool("endpoint_deploy", {"task_id": task, "model": run["winner"]})
+        )
         reply = data(
             await session.call_tool(
                 "chat",
                 {
                     "endpoint_id": endpoint["id"],
-                    "messages": [{"role": "user", "content": "My invoice is wrong, refund me"}],
+                    "messages": [
+                        {"role": "user", "content": "Effective 2026-03-01, Acme and Bob."}
+                    ],
                 },
             )
         )
         spending = data(await session.call_tool("spending", {}))
     assert reply["content"] and reply["cost_reported"] is True
-    assert spending["spent_micro_usd"] == reply["cost_micro_usd"] > 0
+    assert spending["spent_micro_usd"] == run["cost_micro_usd"] + reply["cost_micro_usd"]
+    assert 0 < spending["spent_micro_usd"] <= 50_000 and spending["held_micro_usd"] == 0
     assert "a local Pareta server at http://127.0.0.1:" in log.read_text()
