@@ -84,7 +84,7 @@ class Backend:
     base_url: str | None = None
     pricing: Pricing = field(default_factory=Pricing)
     batches: dict[str, BatchRun] = field(default_factory=dict)
-    # Runs a tool call is waiting on right now, and the runs this server holds money for.
+    # The eval runs tool calls are waiting on right now, with how many calls wait on each.
     waiting: dict[str, int] = field(default_factory=dict)
     task_group: TaskGroup | None = None
     _client: AsyncPareta | None = None
@@ -109,6 +109,8 @@ class Backend:
                 "request": hooks.get("request", []),
                 "response": [*hooks.get("response", []), record_cost],
             }
+            # The key in use from now on, whatever the environment says later.
+            self.api_key = key
             self._client = client
         return self._client
 

@@ -13,7 +13,6 @@ from mcp.types import CallToolResult, TextContent
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
-    APIStreamError,
     AuthenticationError,
     InsufficientCreditsError,
     NotFoundError,
@@ -64,7 +63,7 @@ def describe(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, APIStatusError):
         record["status"] = exc.status_code
     request_id = getattr(exc, "request_id", None)
-    if isinstance(exc, (APIStatusError, APIStreamError, ParetaError)) and request_id:
+    if isinstance(exc, ParetaError) and request_id:
         record["request_id"] = printable(request_id, 200)
     if isinstance(exc, SpendingCapError):
         record["estimate_micro_usd"] = exc.estimate_micro_usd
