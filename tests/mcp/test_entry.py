@@ -11,6 +11,7 @@ import pytest
 
 from pareta.cli.app import run as pareta
 from pareta.mcp import main
+from pareta.mcp.entry import exposure
 
 IMPORTS_OF_PARETA = """
 import sys
@@ -88,3 +89,14 @@ def test_python_m_pareta_mcp_is_the_same_command(
         runpy.run_module("pareta.mcp", run_name="__main__")
     assert exit.value.code == 0
     assert capsys.readouterr().out.startswith("usage: pareta-mcp [-h] [--local]")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_this_machine_only_needs_no_warning(host: str) -> None:
+    assert exposure(host) == []
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "mcp.example.com"])
+def test_other_machines_are_warned_of(host: str) -> None:
+    (warning,) = exposure(host)
+    assert f"serving on {host}, reachable from other machines" in warning

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import socket
 import sys
@@ -116,6 +117,20 @@ async def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def exposure(host: str) -> list[str]:
+    """The warning to print when ``host`` lets other machines reach the server."""
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_loopback:
+            return []
+    except ValueError:
+        if host == "localhost":
+            return []
+    return [
+        f"pareta mcp: warning: serving on {host}, reachable from other machines, with no "
+        "authentication of its own: whoever reaches the port spends up to the cap"
+    ]
+
+
 async def serve_http(app: MCPServer, host: str, port: int) -> None:
     import uvicorn
 
@@ -129,7 +144,8 @@ async def serve_http(app: MCPServer, host: str, port: int) -> None:
     config = uvicorn.Config(
         app.streamable_http_app(host=host), log_config=None, log_level="warning"
     )
-    print(f"pareta mcp: MCP over HTTP at http://{shown}:{bound}/mcp", file=sys.stderr, flush=True)
+    for line in [*exposure(host), f"pareta mcp: MCP over HTTP at http://{shown}:{bound}/mcp"]:
+        print(line, file=sys.stderr, flush=True)
     try:
         await uvicorn.Server(config).serve(sockets=[sock])
     finally:
