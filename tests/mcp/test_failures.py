@@ -349,3 +349,24 @@ async def test_one_job_at_a_time_writes_a_results_file(local: LocalServer, tmp_p
     assert first["running"] is True
     assert error(second)["detail"].startswith("a batch job is already writing ")
     assert held["held_micro_usd"] > 0 and held["holds"][0]["what"].startswith("a batch of 1 rows")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("", "holds no rows"),
+        ('{"input": "a"}\nnot json\n', "line 2 is not JSON"),
+        ('["a"]\n', "line 1: a row must be a JSON object"),
+    ],
+)
+async def test_a_bad_rows_file_is_refused_before_anything_is_sent(
+    local: LocalServer, tmp_path: Path, content: str, problem: str
+) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(content)
+    key = fresh_key()
+    async with in_process(api_key=key, base_url=local.base_url) as (client, _):
+        result = await client.call_tool(
+            "eval_set_create", {"task_id": "contract-key-fields", "rows_path": str(rows)}
+        )
+    assert error(result)["type"] == "ValueError" and problem in error(result)["detail"]

@@ -330,7 +330,7 @@ async def test_tasks_frontier_models_and_eval_sets(local: LocalServer, tmp_path:
     assert final["status"] == "completed" and final["candidate_models"] == ["qwen-1"]
     assert again == final
     assert spending["spent_micro_usd"] == final["cost_micro_usd"]
-    assert error(missing)["type"] == "RowsError"
+    assert error(missing)["type"] == "FileNotFoundError"
 
 
 async def test_cancelling_an_eval_wait_stops_the_wait_not_the_run(slow: LocalServer) -> None:

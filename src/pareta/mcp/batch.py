@@ -22,7 +22,7 @@ from .tooling import READ_LOCAL, SPEND, tool
 
 def _summarize(path: str) -> dict[str, Any]:
     # The batch engine's own reading of a results file (the same as `pareta batch status`).
-    from .._batch_file import summarize
+    from .._batch.file import summarize
 
     return summarize(path)
 

@@ -19,7 +19,6 @@ from .._exceptions import (
     ParetaError,
     printable,
 )
-from ..cli.rows import RowsError
 from .backend import MissingKeyError
 from .spending import SpendingCapError
 
@@ -94,7 +93,6 @@ EXPECTED = (
     ParetaError,
     MissingKeyError,
     SpendingCapError,
-    RowsError,
     ValueError,
     TypeError,
     OSError,

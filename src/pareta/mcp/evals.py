@@ -11,9 +11,9 @@ import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._baselines import parse_frontier, select_roster
+from .._batch.input import BadRow, jsonl_lines
 from .._exceptions import APIStatusError
-from .._frontier import parse_frontier, select_roster
-from ..cli.rows import read_rows
 from .backend import Backend
 from .pricing import text_size
 from .schemas import EvalRunOut, EvalSetOut
@@ -37,7 +37,8 @@ Rows = Annotated[
     list[Row] | None, Field(description="rows given inline (or use rows_path)", min_length=1)
 ]
 RowsPath = Annotated[
-    str | None, Field(description="a JSONL, JSON or CSV file of rows on the server's machine")
+    str | None,
+    Field(description="a JSONL file of rows (one object a line) on the server's machine"),
 ]
 Frontier = Annotated[
     str | list[str] | None,
@@ -47,6 +48,21 @@ Frontier = Annotated[
     ),
 ]
 RunId = Annotated[str, Field(min_length=1, description="an eval run id, e.g. run_456")]
+
+
+def read_rows(path: str) -> list[dict[str, Any]]:
+    """Eval rows from a JSONL file, one object a line; a bad line refuses the file."""
+    rows = []
+    for line in jsonl_lines(path):
+        row = line.parse()
+        if isinstance(row, BadRow):
+            raise row.error
+        if not isinstance(row, dict):
+            raise ValueError(f"{path} line {line.number}: a row must be a JSON object")
+        rows.append(row)
+    if not rows:
+        raise ValueError(f"{path} holds no rows")
+    return rows
 
 
 async def rows_of(rows: list[Row] | None, rows_path: str | None) -> list[dict[str, Any]]:
