@@ -1,5 +1,6 @@
-"""The README's MCP section says what the server is: its configuration block registers the
-installed command with options it accepts, and its table names every tool."""
+"""What the README and docs/mcp.md say of the server is what it is: their configuration
+block registers the installed command with options it accepts, and their tables name every
+tool."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from pareta.mcp.entry import build_parser
 from .helpers import fresh_key, in_process
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTION = (ROOT / "README.md").read_text().split("## Agents (MCP)")[1].split("\n## ")[0]
+README = (ROOT / "README.md").read_text().split("## Agents (MCP)")[1].split("\n## ")[0]
+PAGES = {"README": README, "docs/mcp.md": (ROOT / "docs" / "mcp.md").read_text()}
 
 
-def test_the_configuration_block_registers_the_installed_command() -> None:
-    block = re.search(r"```json\n(.*?)```", SECTION, flags=re.S)
+@pytest.mark.parametrize("page", PAGES)
+def test_the_configuration_block_registers_the_installed_command(page: str) -> None:
+    block = re.search(r"```json\n(.*?)```", PAGES[page], flags=re.S)
     assert block is not None
     server = json.loads(block[1])["mcpServers"]["pareta"]
     (script,) = entry_points(group="console_scripts", name=server["command"])
@@ -31,9 +34,11 @@ def test_the_configuration_block_registers_the_installed_command() -> None:
 
 
 @pytest.mark.anyio
-async def test_the_table_names_every_tool(local: LocalServer) -> None:
-    rows = re.findall(r"^\| (`.*?) \|", SECTION, flags=re.M)
-    documented = {name for row in rows for name in re.findall(r"`(\w+)`", row)}
+@pytest.mark.parametrize("page", PAGES)
+async def test_the_table_names_every_tool(local: LocalServer, page: str) -> None:
+    table = PAGES[page].split("| tool |")[1].split("\n\n")[0]
+    documented = set(re.findall(r"^\| `(\w+)`(?:, `(\w+)`)?", table, flags=re.M))
+    names = {name for pair in documented for name in pair if name}
     async with in_process(api_key=fresh_key(), base_url=local.base_url) as (client, _):
         served = {tool.name for tool in (await client.list_tools()).tools}
-    assert documented == served
+    assert names == served
