@@ -33,9 +33,12 @@ class Gone(Exception):
 
 
 class Connection:
-    def __init__(self, sock: socket.socket, stop: threading.Event) -> None:
+    def __init__(
+        self, sock: socket.socket, stop: threading.Event, heads: list[bytes] | None = None
+    ) -> None:
         self._sock = sock
         self._stop = stop
+        self._heads = [] if heads is None else heads
         self._until = time.monotonic() + GIVE_UP_S
         sock.settimeout(PAUSE_S)
 
@@ -52,6 +55,7 @@ class Connection:
                 length = int(value)
         while len(body) < length:
             body += self._recv()
+        self._heads.append(head)
         return head
 
     def _recv(self) -> bytes:
@@ -109,6 +113,8 @@ class HostileServer:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(PAUSE_S)
         self.connections = 0
+        # The head of every request read, in order (list.append is atomic across threads).
+        self.heads: list[bytes] = []
 
     @property
     def base_url(self) -> str:
@@ -141,7 +147,7 @@ class HostileServer:
 
     def _serve(self, sock: socket.socket) -> None:
         with sock, contextlib.suppress(Gone):
-            self._script(Connection(sock, self._stop))
+            self._script(Connection(sock, self._stop, self.heads))
 
 
 # The scripts: each is one way a server can misbehave.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any
@@ -47,6 +48,36 @@ def _escape(match: re.Match[str]) -> str:
 
 class ParetaError(Exception):
     """Base class for every error the SDK raises."""
+
+    def __reduce__(self) -> Any:
+        # Ray, Dask and multiprocessing pickle a task's error to ship it: rebuilt from its
+        # message and attributes (keyword-only ones too), with a response whose request no
+        # longer carries headers, so the API key never travels with it.
+        state = dict(self.__dict__)
+        if isinstance(self, APIStatusError):
+            state["_detail"] = self.detail
+        response = state.get("response")
+        if isinstance(response, httpx.Response):
+            state["response"] = _without_request_headers(response)
+        return _rebuild, (type(self), self.args, state)
+
+
+def _rebuild(cls: type[ParetaError], args: tuple[Any, ...], state: dict[str, Any]) -> ParetaError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
+def _without_request_headers(response: httpx.Response) -> httpx.Response:
+    # httpx pickles a response without its stream; its request is rebuilt bare (method
+    # and URL), and what a redirect left behind goes.
+    bare = copy.copy(response)
+    request = response._request
+    bare._request = None if request is None else httpx.Request(request.method, request.url)
+    bare.history = []
+    bare.next_request = None
+    return bare
 
 
 class APIConnectionError(ParetaError):

@@ -6,6 +6,7 @@ Pure code shared by both clients: nothing here waits on I/O.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from typing import Any
 
@@ -36,8 +37,18 @@ def connection_error(exc: httpx.TransportError, route: str) -> APIConnectionErro
             printable(f"request timed out: {route} ({type(exc).__name__})"), cause=exc
         )
     return APIConnectionError(
-        printable(f"connection error: {route} ({type(exc).__name__}: {exc})"), cause=exc
+        printable(f"connection error: {route} ({type(exc).__name__}: {redacted(str(exc))})"),
+        cause=exc,
     )
+
+
+_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)\S+")
+
+
+def redacted(text: str) -> str:
+    """``text`` with any credential after ``Bearer``/``Basic`` replaced: an HTTP library's
+    message may quote a header it refused."""
+    return _CREDENTIAL.sub(r"\1\2[redacted]", text)
 
 
 def late(route: str, keyword: str, seconds: float) -> APITimeoutError:
