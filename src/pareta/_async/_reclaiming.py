@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import httpcore
 
-from .._pools import reclaim_orphans
+from .._pools import drop_leftovers, reclaim_orphans
 
 
 class AsyncReclaimingPool(httpcore.AsyncConnectionPool):
-    """httpcore's pool, reclaiming connections that no request owns (see ``_pools``)."""
+    """httpcore's pool, reclaiming connections that no request owns, and closing those
+    with bytes left over after an answer (see ``_pools``)."""
 
     def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
         orphans = reclaim_orphans(self._connections, self._requests)
+        orphans += drop_leftovers(self._connections)
         return orphans + super()._assign_requests_to_connections()
