@@ -170,7 +170,11 @@ def endless_html(conn: Connection) -> None:
 
 def gzip_bomb(decoded_size: int, content_type: str = "application/json") -> Script:
     # Zeros compress about a thousandfold: a few tens of KiB on the wire.
-    body = gzip.compress(b"\0" * decoded_size, compresslevel=9)
+    return gzipped(b"\0" * decoded_size, content_type)
+
+
+def gzipped(decoded: bytes, content_type: str = "application/json") -> Script:
+    body = gzip.compress(decoded, compresslevel=9)
 
     def script(conn: Connection) -> None:
         conn.read_request()

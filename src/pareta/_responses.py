@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -59,16 +60,44 @@ def late(route: str, keyword: str, seconds: float) -> APITimeoutError:
     )
 
 
-def parse_json(response: httpx.Response) -> Any:
-    """The JSON body of a 2xx answer, or an error naming the route and the request id."""
+def parse_json(response: httpx.Response, max_json_bytes: int | None = None) -> Any:
+    """The JSON body of a 2xx answer, or an error naming the route and the request id.
+
+    With ``max_json_bytes``, a body whose values would take more than
+    ``JSON_MEMORY_FACTOR`` times that in memory is refused before it is parsed."""
     if not response.content:
         return None
+    if max_json_bytes is not None:
+        cost = json_memory(response.content)
+        if cost > JSON_MEMORY_FACTOR * max_json_bytes:
+            raise invalid_response(
+                response,
+                f"JSON that would take about {cost:,} bytes in memory, over "
+                f"{JSON_MEMORY_FACTOR} x max_json_bytes={max_json_bytes}; pass a larger "
+                "max_json_bytes= to the client if the answer is that big on purpose",
+            )
     try:
         return json.loads(response.content)
     except ValueError as exc:
         raise invalid_response(response, "a body that is not valid JSON") from exc
     except RecursionError:
         raise invalid_response(response, "JSON nested too deeply to read") from None
+
+
+# A parsed JSON value costs far more than its text: ``{}`` is 2 bytes on the wire and about
+# 64 as a dict. A body is read only if this estimate stays within the factor of
+# ``max_json_bytes``, so ``[{},{},…]`` cannot make a small answer take gigabytes.
+JSON_MEMORY_FACTOR = 16
+_CONTAINER_BYTES = 72
+_VALUE_BYTES = 40
+
+
+def json_memory(content: bytes) -> int:
+    """An upper estimate of the memory ``json.loads(content)`` takes: a price per object or
+    array and per further value (counted by their brackets and commas; ones inside strings
+    count too, which only errs high)."""
+    containers = content.count(b"{") + content.count(b"[")
+    return len(content) + _CONTAINER_BYTES * containers + _VALUE_BYTES * content.count(b",")
 
 
 def invalid_response(response: httpx.Response, what: str) -> APIResponseValidationError:
@@ -175,16 +204,17 @@ class BodyDecoder:
         self._size = 0
         self.truncated = False
 
-    def decode(self, data: bytes) -> list[bytes | memoryview]:
-        """The decoded pieces of ``data``, each at most ``STEP`` bytes when inflated."""
+    def decode(self, data: bytes) -> Iterator[bytes | memoryview]:
+        """The decoded pieces of ``data``, each at most ``STEP`` bytes when inflated, made
+        one at a time as they are asked for: a small network chunk that inflates to
+        megabytes is never held whole."""
         if self._inflate is None:
-            return [self._count(data)]
-        pieces = []
+            yield self._count(data)
+            return
         while data and not self.truncated:
             room = self._limit - self._size
-            pieces.append(self._count(self._decompress(data, min(room + 1, STEP))))
+            yield self._count(self._decompress(data, min(room + 1, STEP)))
             data = self._inflate.unconsumed_tail
-        return pieces
 
     def flush(self) -> bytes | memoryview:
         if self._inflate is None:

@@ -224,7 +224,7 @@ class AsyncAPIClient:
     ) -> Any:
         """The JSON answer of one call; ``expect`` names the JSON types the route returns."""
         response = await self.send(self.build(method, path, **kwargs))
-        body = parse_json(response)
+        body = parse_json(response, self.bounds.max_json_bytes)
         if expect is not None and not isinstance(body, expect):
             raise invalid_response(response, f"an unexpected JSON {type(body).__name__}")
         return body

@@ -1,0 +1,61 @@
+"""Answers built to cost the client: small on the wire, huge once decoded or parsed, in
+odd charsets, or with errors inside a stream. Each ends in a typed error within bounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pareta import APIResponseValidationError, AsyncPareta
+from tests import hostile
+from tests.helpers import API_KEY
+from tests.hostile import HostileServer, MiB, peak_memory
+
+pytestmark = pytest.mark.anyio
+
+LIMIT = 1 * MiB
+BYTE_LIMITS = {
+    "max_event_bytes": LIMIT,
+    "max_json_bytes": LIMIT,
+    "max_decoded_bytes": LIMIT,
+    "max_error_bytes": LIMIT,
+}
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+def client_of(server: HostileServer, **kwargs: Any) -> AsyncPareta:
+    options: dict[str, Any] = {"max_retries": 0, "timeout": 10.0, **BYTE_LIMITS, **kwargs}
+    return AsyncPareta(api_key=API_KEY, base_url=server.base_url, **options)
+
+
+async def read_stream(client: AsyncPareta) -> list[Any]:
+    stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+    async with stream:
+        return [chunk async for chunk in stream]
+
+
+async def test_a_compressed_stream_of_blank_lines_costs_no_more_than_its_limit() -> None:
+    # After one ``id:`` line every blank line is an event (without data): 8 KiB on the
+    # wire, a million events once inflated.
+    done = b"data: [DONE]\n\n"
+    body = b"id: 1\n" + b"\n" * (LIMIT - 100) + done
+    with HostileServer(hostile.gzipped(body, "text/event-stream")) as server:
+        async with client_of(server) as client:
+            with peak_memory() as peak:
+                assert await read_stream(client) == []
+    assert peak[0] < 2 * LIMIT
+
+
+async def test_compressed_json_that_would_swell_when_parsed_is_refused() -> None:
+    # ``{}`` is 3 bytes on the wire and about 70 in memory: 25x max_json_bytes, parsed.
+    count = (LIMIT - 2) // 3
+    body = b"[" + b",".join([b"{}"] * count) + b"]"
+    with HostileServer(hostile.gzipped(body)) as server:
+        async with client_of(server) as client:
+            with (
+                peak_memory() as peak,
+                pytest.raises(APIResponseValidationError, match="max_json_bytes=1048576"),
+            ):
+                await client.models.list()
+    assert peak[0] < 2 * LIMIT
