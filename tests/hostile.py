@@ -65,6 +65,8 @@ class Connection:
                 data = self._sock.recv(64 * KiB)
             except TimeoutError:
                 continue
+            except OSError:  # reset by the client
+                raise Gone from None
             if not data:
                 raise Gone
             return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import copy
 import json
 import re
@@ -227,13 +228,28 @@ _LEADING_SPACE = re.compile(rb"\s*")
 
 def _text(response: httpx.Response, limit: int | None = None) -> str:
     content = response.content if limit is None else response.content[:limit]
-    return content.decode(response.encoding or "utf-8", "replace")
+    return content.decode(_charset(response), "replace")
+
+
+def _charset(response: httpx.Response) -> str:
+    """The body's charset if it decodes text, else UTF-8: a server may name a codec that
+    is not a text encoding (``rot13``, ``base64``, ``zlib``) or one that fails anyway."""
+    try:
+        name = response.encoding or "utf-8"
+        codec = codecs.lookup(name)
+        if not getattr(codec, "_is_text_encoding", True):
+            return "utf-8"
+        codec.decode(b"\xff\x00a", "replace")
+        "\ufffd".encode(name, "replace")
+    except Exception:  # a codec named by the server may fail in any way
+        return "utf-8"
+    return name
 
 
 def _body_message(response: httpx.Response) -> str:
     """The start of a text error body, as a message: the rest is counted, not decoded."""
     preview = _text(response, _PREVIEW_BYTES)[:MAX_MESSAGE_CHARS]
-    rest = len(response.content) - len(preview.encode(response.encoding or "utf-8", "replace"))
+    rest = len(response.content) - len(preview.encode(_charset(response), "replace"))
     text = printable(preview)
     return f"{text}… ({rest:,} more bytes)" if rest > 0 else text
 
@@ -248,7 +264,7 @@ def error_detail(response: httpx.Response) -> Any:
     if content[start : start + 1] not in (b"{", b"["):
         return BODY_TEXT
     # Decoded once, here: httpx's ``text`` would briefly hold the body's text twice.
-    text = response.content.decode(response.encoding or "utf-8", "replace")
+    text = response.content.decode(_charset(response), "replace")
     try:
         body = json.loads(text)  # the text already decoded: the body is not decoded twice
     except (ValueError, RecursionError):

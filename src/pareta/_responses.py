@@ -32,7 +32,7 @@ def route(request: httpx.Request) -> str:
     return f"{request.method} {request.url.path}"
 
 
-def connection_error(exc: httpx.TransportError, route: str) -> APIConnectionError:
+def connection_error(exc: httpx.RequestError, route: str) -> APIConnectionError:
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
             printable(f"request timed out: {route} ({type(exc).__name__})"), cause=exc

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pareta import APIResponseValidationError, AsyncPareta
+from pareta import APIResponseValidationError, AsyncPareta, NotFoundError
 from tests import hostile
 from tests.helpers import API_KEY
 from tests.hostile import HostileServer, MiB, peak_memory
@@ -59,3 +59,20 @@ async def test_compressed_json_that_would_swell_when_parsed_is_refused() -> None
             ):
                 await client.models.list()
     assert peak[0] < 2 * LIMIT
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "hex", "zlib", "idna", "punycode"])
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("application/json", b'{"detail": "no such model"}'), ("text/plain", b"no such model")],
+)
+async def test_an_error_body_in_a_charset_that_is_not_text_is_read_as_utf8(
+    charset: str, content_type: str, body: bytes
+) -> None:
+    script = hostile.fixed("404 Not Found", f"{content_type}; charset={charset}", body)
+    with HostileServer(script) as server:
+        async with client_of(server) as client:
+            with pytest.raises(NotFoundError) as info:
+                await client.models.list()
+    assert info.value.detail == "no such model"
+    assert str(info.value) == "no such model"

@@ -7,9 +7,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
-from pareta import APITimeoutError, AsyncPareta
+from pareta import (
+    APIConnectionError,
+    APITimeoutError,
+    AsyncPareta,
+    EndpointNotReadyError,
+    ParetaError,
+)
+from pareta._twins import AsyncTaskGroup, asleep
 from tests import hostile
 from tests.helpers import API_KEY
 from tests.hostile import Connection, HostileServer
@@ -87,3 +95,68 @@ async def test_stream_idle_timeout_holds_on_a_connection_a_stream_used_before() 
             with pytest.raises(APITimeoutError, match=r"stream_idle_timeout=0\.5s"):
                 await read_stream(client)
     assert server.connections == 1
+
+
+def retry_after(value: str) -> Callable[[Connection], None]:
+    def script(conn: Connection) -> None:
+        while True:
+            conn.read_request()
+            conn.head("503 Service Unavailable", "application/json", "content-length: 2", value)
+            conn.send(b"{}")
+
+    return script
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Wed, 21 Oct 2015 07:28:00 +9999999999", "Wed, 21 Oct 2015 07:28:00 -9999999999"],
+)
+async def test_a_retry_after_date_past_any_calendar_falls_back_to_backoff(
+    date: str, backoff_delays: list[float]
+) -> None:
+    with HostileServer(retry_after(f"retry-after: {date}")) as server:
+        async with client_of(server, max_retries=1) as client:
+            with pytest.raises(EndpointNotReadyError):
+                await client.models.list()
+    assert len(server.heads) == 2
+    assert len(backoff_delays) == 1
+    assert 0.5 <= backoff_delays[0] < 0.75  # the first backoff, not the server's word
+
+
+async def test_closing_a_client_while_calls_wait_out_a_backoff_ends_them_typed() -> None:
+    calls = 3
+    failures: list[BaseException] = []
+
+    async def call(client: AsyncPareta) -> None:
+        try:
+            await client.models.list()
+        except BaseException as exc:  # what each call ends in is the test
+            failures.append(exc)
+
+    with HostileServer(retry_after("retry-after: 1")) as server:
+        client = client_of(server, max_retries=3)
+        async with AsyncTaskGroup() as group:
+            for _ in range(calls):
+                group.start_soon(call, client)
+            while len(server.heads) < calls:  # every call is now in its backoff
+                await asleep(0.01)
+            await client.aclose()
+    assert len(failures) == calls
+    for failure in failures:
+        assert isinstance(failure, ParetaError), repr(failure)
+    assert len(server.heads) == calls  # no call was sent again after the close
+
+
+def redirect_to_itself(conn: Connection) -> None:
+    while True:
+        conn.read_request()
+        conn.head("302 Found", "text/plain", "location: /v1/models", "content-length: 0")
+
+
+async def test_a_redirect_loop_on_a_client_that_follows_redirects_is_typed() -> None:
+    with HostileServer(redirect_to_itself) as server:
+        async with httpx.AsyncClient(follow_redirects=True, max_redirects=5) as http:
+            client = AsyncPareta(api_key=API_KEY, base_url=server.base_url, http_client=http)
+            with pytest.raises(APIConnectionError, match=r"GET /v1/models .*TooManyRedirects"):
+                await client.models.list()
+    assert len(server.heads) == 6  # followed five times, never retried

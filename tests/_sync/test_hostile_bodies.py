@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pareta import APIResponseValidationError, Pareta
+from pareta import APIResponseValidationError, Pareta, NotFoundError
 from tests import hostile
 from tests.helpers import API_KEY
 from tests.hostile import HostileServer, MiB, peak_memory
@@ -60,3 +60,20 @@ def test_compressed_json_that_would_swell_when_parsed_is_refused() -> None:
             ):
                 client.models.list()
     assert peak[0] < 2 * LIMIT
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "hex", "zlib", "idna", "punycode"])
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("application/json", b'{"detail": "no such model"}'), ("text/plain", b"no such model")],
+)
+def test_an_error_body_in_a_charset_that_is_not_text_is_read_as_utf8(
+    charset: str, content_type: str, body: bytes
+) -> None:
+    script = hostile.fixed("404 Not Found", f"{content_type}; charset={charset}", body)
+    with HostileServer(script) as server:
+        with client_of(server) as client:
+            with pytest.raises(NotFoundError) as info:
+                client.models.list()
+    assert info.value.detail == "no such model"
+    assert str(info.value) == "no such model"

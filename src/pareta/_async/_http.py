@@ -36,8 +36,9 @@ _abandoned: list[object] = []
 
 _URL_CACHE_SIZE = 512
 
-# Client-side mistakes that a second attempt cannot fix.
-_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+# Client-side mistakes, and a redirect loop (an injected client that follows redirects),
+# that a second attempt cannot fix.
+_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.TooManyRedirects)
 
 CLOSED = (
     "this client is closed: make a new one, or keep using it inside its `with` block "
@@ -198,7 +199,14 @@ class AsyncAPIClient:
             attempt += 1
 
     async def _attempt(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        response = await self.http_client.send(request, stream=True)
+        try:
+            response = await self.http_client.send(request, stream=True)
+        except RuntimeError:
+            # Closed by close()/aclose() (another task or thread) while this call waited
+            # out a backoff, or just before it was sent.
+            if self.http_client.is_closed:
+                raise ParetaError(CLOSED) from None
+            raise
         if stream and response.is_success:
             return response
         bounds = self.bounds
