@@ -29,22 +29,52 @@ __all__ = [
 
 
 # Messages stay readable in a terminal whatever the server sent: bounded in length, and
-# control characters (ANSI escapes included) and bidirectional overrides shown escaped.
+# control characters (ANSI escapes included), line and paragraph separators, invisible
+# format characters, bidirectional controls and lone surrogates (which make ``print``
+# raise) shown escaped.
 MAX_MESSAGE_CHARS = 2000
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# A request id quoted inside a message: a real one is a few dozen characters.
+REQUEST_ID_CHARS = 200
+_UNPRINTABLE = re.compile(
+    "([\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\ufeff\ufff9-\ufffb\ud800-\udfff])"
+)
 
 
 def printable(value: object, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """``value`` as text for a message, a log line or a terminal: at most ``limit``
-    characters of it, with every control character written as an escape (``\\x1b``)."""
+    """``value`` as text for a message, a log line or a terminal: every control character
+    written as an escape (``\\x1b``), then cut to at most ``limit`` characters (escapes
+    are never split), with a count of what was left out."""
     text = value if isinstance(value, str) else str(value)
-    if len(text) > limit:
-        text = f"{text[:limit]}… ({len(text) - limit:,} more characters)"
-    return _UNPRINTABLE.sub(_escape, text)
+    # Escaping first would make a text of ``limit`` escapable characters six times as
+    # long; escaping what might fit, piece by piece, keeps the cut where it belongs.
+    shown: list[str] = []
+    room = limit
+    used = 0
+    for index, piece in enumerate(_UNPRINTABLE.split(text[:limit])):
+        if index % 2:
+            piece = _escape(piece)
+            if len(piece) > room:
+                break
+        else:
+            piece = piece[:room]
+        shown.append(piece)
+        room -= len(piece)
+        used += 1 if index % 2 else len(piece)
+        if room <= 0:
+            break
+    result = "".join(shown)
+    left = len(text) - used
+    return f"{result}… ({left:,} more characters)" if left > 0 else result
 
 
-def _escape(match: re.Match[str]) -> str:
-    return ascii(match.group())[1:-1]
+def _escape(char: str) -> str:
+    return ascii(char)[1:-1]
+
+
+def request_id_text(request_id: str | None) -> str:
+    """A request id as a message quotes it: escaped and bounded."""
+    return printable(request_id, REQUEST_ID_CHARS)
 
 
 class ParetaError(Exception):

@@ -20,6 +20,7 @@ from ._exceptions import (
     APITimeoutError,
     ParetaError,
     printable,
+    request_id_text,
 )
 
 # The encodings the SDK asks for, and decodes in bounded steps itself.
@@ -105,7 +106,7 @@ def invalid_response(response: httpx.Response, what: str) -> APIResponseValidati
     return APIResponseValidationError(
         printable(
             f"{route(response.request)} returned {what} "
-            f"(status {response.status_code}, request id {request_id})"
+            f"(status {response.status_code}, request id {request_id_text(request_id)})"
         ),
         request_id=request_id,
         response=response,
@@ -163,7 +164,8 @@ class StreamIdle(Breach):
         return APITimeoutError(
             printable(
                 f"{route(response.request)} sent no event for stream_idle_timeout="
-                f"{self.seconds:g}s (keep-alives do not count; request id {request_id}); "
+                f"{self.seconds:g}s (keep-alives do not count; request id "
+                f"{request_id_text(request_id)}); "
                 "pass a larger stream_idle_timeout= to the client (or None) to wait longer"
             )
         )

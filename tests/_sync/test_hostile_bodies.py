@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pareta import APIResponseValidationError, Pareta, NotFoundError
+from pareta import APIResponseValidationError, APIStreamError, Pareta, NotFoundError
 from tests import hostile
 from tests.helpers import API_KEY
-from tests.hostile import HostileServer, MiB, peak_memory
+from tests.hostile import REQUEST_ID, HostileServer, MiB, peak_memory
 
 pytestmark = pytest.mark.anyio
 
@@ -77,3 +77,70 @@ def test_an_error_body_in_a_charset_that_is_not_text_is_read_as_utf8(
                 client.models.list()
     assert info.value.detail == "no such model"
     assert str(info.value) == "no such model"
+
+
+def sse(*frames: str) -> bytes:
+    return "".join(f"{frame}\n\n" for frame in frames).encode()
+
+
+CHUNK = 'data: {"id": "c", "choices": [{"index": 0, "delta": {"content": "hi"}}]}'
+
+
+def test_an_error_event_raises_the_servers_error() -> None:
+    body = sse(CHUNK, 'event: error\ndata: {"error": {"message": "overloaded", "code": 529}}')
+    with HostileServer(hostile.fixed("200 OK", "text/event-stream", body)) as server:
+        with client_of(server) as client:
+            seen: list[str | None] = []
+            with pytest.raises(APIStreamError) as info:
+                read_stream_items(client, seen)
+    assert seen == ["hi"]
+    assert info.value.detail == {"message": "overloaded", "code": 529}
+    assert "reported an error mid-stream: overloaded" in str(info.value)
+    assert info.value.request_id == REQUEST_ID
+
+
+def test_an_error_event_in_plain_text_is_still_an_error() -> None:
+    body = sse(CHUNK, "event: error\ndata: upstream went away")
+    with HostileServer(hostile.fixed("200 OK", "text/event-stream", body)) as server:
+        with client_of(server) as client:
+            with pytest.raises(APIStreamError, match="upstream went away") as info:
+                read_stream(client)
+    assert info.value.detail == "upstream went away"
+
+
+def test_a_null_error_in_a_chunk_is_not_an_error() -> None:
+    chunk = '{"id": "c", "error": null, "choices": [{"index": 0, "delta": {"content": "ok"}}]}'
+    body = sse(f"data: {chunk}", "data: [DONE]")
+    with HostileServer(hostile.fixed("200 OK", "text/event-stream", body)) as server:
+        with client_of(server) as client:
+            chunks = read_stream(client)
+    assert [chunk.choices[0].delta.content for chunk in chunks] == ["ok"]
+
+
+def test_the_usage_chunk_is_not_delivered_and_its_usage_is_kept() -> None:
+    # What an OpenAI-compatible server sends last with stream_options.include_usage.
+    usage = '{"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}'
+    body = sse(CHUNK, f'data: {{"id": "c", "choices": [], "usage": {usage}}}', "data: [DONE]")
+    with HostileServer(hostile.fixed("200 OK", "text/event-stream", body)) as server:
+        with client_of(server) as client:
+            stream = client.chat.completions.create(
+                model="m",
+                messages=MESSAGES,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            texts = []
+            with stream:
+                assert stream.usage is None
+                for chunk in stream:
+                    texts.append(chunk.choices[0].delta.content or "")  # the README's loop
+            assert texts == ["hi"]
+            assert stream.usage is not None
+            assert stream.usage.total_tokens == 4
+
+
+def read_stream_items(client: Pareta, seen: list[str | None]) -> None:
+    stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+    with stream:
+        for chunk in stream:
+            seen.append(chunk.choices[0].delta.content)

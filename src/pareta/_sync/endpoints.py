@@ -8,7 +8,7 @@ from typing import Any, Literal, overload
 
 from .._checks import path_segment, require_idempotency_key, require_text
 from .._envelopes import record, records
-from .._exceptions import ParetaError, printable
+from .._exceptions import ParetaError, printable, request_id_text
 from .._metric_report import MetricReport
 from .._models import Endpoint
 from ._http import APIClient
@@ -130,7 +130,7 @@ class Endpoints:
                     raise ParetaError(
                         printable(
                             f"deploy of task {task!r} failed: {message or data} "
-                            f"(request id {stream.request_id})"
+                            f"(request id {request_id_text(stream.request_id)})"
                         )
                     )
                 if event["event"] == "complete":
