@@ -4,11 +4,19 @@ odd charsets, or with errors inside a stream. Each ends in a typed error within 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from pareta import APIResponseValidationError, APIStreamError, Pareta, NotFoundError
+from pareta import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStreamError,
+    Pareta,
+    BadRequestError,
+    NotFoundError,
+)
 from tests import hostile
 from tests.helpers import API_KEY
 from tests.hostile import REQUEST_ID, HostileServer, MiB, peak_memory
@@ -144,3 +152,68 @@ def read_stream_items(client: Pareta, seen: list[str | None]) -> None:
     with stream:
         for chunk in stream:
             seen.append(chunk.choices[0].delta.content)
+
+
+def answer_with(status: str, content_type: str, body: bytes, request_id: str) -> hostile.Script:
+    head = (
+        f"HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\n"
+        f"content-length: {len(body)}\r\nx-request-id: {request_id}\r\n\r\n"
+    ).encode()
+
+    def script(conn: hostile.Connection) -> None:
+        conn.read_request()
+        conn.send(head + body)
+        while True:
+            conn.pause()
+
+    return script
+
+
+def detail(text: str) -> bytes:
+    return json.dumps({"detail": text}).encode()  # ASCII: escapes in the JSON itself
+
+
+def status_message(text: str) -> str:
+    script = hostile.fixed("400 Bad Request", "application/json", detail(text))
+    with HostileServer(script) as server:
+        with client_of(server) as client:
+            with pytest.raises(BadRequestError) as info:
+                client.models.list()
+    assert info.value.detail == text  # the data is kept as sent
+    return str(info.value)
+
+
+def test_a_message_is_escaped_before_it_is_cut() -> None:
+    message = status_message("\u202e" * 2500)
+    assert "\u202e" not in message
+    assert message.startswith("\\u202e" * 10)
+    assert len(message) < 2100
+
+
+def test_a_lone_surrogate_in_a_detail_prints() -> None:
+    message = status_message("bad \ud800 value")
+    assert message == "bad \\ud800 value"
+    message.encode("utf-8")  # what print() does to a terminal: it must not raise
+
+
+@pytest.mark.parametrize("char", ["\u061c", "\u2028", "\u2029", "\ufeff", "\u2066", "\u200f"])
+def test_invisible_and_separator_characters_are_escaped(char: str) -> None:
+    message = status_message(f"a{char}b")
+    assert message == "a" + ascii(char)[1:-1] + "b"
+
+
+@pytest.mark.parametrize("body", [b'data: {"choices": []}\n\n', b""])
+def test_the_request_id_in_an_early_end_of_stream_is_escaped_and_bounded(
+    body: bytes,
+) -> None:
+    request_id = "req_" + "\u202e" * 10 + "x" * 10_100
+    script = answer_with("200 OK", "text/event-stream", body, request_id)
+    with HostileServer(script) as server:
+        with client_of(server) as client:
+            with pytest.raises(APIConnectionError, match=r"ended before \[DONE\]") as info:
+                read_stream(client)
+    message = str(info.value)
+    assert "\u202e" not in message
+    assert "req_\\u202e" in message
+    assert len(message) < 400
+    assert info.value.__class__ is APIConnectionError
