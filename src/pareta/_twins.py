@@ -281,7 +281,9 @@ class Deadline:
         self._token: Any = None
 
     def __enter__(self) -> Deadline:
-        self._token = _DEADLINE.set(self._at)
+        # Nested in another deadline (a call inside a wait), the earlier one holds.
+        outer = _DEADLINE.get()
+        self._token = _DEADLINE.set(self._at if outer is None else min(outer, self._at))
         return self
 
     def __exit__(self, *exc_info: Any) -> bool | None:
