@@ -18,9 +18,11 @@ from pareta import (
     EndpointNotReadyError,
     ParetaError,
 )
+from pareta._sync._reclaiming import ReclaimingPool
+from pareta._sync._transport import ShardedTransport
 from pareta._twins import TaskGroup, sleep
 from tests import hostile
-from tests.helpers import API_KEY
+from tests.helpers import API_KEY, busy_connections, pool_stats
 from tests.hostile import Connection, HostileServer
 
 pytestmark = pytest.mark.anyio
@@ -62,12 +64,16 @@ MESSAGES = [{"role": "user", "content": "hi"}]
 
 
 def stream_then(then: Callable[[Connection], None]) -> Callable[[Connection], None]:
-    """A complete stream (so its connection goes back to the pool), then ``then``."""
+    """A complete stream (so its connection goes back to the pool), then ``then`` for
+    every later request, on that connection or, should it not be reused, on a new one."""
+    first = [True]
 
     def script(conn: Connection) -> None:
-        conn.read_request()
-        conn.head("200 OK", "text/event-stream", f"content-length: {len(STREAM)}")
-        conn.send(STREAM)
+        if first[0]:
+            first[0] = False
+            conn.read_request()
+            conn.head("200 OK", "text/event-stream", f"content-length: {len(STREAM)}")
+            conn.send(STREAM)
         then(conn)
 
     return script
@@ -86,7 +92,7 @@ def test_call_timeout_holds_on_a_connection_a_stream_used_before() -> None:
             read_stream(client)
             with pytest.raises(APITimeoutError, match=r"GET /v1/models .*call_timeout=0\.5s"):
                 client.models.list()
-    assert server.connections == 1  # the trickle came on the stream's connection
+    assert len(server.heads) == 2
 
 
 def test_stream_idle_timeout_holds_on_a_connection_a_stream_used_before() -> None:
@@ -95,7 +101,7 @@ def test_stream_idle_timeout_holds_on_a_connection_a_stream_used_before() -> Non
             read_stream(client)
             with pytest.raises(APITimeoutError, match=r"stream_idle_timeout=0\.5s"):
                 read_stream(client)
-    assert server.connections == 1
+    assert len(server.heads) == 2
 
 
 def retry_after(value: str) -> Callable[[Connection], None]:
@@ -161,3 +167,52 @@ def test_a_redirect_loop_on_a_client_that_follows_redirects_is_typed() -> None:
             with pytest.raises(APIConnectionError, match=r"GET /v1/models .*TooManyRedirects"):
                 client.models.list()
     assert len(server.heads) == 6  # followed five times, never retried
+
+
+def cookie_monster(conn: Connection) -> None:
+    sent = 0
+    while True:
+        conn.read_request()
+        cookies = [f"set-cookie: c{sent + n}={'v' * 16}; Path=/" for n in range(500)]
+        sent += 500
+        conn.send(answer({"data": []}, *cookies))
+
+
+def test_an_sdk_owned_client_keeps_no_cookies() -> None:
+    with HostileServer(cookie_monster) as server:
+        with client_of(server) as client:
+            for _ in range(4):
+                client.models.list()
+            assert len(client.http_client.cookies) == 0
+    assert len(server.heads) == 4
+    assert all(b"\r\ncookie:" not in head.lower() for head in server.heads)
+
+
+def proxy(conn: Connection) -> None:
+    while True:
+        conn.read_request()
+        conn.send(answer(MODELS))
+
+
+def test_a_proxy_from_the_environment_gets_the_reclaiming_pools(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with HostileServer(proxy) as through, HostileServer(proxy) as direct:
+        monkeypatch.setenv("HTTP_PROXY", through.base_url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        with Pareta(api_key=API_KEY, base_url="http://api.pareta.test") as proxied:
+            assert len(proxied.models.list()) == 1
+            shards = proxied.http_client._transport_for_url(httpx.URL("http://api.pareta.test"))
+            assert isinstance(shards, ShardedTransport)
+            assert [(s.requests, s.busy, s.idle) for s in shards.stats()] == [(0, 0, 1)]
+            made = [pool for pool in shards._connection_pools if pool is not None]
+            assert len(made) == 1
+            assert isinstance(made[0], ReclaimingPool)
+        with client_of(direct) as unproxied:  # NO_PROXY: the default pools
+            assert len(unproxied.models.list()) == 1
+            assert busy_connections(unproxied) == 0
+            assert len(pool_stats(unproxied)) == 1
+    assert [head.split(b"\r\n")[0] for head in through.heads] == [
+        b"GET http://api.pareta.test/v1/models HTTP/1.1"
+    ]
+    assert len(direct.heads) == 1

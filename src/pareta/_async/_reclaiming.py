@@ -19,3 +19,20 @@ class AsyncReclaimingPool(httpcore.AsyncConnectionPool):
         orphans = reclaim_orphans(self._connections, self._requests)
         orphans += drop_leftovers(self._connections)
         return orphans + super()._assign_requests_to_connections()
+
+
+def reclaiming(pool: httpcore.AsyncConnectionPool) -> AsyncReclaimingPool:
+    """``pool`` (a proxy's: httpcore's proxies are pools too) with the same behaviour."""
+    if not isinstance(pool, AsyncReclaimingPool):
+        pool.__class__ = _reclaiming_kind(type(pool))
+    return pool  # type: ignore[return-value]  # its class was just made a subclass
+
+
+_KINDS: dict[type[httpcore.AsyncConnectionPool], type[AsyncReclaimingPool]] = {}
+
+
+def _reclaiming_kind(kind: type[httpcore.AsyncConnectionPool]) -> type[AsyncReclaimingPool]:
+    made = _KINDS.get(kind)
+    if made is None:
+        made = _KINDS[kind] = type(f"Reclaiming{kind.__name__}", (AsyncReclaimingPool, kind), {})
+    return made
