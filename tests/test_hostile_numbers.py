@@ -95,3 +95,14 @@ def test_a_cost_no_float_holds_is_left_off_the_front() -> None:
         }
     )
     assert [entry.name for entry in board.pareto_front()] == ["cheap"]
+
+
+def test_savings_against_a_cost_no_float_holds_is_left_empty() -> None:
+    board = Leaderboard(
+        {
+            "models": [{"name": "huge", "quality": 0.9, "cost_per_request_micro_usd": HUGE}],
+            "frontier": {"name": "f", "quality": 0.9, "cost_per_request_micro_usd": 3},
+        }
+    )
+    assert "<td>huge</td>" in board._repr_html_()
+    assert board.to_pandas()["savings"].isna().tolist() == [True, False]  # the frontier: 0

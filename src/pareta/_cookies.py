@@ -7,15 +7,12 @@ sent with every later request.
 
 from __future__ import annotations
 
-from http.cookiejar import Cookie, CookieJar
+from http.cookiejar import CookieJar
 from typing import Any
 
 
 class NoCookies(CookieJar):
-    """A jar that refuses every cookie."""
+    """A jar that keeps no cookie a server sets (one set by hand is kept)."""
 
     def extract_cookies(self, response: Any, request: Any) -> None:
-        return None
-
-    def set_cookie(self, cookie: Cookie) -> None:
         return None

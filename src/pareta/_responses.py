@@ -61,22 +61,21 @@ def late(route: str, keyword: str, seconds: float) -> APITimeoutError:
     )
 
 
-def parse_json(response: httpx.Response, max_json_bytes: int | None = None) -> Any:
+def parse_json(response: httpx.Response, max_json_bytes: int) -> Any:
     """The JSON body of a 2xx answer, or an error naming the route and the request id.
 
-    With ``max_json_bytes``, a body whose values would take more than
-    ``JSON_MEMORY_FACTOR`` times that in memory is refused before it is parsed."""
+    A body whose values would take more than ``JSON_MEMORY_FACTOR`` times
+    ``max_json_bytes`` in memory is refused before it is parsed."""
     if not response.content:
         return None
-    if max_json_bytes is not None:
-        cost = json_memory(response.content)
-        if cost > JSON_MEMORY_FACTOR * max_json_bytes:
-            raise invalid_response(
-                response,
-                f"JSON that would take about {cost:,} bytes in memory, over "
-                f"{JSON_MEMORY_FACTOR} x max_json_bytes={max_json_bytes}; pass a larger "
-                "max_json_bytes= to the client if the answer is that big on purpose",
-            )
+    cost = json_memory(response.content)
+    if cost > JSON_MEMORY_FACTOR * max_json_bytes:
+        raise invalid_response(
+            response,
+            f"JSON that would take about {cost:,} bytes in memory, over "
+            f"{JSON_MEMORY_FACTOR} x max_json_bytes={max_json_bytes}; pass a larger "
+            "max_json_bytes= to the client if the answer is that big on purpose",
+        )
     try:
         return json.loads(response.content)
     except ValueError as exc:

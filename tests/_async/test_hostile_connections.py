@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 
@@ -17,7 +18,7 @@ from pareta import (
     EndpointNotReadyError,
     ParetaError,
 )
-from pareta._async._reclaiming import AsyncReclaimingPool
+from pareta._async._reclaiming import AsyncReclaimingPool, reclaiming
 from pareta._async._transport import AsyncShardedTransport
 from pareta._twins import AsyncTaskGroup, asleep
 from tests import hostile
@@ -215,3 +216,11 @@ async def test_a_proxy_from_the_environment_gets_the_reclaiming_pools(
         b"GET http://api.pareta.test/v1/models HTTP/1.1"
     ]
     assert len(direct.heads) == 1
+
+
+def test_every_proxy_kind_of_pool_is_made_reclaiming_once() -> None:
+    url = httpcore.URL("http://127.0.0.1:9")
+    first, second = httpcore.AsyncHTTPProxy(proxy_url=url), httpcore.AsyncHTTPProxy(proxy_url=url)
+    assert type(reclaiming(first)) is type(reclaiming(second))
+    assert isinstance(first, AsyncReclaimingPool)
+    assert isinstance(first, httpcore.AsyncHTTPProxy)

@@ -84,3 +84,24 @@ async def test_a_deploy_wait_keeps_stream_idle_timeout_inside_call_timeout() -> 
         async with client_of(server, call_timeout=30.0, stream_idle_timeout=0.5) as client:
             with pytest.raises(APITimeoutError, match=r"stream_idle_timeout=0\.5s"):
                 await client.endpoints.deploy(task="t", wait=True)
+
+
+async def test_a_polls_own_call_timeout_is_still_its_own_error() -> None:
+    with HostileServer(never_answers) as server:
+        async with client_of(server, call_timeout=0.5) as client:
+            with pytest.raises(APITimeoutError, match=r"GET /v1/eval-runs/run_1 .*call_timeout"):
+                await client.evals.runs.wait("run_1", timeout=60.0)
+
+
+async def test_a_deploy_wait_without_call_timeout_still_ends_on_the_streams_end() -> None:
+    body = b'event: progress\ndata: {}\n\nevent: complete\ndata: {"endpoint": {"id": "ep_1"}}\n\n'
+
+    def script(conn: Connection) -> None:
+        conn.read_request()
+        conn.head("200 OK", "text/event-stream", f"content-length: {len(body)}")
+        conn.send(body)
+
+    with HostileServer(script) as server:
+        async with client_of(server, call_timeout=None) as client:
+            endpoint = await client.endpoints.deploy(task="t", wait=True)
+    assert endpoint.id == "ep_1"

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 
@@ -18,7 +19,7 @@ from pareta import (
     EndpointNotReadyError,
     ParetaError,
 )
-from pareta._sync._reclaiming import ReclaimingPool
+from pareta._sync._reclaiming import ReclaimingPool, reclaiming
 from pareta._sync._transport import ShardedTransport
 from pareta._twins import TaskGroup, sleep
 from tests import hostile
@@ -216,3 +217,11 @@ def test_a_proxy_from_the_environment_gets_the_reclaiming_pools(
         b"GET http://api.pareta.test/v1/models HTTP/1.1"
     ]
     assert len(direct.heads) == 1
+
+
+def test_every_proxy_kind_of_pool_is_made_reclaiming_once() -> None:
+    url = httpcore.URL("http://127.0.0.1:9")
+    first, second = httpcore.HTTPProxy(proxy_url=url), httpcore.HTTPProxy(proxy_url=url)
+    assert type(reclaiming(first)) is type(reclaiming(second))
+    assert isinstance(first, ReclaimingPool)
+    assert isinstance(first, httpcore.HTTPProxy)

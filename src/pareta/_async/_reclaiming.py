@@ -23,8 +23,7 @@ class AsyncReclaimingPool(httpcore.AsyncConnectionPool):
 
 def reclaiming(pool: httpcore.AsyncConnectionPool) -> AsyncReclaimingPool:
     """``pool`` (a proxy's: httpcore's proxies are pools too) with the same behaviour."""
-    if not isinstance(pool, AsyncReclaimingPool):
-        pool.__class__ = _reclaiming_kind(type(pool))
+    pool.__class__ = _reclaiming_kind(type(pool))
     return pool  # type: ignore[return-value]  # its class was just made a subclass
 
 

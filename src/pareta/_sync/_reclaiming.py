@@ -24,8 +24,7 @@ class ReclaimingPool(httpcore.ConnectionPool):
 
 def reclaiming(pool: httpcore.ConnectionPool) -> ReclaimingPool:
     """``pool`` (a proxy's: httpcore's proxies are pools too) with the same behaviour."""
-    if not isinstance(pool, ReclaimingPool):
-        pool.__class__ = _reclaiming_kind(type(pool))
+    pool.__class__ = _reclaiming_kind(type(pool))
     return pool  # type: ignore[return-value]  # its class was just made a subclass
 
 
