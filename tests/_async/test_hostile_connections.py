@@ -130,8 +130,10 @@ async def test_a_retry_after_date_past_any_calendar_falls_back_to_backoff(
     assert 0.5 <= backoff_delays[0] < 0.75  # the first backoff, not the server's word
 
 
-async def test_closing_a_client_while_calls_wait_out_a_backoff_ends_them_typed() -> None:
-    calls = 3
+@pytest.mark.parametrize("calls", [3, 64])
+async def test_closing_a_client_while_calls_wait_out_a_backoff_ends_them_typed(
+    calls: int,
+) -> None:
     failures: list[BaseException] = []
 
     async def call(client: AsyncPareta) -> None:
