@@ -33,6 +33,7 @@ output column never replaces an input column: a batch that has one is refused, u
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -144,8 +145,6 @@ def batch(
     ``Requests``'s (``model``, ``params``, ``columns``, ``preprocess``, ``postprocess``,
     ``prefix``, ``api_key``, ``base_url``...), checked here before any actor starts.
     """
-    import ray.data
-
     require_positive_int(batches_per_actor, "batches_per_actor")
     require_positive_int(batch_size, "batch_size")
     plain = {k: v for k, v in options.items() if k not in _CONNECTION}
@@ -155,13 +154,23 @@ def batch(
         if isinstance(concurrency, tuple)
         else {"size": concurrency}
     )
+    compute, remote = _pool(sizes, batches_per_actor)
     return dataset.map_batches(
         Requests,
         fn_constructor_kwargs={"method": name, "job": job, "key": key, **options},
-        compute=ray.data.ActorPoolStrategy(**sizes),
+        compute=compute,
         batch_size=batch_size,
-        # Ray's own word for calls an actor runs at once (ActorPoolStrategy's
-        # max_concurrent_calls_per_actor, in newer Ray, sets the same).
-        max_concurrency=batches_per_actor,
+        **remote,
         **dict(map_kwargs or {}),
     )
+
+
+def _pool(sizes: dict[str, Any], calls: int) -> tuple[Any, dict[str, Any]]:
+    """An actor pool whose actors each run ``calls`` batches at once."""
+    import ray.data
+
+    strategy = ray.data.ActorPoolStrategy
+    if "max_concurrent_calls_per_actor" in inspect.signature(strategy).parameters:
+        return strategy(**sizes, max_concurrent_calls_per_actor=calls), {}
+    # Ray before 2.60 (no such parameter) sets the same through the actors' options.
+    return strategy(**sizes), {"max_concurrency": calls}  # pragma: no cover - older Ray
