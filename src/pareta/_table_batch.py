@@ -106,16 +106,23 @@ class RowCalls:
         args.update((n, row[n]) for n in (*named, *self.columns) if row.get(n) is not None)
         per_row = row.get("params")
         if per_row is not None:
-            if not isinstance(per_row, Mapping):
-                raise TypeError(
-                    "the params column holds a dict of arguments for its row (or nothing), "
-                    f"not {type(per_row).__name__}"
-                )
             # A struct column fills the fields another row set with None: not an argument.
             args.update((k, v) for k, v in per_row.items() if v is not None)
         if self.method == CHAT and "messages" not in args and row.get("prompt") is not None:
             args["messages"] = [{"role": "user", "content": row["prompt"]}]
         return args
+
+    def unsendable(self, row: Mapping[str, Any]) -> Exception | None:
+        """Why the row cannot make a request (it fails alone, unsent), if it cannot."""
+        if row.get(self.key) is None:
+            return ValueError(f"the row has no value in its {self.key!r} column")
+        per_row = row.get("params")
+        if self.preprocess is None and per_row is not None and not isinstance(per_row, Mapping):
+            return TypeError(
+                "the params column holds a dict of arguments for its row (or nothing), "
+                f"not {type(per_row).__name__}"
+            )
+        return None
 
     def wanted(self, names: Sequence[str], named: Iterable[str]) -> list[str]:
         """The columns a batch's rows are read with: all of them for a hook."""
@@ -240,14 +247,12 @@ async def answer_rows(
     results: list[BatchResult | None] = [None] * len(rows)
     requests, positions = [], []
     for i, row in enumerate(rows):
-        try:
-            if row.get(calls.key) is None:
-                raise ValueError(f"the row has no value in its {calls.key!r} column")
-            request = {**calls.arguments(row, named), calls.key: row[calls.key]}
-        except (TypeError, ValueError) as exc:
-            results[i] = BatchResult(str(row.get(calls.key)), i, error=exc)
+        problem = calls.unsendable(row)
+        if problem is not None:
+            results[i] = BatchResult(str(row.get(calls.key)), i, error=problem)
             continue
-        requests.append(request)
+        # What preprocess raises is the caller's mistake, on every row: it is raised.
+        requests.append({**calls.arguments(row, named), calls.key: row[calls.key]})
         positions.append(i)
     job = client.batch(
         _Watched(method),
@@ -309,13 +314,13 @@ class _Seen:
 
     __slots__ = ("cost", "inner", "replayed")
 
-    def __init__(self, inner: Observer | None) -> None:
+    def __init__(self, inner: Observer) -> None:
         self.inner = inner
         self.replayed = False
         self.cost: int | None = None
 
     def admit(self) -> tuple[float, bool]:
-        return (0.0, True) if self.inner is None else self.inner.admit()
+        return self.inner.admit()
 
     def answered(self, status: int, raw_headers: Iterable[tuple[bytes, bytes]]) -> None:
         headers = list(raw_headers)
@@ -324,15 +329,13 @@ class _Seen:
             self.replayed = found.get(b"idempotent-replayed") == b"true"
             cost = found.get(b"x-pareta-cost-micro-usd")
             self.cost = int(cost) if cost is not None and cost.isdigit() else None
-        if self.inner is not None:
-            self.inner.answered(status, headers)
+        self.inner.answered(status, headers)
 
     def failed(self) -> None:
-        if self.inner is not None:
-            self.inner.failed()
+        self.inner.failed()
 
     def handles(self, status: int) -> bool:
-        return self.inner is not None and self.inner.handles(status)
+        return self.inner.handles(status)
 
 
 @dataclass(frozen=True)
@@ -354,7 +357,10 @@ class _Watched:
         self.__qualname__ = getattr(method, "__qualname__", self.__name__)
 
     async def __call__(self, *args: Any, **kwargs: Any) -> _Answer:
-        seen = _Seen(current_observer.get())
+        inner = current_observer.get()
+        if inner is None:  # pragma: no cover - the engine watches every row's call
+            raise RuntimeError("a row's call ran outside its batch job")
+        seen = _Seen(inner)
         token = current_observer.set(seen)
         try:
             return _Answer(await self.__wrapped__(*args, **kwargs), seen)

@@ -131,8 +131,8 @@ class _Partitions:
         self.connection = connection
 
     def __call__(self, partition: Any) -> Any:
-        if not isinstance(partition, list) and not hasattr(partition, "columns"):
-            partition = list(partition)  # a bag's partition may be any iterable
+        # A dataframe's partition is a DataFrame; a bag's may be any iterable of dicts.
+        partition = partition if hasattr(partition, "columns") else list(partition)
         worker = _worker(self.connection)
         return worker.portal.call(answer_batch, worker.client, self.calls, partition)
 

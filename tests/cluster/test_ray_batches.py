@@ -180,6 +180,23 @@ async def test_hooks_make_the_request_and_the_row_that_comes_back(local: LocalSe
     assert len(local.ledger(key)) == 2
 
 
+async def test_a_preprocess_that_returns_no_arguments_says_so(local: LocalServer) -> None:
+    with pytest.raises(TypeError, match=r"preprocess must return a dict of chat\.completions"):
+        await run(local, local.mint_key(), numpy_batch(), preprocess=lambda row: row["prompt"])
+
+
+async def test_the_clients_retries_and_timeout_are_the_options_given(local: LocalServer) -> None:
+    key = local.mint_key()
+    local.inject_fault("POST /v1/chat/completions drop count=1", api_key=key)
+    out = await run(local, key, numpy_batch(), max_retries=1, timeout=30.0, max_in_flight=1)
+    assert list(out["attempts"]) == [2, 1, 1, 1, 1, 1]  # the dropped connection, retried
+    assert list(out["answer"]) == ANSWERS
+    local.inject_fault("POST /v1/chat/completions status=503 count=1", api_key=key)
+    out = await run(local, key, numpy_batch(), max_retries=0, timeout=30.0, max_in_flight=1)
+    assert out["error"][0] == "EndpointNotReadyError: Injected fault" and out["attempts"][0] == 1
+    assert list(out["replayed"]) == [False] + [True] * 5
+
+
 async def test_an_output_column_never_replaces_an_input_column(local: LocalServer) -> None:
     key = local.mint_key()
     rows = {**numpy_batch(), "answer": np.array(["mine"] * 6), "error": np.array([""] * 6)}
