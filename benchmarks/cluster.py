@@ -2,6 +2,7 @@
 pareta.dask (two worker processes), on the same local server, as ratios.
 
     python benchmarks/cluster.py [--rows 4000] [--limited-rows 3000] [--workers 2]
+                                 [--only plain,faults,limited]
 
 Three servers (``python -m pareta.local``, each in its own process, 50 ms of latency on
 every chat completion), each engine's rows as a fresh org:
@@ -75,9 +76,10 @@ def rows(count: int) -> list[dict[str, Any]]:
 
 @contextmanager
 def local_server(*options: str) -> Iterator[Server]:
-    """``python -m pareta.local`` on a free port, with 50 ms on each completion."""
+    """``python -m pareta.local`` on a free port, with 50 ms on each completion (the
+    server applies the first fault that matches: ``options``' come first)."""
     command = [sys.executable, "-m", "pareta.local", "--port", "0", "--log-level", "warning"]
-    command += ["--fault", "POST /v1/chat/completions latency=50ms", "--seed", "3", *options]
+    command += [*options, "--fault", "POST /v1/chat/completions latency=50ms", "--seed", "3"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
@@ -211,39 +213,49 @@ def scenario(title: str, count: int, workers: int, server: Server) -> dict[str, 
     return {name: measure(name, server, count, run) for name, run in engines.items()}
 
 
+SERVERS = {
+    "plain": (),
+    "faults": ("--fault", "POST /v1/chat/completions status=503 latency=50ms probability=0.05"),
+    "limited": ("--rate-limit", f"{LIMIT:g}", "--rate-burst", "10"),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=4000)
     parser.add_argument("--limited-rows", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2, help="Ray actors and Dask workers")
+    parser.add_argument("--only", default="plain,faults,limited", help="scenarios to run")
     args = parser.parse_args()
     results: dict[str, dict[str, Figures]] = {}
     with ray_cluster(args.workers):
-        with local_server() as server:
-            results["plain"] = scenario("plain", args.rows, args.workers, server)
-        faults = ("--fault", "POST /v1/chat/completions status=503 probability=0.05")
-        with local_server(*faults) as server:
-            results["faults"] = scenario("5% 503s", args.rows, args.workers, server)
-        limited = ("--rate-limit", f"{LIMIT:g}", "--rate-burst", "10")
-        with local_server(*limited) as server:
-            results["limited"] = scenario(
-                f"--rate-limit {LIMIT:g}", args.limited_rows, args.workers, server
-            )
+        for name in args.only.split(","):
+            count = args.limited_rows if name == "limited" else args.rows
+            with local_server(*SERVERS[name]) as server:
+                results[name] = scenario(name, count, args.workers, server)
     print("ratios")
     for name in ("ray", "dask"):
-        plain, faulty, limited_run = (results[s][name] for s in ("plain", "faults", "limited"))
-        base, base_faulty = results["plain"]["pa.batch"], results["faults"]["pa.batch"]
-        print(
-            f"  {name:<5} plain: job {plain.job / base.job:.0%} of pa.batch, answering "
-            f"{plain.answering / base.answering:.0%}; 5% 503s: job "
-            f"{faulty.job / base_faulty.job:.0%} of pa.batch; --rate-limit {LIMIT:g}: "
-            f"{limited_run.throttled:.1%} of attempts 429, {limited_run.answering / LIMIT:.0%} "
-            f"of the limit ({limited_run.after_ramp / LIMIT:.0%} after {RAMP:.0f} s)"
-        )
-    alone = results["limited"]["pa.batch"]
-    print(
-        f"  pa.batch --rate-limit {LIMIT:g}: {alone.throttled:.1%} of attempts 429, "
-        f"{alone.answering / LIMIT:.0%} of the limit ({alone.after_ramp / LIMIT:.0%} after "
+        line = []
+        if "plain" in results:
+            run, base = results["plain"][name], results["plain"]["pa.batch"]
+            line.append(
+                f"plain: job {run.job / base.job:.0%} of pa.batch, answering "
+                f"{run.answering / base.answering:.0%}"
+            )
+        if "faults" in results:
+            run, base = results["faults"][name], results["faults"]["pa.batch"]
+            line.append(f"5% 503s: job {run.job / base.job:.0%} of pa.batch")
+        if "limited" in results:
+            line.append(limited(results["limited"][name]))
+        print(f"  {name:<5} " + "; ".join(line))
+    if "limited" in results:
+        print(f"  pa.batch {limited(results['limited']['pa.batch'])}")
+
+
+def limited(run: Figures) -> str:
+    return (
+        f"--rate-limit {LIMIT:g}: {run.throttled:.1%} of attempts 429, "
+        f"{run.answering / LIMIT:.0%} of the limit ({run.after_ramp / LIMIT:.0%} after "
         f"{RAMP:.0f} s)"
     )
 
