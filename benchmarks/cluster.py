@@ -18,7 +18,7 @@ every chat completion), each engine's rows as a fresh org:
   10 s ramp.
 
 Every engine answers every row with one debit per row; the script says so or fails.
-Needs ``pip install -e ".[cluster]"``.
+Needs the ``cluster`` dependency group (``nox -s cluster --install-only`` installs it).
 """
 
 from __future__ import annotations

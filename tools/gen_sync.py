@@ -9,6 +9,12 @@ copies in a scratch folder so that ``--check`` never writes into the tree. Every
 the rest (httpx's and our own ``a``-prefixed twins). A name that starts with ``Async``
 and is in neither place is an error rather than unasync's silent ``SyncX`` default, and
 a rule of the table that matches nothing is an error too.
+
+Prose is translated as well: in strings, docstrings and comments, ``await x`` becomes
+``x``, ``async with`` and ``async for`` lose their ``async``, ``aclose()`` becomes
+``close()``, our ``AsyncX`` classes become ``X``, and "the async client" becomes "the
+sync client". Whatever async wording is left after that (``Await the job``, say) is an
+error of ``--check``: rephrase the async source so that it translates.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ RENAMES = {
     "AsyncDeadline": "Deadline",
     "AsyncDecodedChunks": "DecodedChunks",
     "aiter_rows": "iter_rows",
+    "aiterate_unentered": "iterate_unentered",
     "acheckpoint": "checkpoint",
     "arun_all": "run_all",
     "AsyncChannel": "Channel",
@@ -75,6 +82,21 @@ RENAMES = {
 }
 CLASS_RE = re.compile(r"^\s*class (Async\w+)", re.MULTILINE)
 ASYNC_NAME_RE = re.compile(r"^Async[A-Z]")
+# Prose in strings and comments, in this order; our own AsyncX classes are renamed after.
+PROSE = [
+    (re.compile(r"\bThe async Pareta client\b"), "The Pareta client"),
+    (re.compile(r"\ban async client\b"), "a sync client"),
+    (re.compile(r"\b([Tt])he async client\b"), r"\1he sync client"),
+    (re.compile(r"\bawait "), ""),
+    (re.compile(r"\basync (with|for)\b"), r"\1"),
+    (re.compile(r"\baclose\("), "close("),
+    # "close()/aclose()" has become "close()/close()": one is enough.
+    (re.compile(r"\b(\w+\(\))/\1"), r"\1"),
+]
+# What a sync reader must never be told, wherever it is left in a sync twin's prose.
+ASYNC_PROSE_RE = re.compile(
+    r"\bawait |\basync with\b|\basync for\b|\baclose\(|\bAsyncPareta\b", re.I
+)
 
 
 def twins() -> dict[Path, Path]:
@@ -94,13 +116,13 @@ def orphans(pairs: dict[Path, Path]) -> list[Path]:
     return found
 
 
-def rename_table(sources: list[Path]) -> dict[str, str]:
-    scanned = {
+def our_classes(sources: list[Path]) -> dict[str, str]:
+    """Every ``AsyncX`` class the sources define, mapped to ``X``."""
+    return {
         name: name[len("Async") :]
         for source in sources
         for name in CLASS_RE.findall(source.read_text(encoding="utf-8"))
     }
-    return {**RENAMES, **scanned}
 
 
 def names_in(source: Path) -> set[str]:
@@ -123,8 +145,36 @@ def audit(rule: unasync.Rule, explicit: set[str], sources: list[Path]) -> list[s
     return problems
 
 
-def translate(rule: unasync.Rule, sources: list[Path]) -> list[str]:
-    """Each source through unasync, as text, with the generated-file header."""
+def sync_prose(text: str, classes: dict[str, str]) -> str:
+    """``text`` with the prose of its strings and comments spoken to sync users."""
+    tokens = tokenize_rt.src_to_tokens(text)
+    for i, token in enumerate(tokens):
+        if token.name in ("STRING", "COMMENT"):
+            prose = token.src
+            for pattern, replacement in PROSE:
+                prose = pattern.sub(replacement, prose)
+            for name, twin in classes.items():
+                prose = re.sub(rf"\b{name}\b", twin, prose)
+            tokens[i] = token._replace(src=prose)
+    return str(tokenize_rt.tokens_to_src(tokens))
+
+
+def async_prose(path: Path, text: str) -> list[str]:
+    """The lines of a sync twin whose strings or comments still speak async."""
+    name = path.relative_to(ROOT).as_posix()
+    found = []
+    for token in tokenize_rt.src_to_tokens(text):
+        if token.name not in ("STRING", "COMMENT"):
+            continue
+        for offset, line in enumerate(token.src.splitlines()):
+            if ASYNC_PROSE_RE.search(line):
+                where = f"{name}:{(token.line or 0) + offset}"
+                found.append(f"async wording in a sync twin: {where}: {line.strip()}")
+    return found
+
+
+def translate(rule: unasync.Rule, sources: list[Path], classes: dict[str, str]) -> list[str]:
+    """Each source through unasync and the prose rules, as text, with the header."""
     with tempfile.TemporaryDirectory(prefix="gen-sync-") as scratch:
         copies = [Path(scratch, "_async", f"{i}.py") for i in range(len(sources))]
         Path(scratch, "_async").mkdir()
@@ -133,7 +183,7 @@ def translate(rule: unasync.Rule, sources: list[Path]) -> list[str]:
         unasync.unasync_files([str(copy) for copy in copies], [rule])
         bodies = [Path(scratch, "_sync", copy.name).read_text(encoding="utf-8") for copy in copies]
     return [
-        HEADER.format(source=source.relative_to(ROOT).as_posix()) + body
+        HEADER.format(source=source.relative_to(ROOT).as_posix()) + sync_prose(body, classes)
         for source, body in zip(sources, bodies, strict=True)
     ]
 
@@ -156,9 +206,10 @@ def generate() -> tuple[dict[Path, str], list[Path], list[str]]:
     pairs = twins()
     live = {target: source for target, source in pairs.items() if source.exists()}
     sources = list(live.values())
-    table = rename_table(sources)
+    classes = our_classes(sources)
+    table = {**RENAMES, **classes}
     rule = unasync.Rule("/_async/", "/_sync/", additional_replacements=table)
-    wanted = dict(zip(live, translate(rule, sources), strict=True))
+    wanted = dict(zip(live, translate(rule, sources, classes), strict=True))
     return wanted, orphans(pairs), audit(rule, set(table), sources)
 
 
@@ -168,6 +219,10 @@ def check(wanted: dict[Path, str], stale_sources: list[Path]) -> list[str]:
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             problems.append(f"stale: {path.relative_to(ROOT)}\n{stale_diff(path, text)}")
     problems += [f"no async source: {path.relative_to(ROOT)}" for path in stale_sources]
+    for path, text in wanted.items():
+        problems += async_prose(path, text)
+        if path.exists() and path.read_text(encoding="utf-8") != text:
+            problems += async_prose(path, path.read_text(encoding="utf-8"))
     return problems
 
 
@@ -193,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems and args.check:
-        print("run: python tools/gen_sync.py", file=sys.stderr)
+        print("run: python tools/gen_sync.py (async wording: rephrase its source)", file=sys.stderr)
     return 1 if problems else 0
 
 

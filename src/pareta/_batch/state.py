@@ -18,7 +18,7 @@ from .._exceptions import (
     ParetaError,
     PermissionDeniedError,
 )
-from .rate import RateControl
+from .rate import RateControl, Spacing
 
 R = TypeVar("R")
 AsyncCall = Callable[..., Awaitable[R]]
@@ -33,6 +33,7 @@ _WANTED = frozenset(
         b"x-pareta-cost-micro-usd",
         b"x-ratelimit-limit",
         b"x-ratelimit-remaining",
+        b"x-ratelimit-reset",
     }
 )
 
@@ -94,15 +95,27 @@ class RowTrace:
     """What the request core reports about one row's attempts while a job runs it (an
     ``Observer``, set in ``current_observer`` around the row's call)."""
 
-    __slots__ = ("attempts", "cost", "gate", "replayed", "request_id", "throttled")
+    __slots__ = ("attempts", "cap", "cost", "pace", "replayed", "request_id", "sent", "throttled")
 
-    def __init__(self, gate: RateControl) -> None:
-        self.gate = gate
+    def __init__(self, pace: RateControl, cap: Spacing) -> None:
+        self.pace = pace
+        self.cap = cap
         self.attempts = 0
         self.throttled = 0
         self.request_id: str | None = None
         self.replayed = False
         self.cost = 0
+        self.sent: float | None = None
+
+    def admit(self) -> tuple[float, bool]:
+        """The job's own cap (``rate=N``) first, then the pace learned for the org."""
+        delay, booked = self.cap.reserve()
+        if booked:
+            paced, booked = self.pace.reserve()
+            delay = max(delay, paced)
+            if booked:
+                self.sent = self.pace.now() + delay
+        return delay, booked
 
     def answered(self, status: int, raw_headers: Iterable[tuple[bytes, bytes]]) -> None:
         # One pass over the raw headers: each lookup in httpx's Headers scans them all.
@@ -113,15 +126,12 @@ class RowTrace:
         }
         self.attempts += 1
         self.request_id = headers.get("x-request-id", self.request_id)
-        self.gate.observe(status, headers)
+        self.pace.observe(status, headers, sent=self.sent)
         if status == 429:
             self.throttled += 1
         elif 200 <= status < 300:
             self.replayed = headers.get("idempotent-replayed") == "true"
             self.cost = _micro_usd(headers.get("x-pareta-cost-micro-usd"))
-
-    def admit(self) -> tuple[float, bool]:
-        return self.gate.reserve()
 
     def failed(self) -> None:
         self.attempts += 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import Any
 
 
@@ -40,6 +40,24 @@ def plain_rows(rows: Any) -> Generator[object, None] | None:
     if not isinstance(rows, (str, os.PathLike)) and hasattr(rows, "__aiter__"):
         return None
     return iter_rows(rows)
+
+
+def aiterate_unentered(job: Any) -> AsyncIterator[Any]:
+    """An async job iterates only inside ``async with``: an async generator that a loop
+    leaves early is finished when collected, too late to stop the job cleanly."""
+    from .._exceptions import ParetaError
+
+    raise ParetaError(
+        "run a batch job inside `async with client.batch(...) as job:` to iterate it, "
+        "or `await job.wait()` to run it to the end"
+    )
+
+
+def iterate_unentered(job: Any) -> Iterator[Any]:
+    """The sync twin starts the job at the loop's first ``next`` and stops it when the loop
+    ends or breaks (the loop drops this generator, which closes it and leaves ``with``)."""
+    with job:
+        yield from job
 
 
 END: Any = object()

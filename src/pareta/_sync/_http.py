@@ -41,12 +41,12 @@ _NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 
 CLOSED = (
     "this client is closed: make a new one, or keep using it inside its `with` block "
-    "(its HTTP client was closed by close()/aclose() or by its owner)"
+    "(its HTTP client was closed by close() or by its owner)"
 )
 
 
 class APIClient:
-    """Sends requests for one ``AsyncPareta``: auth, retries, and error mapping."""
+    """Sends requests for one ``Pareta``: auth, retries, and error mapping."""
 
     def __init__(
         self,

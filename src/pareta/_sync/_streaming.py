@@ -89,13 +89,13 @@ class SSEStream(Generic[_T]):
             self._end_of_stream()
         except httpx.TransportError as exc:
             if self._done:
-                return  # closed by ``aclose()`` from another task: the stream simply ends
+                return  # closed by ``close()`` from another task: the stream simply ends
             raise connection_error(exc, self._route) from exc
         except Breach as exc:
             assert self._response is not None
             raise exc.error(self._response) from None
         finally:
-            # The end of the stream, an error, a cancellation or ``aclose()``.
+            # The end of the stream, an error, a cancellation or ``close()``.
             self._done = True
             self._release(chunks)
 

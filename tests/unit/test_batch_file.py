@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -211,10 +212,10 @@ def test_a_file_whose_first_line_is_not_json_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_cost_header_that_is_not_a_number_counts_as_nothing() -> None:
-    from pareta._batch.rate import RateControl
+    from pareta._batch.rate import RateControl, Spacing
     from pareta._batch.state import RowTrace
 
-    trace = RowTrace(RateControl())
+    trace = RowTrace(RateControl(), Spacing(None, time.monotonic))
     trace.answered(200, [(b"X-Pareta-Cost-Micro-USD", b"abc"), (b"x-request-id", b"r")])
     assert (trace.cost, trace.request_id) == (0, "r")
     trace.answered(200, [(b"x-pareta-cost-micro-usd", b"12"), (b"idempotent-replayed", b"true")])
