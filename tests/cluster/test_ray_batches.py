@@ -180,6 +180,33 @@ async def test_hooks_make_the_request_and_the_row_that_comes_back(local: LocalSe
     assert len(local.ledger(key)) == 2
 
 
+async def test_the_pace_learned_in_one_batch_carries_to_the_next() -> None:
+    """A fresh client sends its first requests at once and a burst of 5 refuses some; the
+    actor's client, which learned the limit in its first batch, paces its next one."""
+
+    def batch(start: int) -> dict[str, Any]:
+        ids = [f"r{i}" for i in range(start, start + 30)]
+        return {"id": np.array(ids), "prompt": np.array([PROMPTS[0]] * 30)}
+
+    def throttled(out: dict[str, Any]) -> int:
+        return int(out["attempts"].sum()) - len(out["id"])
+
+    with LocalServer(seed=3, rate_limit=20, rate_burst=5) as limited:
+        key = limited.mint_key()
+        options = {"job": "paced", "key": "id", "model": "ep_contract_kie"}
+        actor = Requests(**options, api_key=key, base_url=limited.base_url)
+        fresh = Requests(**options, api_key=key, base_url=limited.base_url)
+        try:
+            await actor(batch(0))
+            carried = throttled(await actor(batch(30)))
+            new = throttled(await fresh(batch(60)))
+        finally:
+            await actor.aclose()
+            await fresh.aclose()
+        assert len(limited.ledger(key)) == 90
+    assert new >= 3 and carried < new
+
+
 async def test_a_preprocess_that_returns_no_arguments_says_so(local: LocalServer) -> None:
     with pytest.raises(TypeError, match=r"preprocess must return a dict of chat\.completions"):
         await run(local, local.mint_key(), numpy_batch(), preprocess=lambda row: row["prompt"])
