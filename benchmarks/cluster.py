@@ -17,7 +17,7 @@ every chat completion), each engine's rows as a fresh org:
   answered 429, and the pace as a share of the limit, over the whole job and after a
   10 s ramp.
 
-Every engine answers every row with one debit per row; the script says so or fails.
+Every row an engine answered has one debit; the script fails otherwise.
 Needs the ``cluster`` dependency group (``nox -s cluster --install-only`` installs it).
 """
 
@@ -168,7 +168,8 @@ def measure(name: str, server: Server, count: int, run: Callable[[Server, str], 
     cpu = server.cpu() - cpu
     debits = ledger(server, key)
     keys = {entry["idempotency_key"] for entry in debits}
-    if not done.answered == len(debits) == len(keys) == count:
+    # A row can fail (503 after every retry), but an answered row is billed exactly once.
+    if not done.answered == len(debits) == len(keys):
         raise SystemExit(f"{name}: {done.answered}/{count} answered, {len(debits)} debits")
     times = sorted(entry["created"] for entry in debits)
     late = [t for t in times if t >= times[0] + RAMP]
@@ -179,7 +180,8 @@ def measure(name: str, server: Server, count: int, run: Callable[[Server, str], 
         throttled=(done.attempts - count) / done.attempts,
     )
     print(
-        f"  {name:<9} {count} rows, {done.attempts} attempts ({figures.throttled:.1%} retried); "
+        f"  {name:<9} {done.answered}/{count} rows, {done.attempts} attempts "
+        f"({figures.throttled:.1%} retried); "
         f"job {figures.job:5.1f} rows/s; answering {figures.answering:5.1f}/s, after "
         f"{RAMP:.0f} s {figures.after_ramp:5.1f}/s; server CPU {cpu / count * 1000:.2f} ms a row",
         flush=True,

@@ -193,7 +193,7 @@ async def test_the_pace_learned_in_one_batch_carries_to_the_next() -> None:
 
     with LocalServer(seed=3, rate_limit=20, rate_burst=5) as limited:
         key = limited.mint_key()
-        options = {"job": "paced", "key": "id", "model": "ep_contract_kie"}
+        options: dict[str, Any] = {"job": "paced", "key": "id", "model": "ep_contract_kie"}
         actor = Requests(**options, api_key=key, base_url=limited.base_url)
         fresh = Requests(**options, api_key=key, base_url=limited.base_url)
         try:
