@@ -13,9 +13,13 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+import anyio
 
 from ._async._client import AsyncPareta
 from ._batch.keys import call_name, require_job
@@ -44,6 +48,10 @@ OUTPUTS = {
 
 # Parameters a column never fills: the engine sets the key, and a batch runs whole calls.
 _NOT_FROM_COLUMNS = frozenset({"idempotency_key", "stream"})
+# A worker's batches start together. Until its client's first answer tells the pace what
+# the server allows, they share the few requests one batch job would send first, instead
+# of each sending that many at once at a limit nobody has seen yet.
+FIRST_IN_FLIGHT = 8
 _METHOD_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 
 
@@ -255,7 +263,7 @@ async def answer_rows(
         requests.append({**calls.arguments(row, named), calls.key: row[calls.key]})
         positions.append(i)
     job = client.batch(
-        _Watched(method),
+        _Watched(method, _opening_of(client)),
         requests,
         key=calls.key,
         job=calls.job,
@@ -312,10 +320,11 @@ class _Seen:
     """An observer in front of the engine's for one row's call: it passes everything on,
     and keeps what the row's final answer said about itself (replayed, cost)."""
 
-    __slots__ = ("cost", "inner", "replayed")
+    __slots__ = ("cost", "inner", "opening", "replayed")
 
-    def __init__(self, inner: Observer) -> None:
+    def __init__(self, inner: Observer, opening: _Opening) -> None:
         self.inner = inner
+        self.opening = opening
         self.replayed = False
         self.cost: int | None = None
 
@@ -324,6 +333,7 @@ class _Seen:
 
     def answered(self, status: int, raw_headers: Iterable[tuple[bytes, bytes]]) -> None:
         headers = list(raw_headers)
+        self.opening.answered = True
         if 200 <= status < 300:
             found = {name.lower(): value for name, value in headers}
             self.replayed = found.get(b"idempotent-replayed") == b"true"
@@ -350,8 +360,9 @@ class _Watched:
     engine names the call, passes the idempotency key and finds the client's learned pace
     through them."""
 
-    def __init__(self, method: Callable[..., Any]) -> None:
+    def __init__(self, method: Callable[..., Any], opening: _Opening) -> None:
         self.__wrapped__ = method
+        self.opening = opening
         self.__self__ = getattr(method, "__self__", None)
         self.__name__ = getattr(method, "__name__", "call")
         self.__qualname__ = getattr(method, "__qualname__", self.__name__)
@@ -360,9 +371,40 @@ class _Watched:
         inner = current_observer.get()
         if inner is None:  # pragma: no cover - the engine watches every row's call
             raise RuntimeError("a row's call ran outside its batch job")
-        seen = _Seen(inner)
-        token = current_observer.set(seen)
-        try:
-            return _Answer(await self.__wrapped__(*args, **kwargs), seen)
-        finally:
-            current_observer.reset(token)
+        seen = _Seen(inner, self.opening)
+        async with self.opening.turn():
+            token = current_observer.set(seen)
+            try:
+                return _Answer(await self.__wrapped__(*args, **kwargs), seen)
+            finally:
+                current_observer.reset(token)
+
+
+class _Opening:
+    """A client's first requests, across all the batches it runs: ``FIRST_IN_FLIGHT`` at
+    a time until the server has answered one."""
+
+    def __init__(self) -> None:
+        self.answered = False
+        self._slots: anyio.Semaphore | None = None
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        if self.answered:
+            yield
+            return
+        if self._slots is None:  # made on the event loop that uses it
+            self._slots = anyio.Semaphore(FIRST_IN_FLIGHT)
+        async with self._slots:
+            yield
+
+
+_OPENINGS: weakref.WeakKeyDictionary[AsyncPareta, _Opening] = weakref.WeakKeyDictionary()
+
+
+def _opening_of(client: AsyncPareta) -> _Opening:
+    # Only the event loop of the client's worker calls this: no lock.
+    opening = _OPENINGS.get(client)
+    if opening is None:
+        opening = _OPENINGS[client] = _Opening()
+    return opening

@@ -9,12 +9,14 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from pareta import AsyncPareta, ParetaError
+from pareta._table_batch import FIRST_IN_FLIGHT
 from pareta.local import LocalServer
 from pareta.ray import OUTPUTS, ChatCompletions, Requests
 
@@ -205,6 +207,36 @@ async def test_the_pace_learned_in_one_batch_carries_to_the_next() -> None:
             await fresh.aclose()
         assert len(limited.ledger(key)) == 90
     assert new >= 3 and carried < new
+
+
+async def test_a_fresh_clients_batches_open_with_the_requests_of_one() -> None:
+    """Eight batches at once on an actor's new client: until the server first answers,
+    they share the first requests one batch job would send, so a burst of 5 refuses only
+    a few of them, not most of 64."""
+
+    def batch(start: int) -> dict[str, Any]:
+        ids = [f"r{i}" for i in range(start, start + 10)]
+        return {"id": np.array(ids), "prompt": np.array([PROMPTS[0]] * 10)}
+
+    with LocalServer(seed=4, rate_limit=40, rate_burst=5) as limited:
+        key = limited.mint_key()
+        actor = Requests(
+            job="opening", key="id", model="ep_contract_kie", api_key=key, base_url=limited.base_url
+        )
+        outs: list[dict[str, Any]] = []
+
+        async def one(start: int) -> None:
+            outs.append(await actor(batch(start)))
+
+        try:
+            async with anyio.create_task_group() as group:
+                for start in range(0, 80, 10):
+                    group.start_soon(one, start)
+        finally:
+            await actor.aclose()
+        assert len(limited.ledger(key)) == 80
+    throttled = sum(int(out["attempts"].sum()) - 10 for out in outs)
+    assert throttled <= FIRST_IN_FLIGHT
 
 
 async def test_a_preprocess_that_returns_no_arguments_says_so(local: LocalServer) -> None:
