@@ -215,9 +215,9 @@ class EvalRun(Ranked["EvalResult"], ParetaObject):
         return run if isinstance(run, dict) else self._data
 
     @property
-    def id(self) -> str:
+    def id(self) -> str | None:
         run = self._run
-        return first_str(run.get("id"), run.get("run_id"), self._data.get("run_id")) or ""
+        return first_str(run.get("id"), run.get("run_id"), self._data.get("run_id")) or None
 
     @property
     def status(self) -> str | None:

@@ -79,6 +79,8 @@ def report(exc: BaseException, out: Output) -> int:
     request_id = exc.request_id if isinstance(exc, (APIStatusError, APIStreamError)) else None
     request_id = None if request_id is None else printable(request_id, 200)
     if isinstance(exc, APIStatusError):
+        if exc.hint:
+            out.hint(exc.hint)
         out.hint(f"status {exc.status_code}, request id {request_id or 'not given'}")
     elif request_id:
         out.hint(f"request id {request_id}")
@@ -102,6 +104,6 @@ def report_json(exc: BaseException, out: Output) -> int:
         record["detail"] = _detail(exc)
         if isinstance(exc, APIStatusError):
             record.update(status=exc.status_code, request_id=exc.request_id)
-        record["hint"] = _next_step(exc)
+        record["hint"] = _next_step(exc) or getattr(exc, "hint", None)
     out.errors.file.write(json.dumps(record, ensure_ascii=False) + "\n")
     return code
