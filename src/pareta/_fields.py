@@ -19,10 +19,22 @@ if TYPE_CHECKING:
 class ParetaObject:
     """The shared base: raw-key access, ``get``, and a lossless ``to_dict()``."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_rid")
 
     def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
+        self._rid: str | None = None
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the answer this object came in (``None`` when it was
+        built by hand, or is a part of another object)."""
+        return self._rid
+
+    @property
+    def _request_id(self) -> str | None:
+        """``request_id``, under the name openai-python gives it."""
+        return self._rid
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON the server sent, as a dict (the object's own storage, not a copy)."""

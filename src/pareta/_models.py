@@ -65,6 +65,7 @@ class ChatCompletion(ParetaObject):
 
     def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
+        self._rid = None
         self._choices: list[Choice] | None = None
 
     @property

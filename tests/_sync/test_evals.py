@@ -363,6 +363,7 @@ def test_inline_create_then_run_with_the_task_roster() -> None:
     )
     routes = [(r.method, r.url.path) for r in recorder.requests]
     assert routes == [
+        ("GET", "/v1/tasks/contract-key-fields"),  # the rows' shape, checked first
         ("GET", "/v1/eval/frontier-models"),
         ("POST", "/v1/eval-sets"),
         ("POST", "/v1/eval-runs"),
@@ -381,7 +382,8 @@ def test_run_name_labels_the_run_and_the_inline_set() -> None:
 
     recorder = Recorder(answer)
     make(recorder).evals.runs.create(task="t", items=ITEMS, models=["qwen-1"], name="sweep 1")
-    assert b'name="name"\r\n\r\nsweep 1\r\n' in recorder.requests[0].content
+    created = next(r for r in recorder.requests if r.url.path == "/v1/eval-sets")
+    assert b'name="name"\r\n\r\nsweep 1\r\n' in created.content
     assert recorder.body()["name"] == "sweep 1"
 
 

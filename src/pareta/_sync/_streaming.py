@@ -20,8 +20,10 @@ from typing import Any, Generic, TypeVar
 import httpx
 from httpx_sse import ServerSentEvent
 
+from .._accumulate import final_completion
 from .._exceptions import APIConnectionError, APIStreamError, ParetaError, printable
-from .._models import ChatCompletionChunk
+from .._models import ChatCompletion, ChatCompletionChunk
+from .._raw import noted
 from .._responses import BodyDecoder, Breach, connection_error, invalid_response, route
 from .._sse import SSEParser
 from .._twins import ShieldCancellation, drain, unwind
@@ -73,7 +75,7 @@ class SSEStream(Generic[_T]):
             return
         chunks: Iterator[bytes] | None = None
         try:
-            response = self._start()
+            response = self._response or self._start()
             bounds = self._client.bounds
             parser = SSEParser(bounds.max_event_bytes, bounds.stream_idle_timeout)
             chunks = self._chunks(response)
@@ -120,9 +122,20 @@ class SSEStream(Generic[_T]):
         limit = self._client.bounds.max_decoded_bytes
         return DecodedChunks(raw, BodyDecoder(encoding, limit, "max_decoded_bytes"))
 
+    def _open(self) -> httpx.Response:
+        """The handshake now rather than at the first read (a raw response's headers)."""
+        if self._response is not None:
+            return self._response
+        try:
+            return self._start()
+        except BaseException:
+            self.close()  # a failed handshake ends the stream, as in iteration
+            raise
+
     def _start(self) -> httpx.Response:
         response = self._client.send(self._request, stream=True)
         self._response = response
+        noted(response)
         content_type = response.headers.get("content-type", "")
         if "text/event-stream" not in content_type:
             # A few KiB say what the server sent; the rest is never read.
@@ -184,7 +197,34 @@ class SSEStream(Generic[_T]):
 
 
 class Stream(SSEStream[ChatCompletionChunk]):
-    """The chunks of a streamed chat completion; ends on the server's ``[DONE]``."""
+    """The chunks of a streamed chat completion; ends on the server's ``[DONE]``.
+
+    Besides iterating the chunks: ``text_deltas()`` iterates their text, and
+    ``get_final_completion()`` returns the ``ChatCompletion`` they add up to. Both read
+    on from where the stream is, so they mix with a loop over the chunks."""
+
+    def __init__(self, client: APIClient, request: httpx.Request) -> None:
+        super().__init__(client, request)
+        # Every chunk read, so the final completion never needs a second read.
+        self._read: list[ChatCompletionChunk] = []
+
+    def text_deltas(self) -> TextDeltas:
+        """The text of each chunk as it arrives (``choices[0].delta.content``; chunks
+        without text are skipped): ``async for text in stream.text_deltas():``."""
+        return TextDeltas(self)
+
+    def get_final_completion(self) -> ChatCompletion:
+        """The ``ChatCompletion`` the chunks add up to: each choice's text, role and
+        ``finish_reason``, the ``usage`` the server reported, the ``id`` and ``model``.
+
+        Reads what is left of the stream first (a stream closed early gives what was
+        read). Its ``request_id`` is the stream's."""
+        if not self._done:
+            for _ in self:
+                pass
+        completion = final_completion(self._read)
+        completion._rid = self.request_id
+        return completion
 
     def _decode(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
         if event.data == "[DONE]":
@@ -204,12 +244,33 @@ class Stream(SSEStream[ChatCompletionChunk]):
                 detail=error,
                 request_id=self.request_id,
             )
-        return ChatCompletionChunk(chunk)
+        item = ChatCompletionChunk(chunk)
+        self._read.append(item)
+        return item
 
     def _end_of_stream(self) -> None:
         raise APIConnectionError(
             f"connection error: {self._route} ended before [DONE] (request id {self.request_id})"
         )
+
+
+class TextDeltas:
+    """The text pieces of a chat stream (an iterator object: nothing is left suspended
+    when a loop over it stops early)."""
+
+    def __init__(self, stream: Stream) -> None:
+        self._chunks = stream.__iter__()
+
+    def __iter__(self) -> TextDeltas:
+        return self
+
+    def __next__(self) -> str:
+        while True:
+            choices = (next(self._chunks)).choices
+            if choices:
+                text = choices[0].delta.content
+                if text:
+                    return text
 
 
 class DeployStream(SSEStream[dict[str, Any]]):
