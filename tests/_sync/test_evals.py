@@ -477,3 +477,24 @@ def test_retrieve_run() -> None:
     assert run.id == "run_1"
     assert run.to_dict() == DONE
     assert recorder.last.url.path == "/v1/eval-runs/run_1"
+
+
+def test_rows_are_checked_against_the_task_once_per_client() -> None:
+    task = {"task": {"id": "t", "input_schema": {"input": "string"}, "blob_fields": []}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/tasks/t":
+            return json_response(200, task)
+        return json_response(200, {"eval_set": SET})
+
+    recorder = Recorder(answer)
+    with make(recorder) as pa:
+        with pytest.raises(ValueError, match=r"items\[0\]: missing field 'input'"):
+            pa.evals.sets.create(task="t", items=[{"text": "x", "expected": 1}])
+        pa.evals.sets.create(task="t", items=ITEMS)
+        with pytest.raises(ValueError, match=r"unexpected field 'label'"):
+            pa.evals.runs.create(
+                task="t", items=[{**ITEMS[0], "label": "x"}], models=["m"], frontier="all"
+            )
+    routes = [(r.method, r.url.path) for r in recorder.requests]
+    assert routes == [("GET", "/v1/tasks/t"), ("POST", "/v1/eval-sets")]

@@ -297,8 +297,10 @@ class AsyncDerivedAPIClient(AsyncAPIClient):
     def http_client(self) -> httpx.AsyncClient:
         return self._parent.http_client
 
+    # Assigning reaches the parent: the pool is one (nothing assigns it here but a fork's
+    # reset, which the parent does itself).
     @http_client.setter
-    def http_client(self, value: httpx.AsyncClient) -> None:
+    def http_client(self, value: httpx.AsyncClient) -> None:  # pragma: no cover
         self._parent.http_client = value
 
     @property
@@ -306,7 +308,7 @@ class AsyncDerivedAPIClient(AsyncAPIClient):
         return self._parent._loop_guard
 
     @_loop_guard.setter
-    def _loop_guard(self, value: AsyncLoopGuard) -> None:
+    def _loop_guard(self, value: AsyncLoopGuard) -> None:  # pragma: no cover
         self._parent._loop_guard = value
 
 

@@ -14,7 +14,7 @@ import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from types import AsyncGeneratorType, TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 from httpx_sse import ServerSentEvent
@@ -28,6 +28,9 @@ from .._sse import SSEParser
 from .._twins import AsyncShieldCancellation, adrain, aunwind
 from ._bodies import AsyncDecodedChunks, aread_within
 from ._http import AsyncAPIClient
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 _T = TypeVar("_T")
 
@@ -183,7 +186,7 @@ class AsyncSSEStream(Generic[_T]):
             if chunks is not None:
                 await aunwind(chunks, DRAIN_S)
 
-    async def __aenter__(self) -> AsyncSSEStream[_T]:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

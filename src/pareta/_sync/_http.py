@@ -298,8 +298,10 @@ class DerivedAPIClient(APIClient):
     def http_client(self) -> httpx.Client:
         return self._parent.http_client
 
+    # Assigning reaches the parent: the pool is one (nothing assigns it here but a fork's
+    # reset, which the parent does itself).
     @http_client.setter
-    def http_client(self, value: httpx.Client) -> None:
+    def http_client(self, value: httpx.Client) -> None:  # pragma: no cover
         self._parent.http_client = value
 
     @property
@@ -307,7 +309,7 @@ class DerivedAPIClient(APIClient):
         return self._parent._loop_guard
 
     @_loop_guard.setter
-    def _loop_guard(self, value: LoopGuard) -> None:
+    def _loop_guard(self, value: LoopGuard) -> None:  # pragma: no cover
         self._parent._loop_guard = value
 
 

@@ -15,7 +15,7 @@ import contextlib
 import json
 from collections.abc import Generator, Iterator
 from types import GeneratorType, TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 from httpx_sse import ServerSentEvent
@@ -29,6 +29,9 @@ from .._sse import SSEParser
 from .._twins import ShieldCancellation, drain, unwind
 from ._bodies import DecodedChunks, aread_within
 from ._http import APIClient
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 _T = TypeVar("_T")
 
@@ -184,7 +187,7 @@ class SSEStream(Generic[_T]):
             if chunks is not None:
                 unwind(chunks, DRAIN_S)
 
-    def __enter__(self) -> SSEStream[_T]:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
