@@ -391,3 +391,10 @@ def test_declared_fields_are_read_only_like_the_hand_written_ones() -> None:
     with pytest.raises(AttributeError):
         endpoint.is_live = True  # type: ignore[misc]
     assert endpoint.id == "ep_1"
+
+
+def test_an_unnamed_eval_set_counts_its_items() -> None:
+    from pareta._checks import default_set_name
+
+    assert default_set_name(1) == "sdk eval set (1 item)"
+    assert default_set_name(3) == "sdk eval set (3 items)"

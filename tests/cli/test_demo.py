@@ -276,3 +276,11 @@ def test_stream_chunks_without_choices_print_nothing(capsys: pytest.CaptureFixtu
     teller.token(ChatCompletionChunk({"choices": []}))
     teller.token(ChatCompletionChunk({"choices": [{"index": 0, "delta": {"content": "hi"}}]}))
     assert capsys.readouterr().out == "hi"
+
+
+def test_a_demo_on_one_row_says_one_row(run: Run) -> None:
+    result = run("demo", "--rows", "1")
+    assert result.code == 0, result.err
+    assert "items=<1 row>" in result.out
+    assert "1 sample row stands in for your data" in result.out
+    assert "1 rows" not in result.out

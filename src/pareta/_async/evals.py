@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from .._checks import (
+    default_set_name,
     derived_key,
     path_segment,
     require_idempotency_key,
@@ -68,7 +69,7 @@ class AsyncEvalSets:
             "POST",
             "/v1/eval-sets",
             files={"items": ("items.jsonl", jsonl(rows), "application/x-ndjson")},
-            data={"task_id": task, "name": name or f"sdk eval set ({len(rows)} items)"},
+            data={"task_id": task, "name": name or default_set_name(len(rows))},
             expect=dict,
             idempotency_key=require_idempotency_key(idempotency_key),
             options=options,

@@ -20,6 +20,9 @@ from .rows import RowsError
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+# An eval run the command followed or showed did not succeed: a script must not read on.
+EXIT_RUN_FAILED = 3
+EXIT_RUN_TIMEOUT = 4
 EXIT_INTERRUPTED = 130
 
 MISSING_KEY = """\
