@@ -129,7 +129,8 @@ def test_on_a_terminal_the_demo_draws_live_progress_bars(
     assert re.search(r"eval run run_\w+: quality against cost per item", plain)
     winner = re.search(r"winner: (\S+) at quality", plain)
     assert winner is not None
-    assert f"◀ {winner.group(1)} (winner)" in plain or f"{winner.group(1)} (winner) ▶" in plain
+    name = re.escape(f"{winner.group(1)} (winner)")
+    assert re.search(rf"[◀↙↖] {name}|{name} [▶↘↗]", plain)
     assert "● open  ◆ frontier  ⠤⠒ Pareto front  │ 95% interval" in plain
     assert plain.index("quality against cost") < plain.index("4. Deploy the winner")
 
