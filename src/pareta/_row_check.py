@@ -1,9 +1,15 @@
-"""Eval rows checked against their task's ``input_schema`` before a set is created.
+"""Eval rows checked before a set is created: against their task's ``input_schema``.
 
 A row of the wrong shape is not an error the server reports: it is taken, run and billed,
-and scores nothing. The task says what a row holds (``tasks.retrieve`` returns its
-``input_schema``), so a row that lacks an input field or ``expected``, or carries a field
-the task does not know, is refused here, naming the row and the field.
+and scores nothing. Two checks say so first, naming the row and the field:
+
+- ``check_labels`` needs nothing but the rows: every row carries the answer it is graded
+  against, ``expected`` (one page of the documentation calls it ``target``).
+- ``check_rows`` reads the task (``tasks.retrieve`` returns its ``input_schema``): a row
+  lacks an input field, or carries a field the task does not know.
+
+Where the documentation names a field two ways, both are taken: ``target`` for
+``expected``, and ``text`` for a task's one text input.
 """
 
 from __future__ import annotations
@@ -11,9 +17,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-# What every row carries besides its inputs: the answer it is graded against.
-EXPECTED = "expected"
+LABELS = ("expected", "target")
+TEXT = "text"  # the documentation's generic name for "the input the model sees"
 OPT_OUT = "pass check_items=False (--no-check on the command line) to send the rows anyway"
+
+
+def check_labels(rows: Sequence[dict[str, Any]]) -> None:
+    """Raise ``ValueError`` for the first row without the answer it is graded against."""
+    for position, row in enumerate(rows):
+        if not any(label in row for label in LABELS):
+            fields = ", ".join(repr(str(field)) for field in row) or "none"
+            raise ValueError(
+                f"items[{position}]: missing field 'expected', the answer the row is graded "
+                f"against (its fields: {fields}); {OPT_OUT}"
+            )
 
 
 def check_rows(task: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
@@ -28,11 +45,17 @@ def check_rows(task: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
         return
     blobs = {field for field in task.get("blob_fields") or () if isinstance(field, str)}
     inputs = [str(field) for field in schema]
-    required = [field for field in inputs if field not in blobs] + [EXPECTED]
-    allowed = {*inputs, EXPECTED, *(f"{blob}_text" for blob in blobs)}
+    texts = [field for field in inputs if field not in blobs]
+    allowed = {*inputs, *LABELS, *(f"{blob}_text" for blob in blobs)}
+    if len(texts) == 1:
+        allowed.add(TEXT)
     task_id = task.get("id") or task.get("task_id") or "the task"
     for position, row in enumerate(rows):
-        missing = [field for field in required if field not in row]
+        missing = [field for field in texts if field not in row]
+        if len(texts) == 1 and TEXT in row:
+            missing = []
+        if not any(label in row for label in LABELS):
+            missing.append("expected")
         unexpected = [str(field) for field in row if field not in allowed]
         if missing or unexpected:
             raise ValueError(_message(task_id, position, missing, unexpected, inputs, blobs))

@@ -362,7 +362,6 @@ async def test_inline_create_then_run_with_the_task_roster() -> None:
     )
     routes = [(r.method, r.url.path) for r in recorder.requests]
     assert routes == [
-        ("GET", "/v1/tasks/contract-key-fields"),  # the rows' shape, checked first
         ("GET", "/v1/eval/frontier-models"),
         ("POST", "/v1/eval-sets"),
         ("POST", "/v1/eval-runs"),
@@ -381,8 +380,7 @@ async def test_run_name_labels_the_run_and_the_inline_set() -> None:
 
     recorder = Recorder(answer)
     await make(recorder).evals.runs.create(task="t", items=ITEMS, models=["qwen-1"], name="sweep 1")
-    created = next(r for r in recorder.requests if r.url.path == "/v1/eval-sets")
-    assert b'name="name"\r\n\r\nsweep 1\r\n' in created.content
+    assert b'name="name"\r\n\r\nsweep 1\r\n' in recorder.requests[0].content
     assert recorder.body()["name"] == "sweep 1"
 
 
@@ -478,7 +476,20 @@ async def test_retrieve_run() -> None:
     assert recorder.last.url.path == "/v1/eval-runs/run_1"
 
 
-async def test_rows_are_checked_against_the_task_once_per_client() -> None:
+async def test_rows_without_an_answer_are_refused_before_any_request() -> None:
+    recorder = Recorder(json_response(200, {"eval_set": SET}))
+    async with make(recorder) as pa:
+        with pytest.raises(ValueError, match=r"items\[1\]: missing field 'expected'"):
+            await pa.evals.sets.create(task="t", items=[ITEMS[0], {"text": "x", "label": "y"}])
+        with pytest.raises(ValueError, match=r"items\[0\]: missing field 'expected'"):
+            await pa.evals.runs.create(task="t", items=[{"input": "x"}], models=["m"])
+        # As the documentation also names it: the answer as "target", the input as "text".
+        await pa.evals.sets.create(task="t", items=[{"text": "x", "target": {"a": 1}}])
+        await pa.evals.sets.create(task="t", items=[{"input": "x"}], check_items=False)
+    assert [r.method for r in recorder.requests] == ["POST", "POST"]
+
+
+async def test_rows_are_checked_against_a_task_the_client_has_read() -> None:
     task = {"task": {"id": "t", "input_schema": {"input": "string"}, "blob_fields": []}}
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -488,12 +499,21 @@ async def test_rows_are_checked_against_the_task_once_per_client() -> None:
 
     recorder = Recorder(answer)
     async with make(recorder) as pa:
+        extra = [{**ITEMS[0], "label": "x"}]
+        await pa.evals.sets.create(task="t", items=extra)  # the task unread: not checked
+        with pytest.raises(ValueError, match=r"items\[0\]: unexpected field 'label'"):
+            await pa.evals.sets.create(task="t", items=extra, check_items=True)  # read now
         with pytest.raises(ValueError, match=r"items\[0\]: missing field 'input'"):
-            await pa.evals.sets.create(task="t", items=[{"text": "x", "expected": 1}])
-        await pa.evals.sets.create(task="t", items=ITEMS)
+            await pa.evals.sets.create(task="t", items=[{"prompt": "x", "expected": 1}])
         with pytest.raises(ValueError, match=r"unexpected field 'label'"):
-            await pa.evals.runs.create(
-                task="t", items=[{**ITEMS[0], "label": "x"}], models=["m"], frontier="all"
-            )
+            await pa.evals.runs.create(task="t", items=extra, models=["m"], frontier="all")
+        await pa.evals.sets.create(task="t", items=ITEMS)
+        # tasks.retrieve teaches the client another task's shape.
+        await pa.tasks.retrieve("t")
     routes = [(r.method, r.url.path) for r in recorder.requests]
-    assert routes == [("GET", "/v1/tasks/t"), ("POST", "/v1/eval-sets")]
+    assert routes == [
+        ("POST", "/v1/eval-sets"),
+        ("GET", "/v1/tasks/t"),
+        ("POST", "/v1/eval-sets"),
+        ("GET", "/v1/tasks/t"),
+    ]

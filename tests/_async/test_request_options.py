@@ -147,7 +147,7 @@ async def test_extra_body_reaches_a_multipart_form_and_not_the_secondary_request
     recorder = Recorder(answer)
     async with mocked(recorder) as pa:
         await pa.evals.runs.create(
-            task="t", items=ITEMS, models=["m"], extra_body={"priority": "low"}
+            task="t", items=ITEMS, models=["m"], extra_body={"priority": "low"}, check_items=True
         )
     by_path = {r.url.path: r for r in recorder.requests}
     assert set(by_path) == {"/v1/tasks/t", "/v1/eval-sets", "/v1/eval-runs"}

@@ -322,14 +322,18 @@ def test_rows_of_the_wrong_shape_are_refused_before_anything_is_created(
     local: LocalServer, key: str
 ) -> None:
     rows: list[dict[str, Any]] = [ROWS[0], {"text": "Effective 2026-01-01.", "label": "x"}]
+    extra: list[dict[str, Any]] = [{**ROWS[0], "id": 7}]
     with make(local, key) as pa:
         before = len(pa.evals.sets.list())
-        with pytest.raises(ValueError, match=r"items\[1\]: missing fields 'input', 'expected'"):
+        with pytest.raises(ValueError, match=r"items\[1\]: missing field 'expected'"):
             pa.evals.sets.create(task="contract-key-fields", items=rows)
-        with pytest.raises(ValueError, match=r"unexpected fields 'text', 'label'"):
+        with pytest.raises(ValueError, match=r"items\[0\]: unexpected field 'id'"):
             pa.evals.runs.create(
-                task="contract-key-fields", items=rows, models=["qwen-1"], frontier="benchmarked"
+                task="contract-key-fields", items=extra, models=["qwen-1"], check_items=True
             )
+        pa.tasks.retrieve("contract-key-fields")  # the client now knows the shape
+        with pytest.raises(ValueError, match=r"unexpected field 'id'"):
+            pa.evals.sets.create(task="contract-key-fields", items=extra)
         assert len(pa.evals.sets.list()) == before
         assert local.ledger(key) == []
         taken = pa.evals.sets.create(

@@ -241,10 +241,16 @@ def test_rows_that_do_not_fit_the_task_are_refused_before_anything_is_created(
         refused = cli(*argv)
         assert refused.code == 1
         assert refused.err.startswith(
-            f"error: {rows}: items[0]: missing fields 'input', 'expected' and unexpected "
-            "fields 'text', 'label'."
+            f"error: {rows}: items[0]: missing field 'expected', the answer the row is graded "
+            "against (its fields: 'text', 'label')"
         )
         assert "--no-check" in refused.err
+    extra = write_jsonl(tmp_path / "extra.jsonl", [{**sample_rows(cli, TASK, 1)[0], "id": 1}])
+    refused = cli("evals", "sets", "create", extra, "--task", TASK)
+    assert (refused.code, refused.err.split(". ")[0]) == (
+        1,
+        f"error: {extra}: items[0]: unexpected field 'id'",
+    )
     assert cli("evals", "sets", "list", "--json").json() == before
     taken = cli("evals", "sets", "create", rows, "--task", TASK, "--no-check")
     assert taken.code == 0, taken.err

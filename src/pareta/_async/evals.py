@@ -26,7 +26,7 @@ from .._models import EvalRun, EvalSet, FrontierModel
 from .._options import Body, Headers, Query, RequestOptions, request_options
 from .._request_bodies import plain_body
 from .._responses import ACCEPT_ENCODING, jsonl, storage_error
-from .._row_check import check_rows
+from .._row_check import check_labels, check_rows
 from .._twins import aread_path, asleep
 from .._uploads import Upload, check_file_argument, is_path, read_file_like, upload_from
 from ._http import AsyncAPIClient
@@ -38,8 +38,6 @@ class AsyncEvalSets:
 
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
-        # Each task's record, read once per client to check rows against its input_schema.
-        self._tasks: dict[str, dict[str, Any]] = {}
 
     async def create(
         self,
@@ -48,7 +46,7 @@ class AsyncEvalSets:
         items: builtins.list[dict[str, Any]],
         name: str | None = None,
         idempotency_key: str | None = None,
-        check_items: bool = True,
+        check_items: bool | None = None,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -56,15 +54,16 @@ class AsyncEvalSets:
     ) -> EvalSet:
         """Bind rows to a task; they go over the wire as JSONL.
 
-        Each row is first checked against the task's ``input_schema`` (read once per
-        client): a row missing a field or carrying one the task does not know is a
-        ``ValueError`` naming it, and nothing is created. ``check_items=False`` sends the
-        rows as they are."""
+        The rows are checked first, before any request: a row without ``expected`` (the
+        answer it is graded against) is a ``ValueError`` naming it, and so, when this
+        client has read the task (``tasks.retrieve``), is a row missing an
+        ``input_schema`` field or carrying one the task does not know. ``check_items=True``
+        reads the task for that if it must (one GET per client); ``False`` sends the rows
+        as they are."""
         task = require_text(task, "task")
         rows = require_items(items)
         options = request_options(extra_headers, extra_query, extra_body, timeout)
-        if check_items:
-            await self.check_items(task, rows, options)
+        await self._check(task, rows, check_items, options)
         answer = await self._client.request_answer(
             "POST",
             "/v1/eval-sets",
@@ -76,21 +75,29 @@ class AsyncEvalSets:
         )
         return answer.stamp(EvalSet(record(answer.body, "eval_set")))
 
-    async def check_items(
+    async def check_items(self, task: str, items: builtins.list[dict[str, Any]]) -> None:
+        """Raise ``ValueError`` naming the first row that does not fit ``task``'s
+        ``input_schema`` (the task is read once per client), before anything is created."""
+        await self._check(require_text(task, "task"), require_items(items), True, None)
+
+    async def _check(
         self,
         task: str,
-        items: builtins.list[dict[str, Any]],
-        options: RequestOptions | None = None,
+        rows: builtins.list[dict[str, Any]],
+        check_items: bool | None,
+        options: RequestOptions | None,
     ) -> None:
-        """Raise ``ValueError`` naming the first row that does not fit ``task``'s
-        ``input_schema`` (one GET of the task per client, before anything is created)."""
-        record_ = self._tasks.get(task)
-        if record_ is None:
+        if check_items is False:
+            return
+        check_labels(rows)
+        known = self._client.tasks_read.get(task)
+        if known is None and check_items:
             path = f"/v1/tasks/{path_segment(task, 'task')}"
             lookup = None if options is None else options.without_body()
             data = await self._client.request_json("GET", path, expect=dict, options=lookup)
-            record_ = self._tasks[task] = record(data, "task")
-        check_rows(record_, require_items(items))
+            known = self._client.tasks_read[task] = record(data, "task")
+        if known is not None:
+            check_rows(known, rows)
 
     async def list(
         self,
@@ -258,7 +265,7 @@ class AsyncEvalRuns:
         poll_interval: float = 3.0,
         timeout: float = 900.0,
         idempotency_key: str | None = None,
-        check_items: bool = True,
+        check_items: bool | None = None,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -266,9 +273,9 @@ class AsyncEvalRuns:
         """Evaluate open ``models`` (plus ``frontier`` baselines) on an eval set, or on
         ``task`` + ``items`` created inline. ``wait=True`` polls until the run is terminal.
 
-        Inline ``items`` are checked against the task's ``input_schema`` first, as by
-        ``sets.create`` (``check_items=False`` skips it). ``timeout`` is the wait's; a
-        per-request timeout comes from ``client.with_options(timeout=...)`` here.
+        Inline ``items`` are checked first, as by ``sets.create`` (``check_items``).
+        ``timeout`` is the wait's; a per-request timeout comes from
+        ``client.with_options(timeout=...)`` here.
         ``extra_headers`` and ``extra_query`` go with every request the call makes,
         ``extra_body`` with the run's own ``POST``."""
         candidates = require_models(models)
@@ -290,8 +297,7 @@ class AsyncEvalRuns:
         else:
             task = require_text(task, "task")
             rows = require_items(items)
-            if check_items:
-                await self._evals.sets.check_items(task, rows, others)
+            await self._evals.sets._check(task, rows, check_items, others)
         if isinstance(baselines, str):
             baselines = await self._resolve_roster(baselines, task, eval_set, others)
         if not candidates and not baselines:

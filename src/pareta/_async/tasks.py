@@ -36,7 +36,10 @@ class AsyncTasks:
             expect=(dict, list),
             options=request_options(extra_headers, extra_query, extra_body, timeout),
         )
-        return answer.stamp([Task(item) for item in records(answer.body, "tasks")])
+        tasks = [Task(item) for item in records(answer.body, "tasks")]
+        for task in tasks:
+            self._remember(task)
+        return answer.stamp(tasks)
 
     async def retrieve(
         self,
@@ -60,7 +63,15 @@ class AsyncTasks:
             expect=dict,
             options=request_options(extra_headers, extra_query, extra_body, timeout),
         )
-        return answer.stamp(Task(record(answer.body, "task")))
+        task = Task(record(answer.body, "task"))
+        self._remember(task)
+        return answer.stamp(task)
+
+    def _remember(self, task: Task) -> None:
+        # What a row of the task holds: eval sets made through this client are checked
+        # against it (``evals.sets.create``) without another request.
+        if task.id and isinstance(task.get("input_schema"), dict):
+            self._client.tasks_read[task.id] = task.to_dict()
 
     async def match(
         self,

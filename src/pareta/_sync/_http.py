@@ -64,6 +64,8 @@ class APIClient:
         self.bounds = Bounds() if bounds is None else bounds
         # A ``with_options(timeout=...)`` client's own; ``None``: the HTTP client's.
         self.timeout: httpx.Timeout | None = None
+        # The task records this client has read, by id: eval rows are checked against them.
+        self.tasks_read: dict[str, dict[str, Any]] = {}
         self.api_key = api_key
         self.base_url = base_url
         self.max_retries = max_retries
