@@ -1,5 +1,5 @@
 """Rows a second past one machine: pa.batch in one process, Ray Data with two actors
-(pareta.ray), and the README's Dask recipe with two worker processes.
+(pareta.ray), and the Dask recipe of docs/cluster.md with two worker processes.
 
     python benchmarks/cluster.py [--rows 4000] [--latency 50ms] [--actors 2]
 
@@ -14,7 +14,7 @@ last, and the server's CPU time per row (it shares the machine's cores with the 
 Ray runs twice: on a new cluster ("ray, new": the first dataset of a driver and a cluster
 also starts Ray Data's own actors), and on a cluster that has run a dataset before ("ray").
 On the latter, the same dataset through a class that sends no request measures Ray Data's
-own share of a job. Needs ``pip install -e ".[ray,dask]"``.
+own share of a job. Needs the ``cluster`` dependency group (``nox -s cluster`` installs it).
 """
 
 from __future__ import annotations
@@ -198,11 +198,12 @@ def on_dask(data: list[dict[str, Any]], workers: int) -> Timed:
 
 
 def dask_recipe() -> dict[str, Any]:
-    """The README's Dask recipe, as written there (its functions, not its main block)."""
-    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    """The Dask recipe of docs/cluster.md, as written there (its functions, not its main block)."""
+    page = (ROOT / "docs" / "cluster.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
     (block,) = [b for b in blocks if "WorkerPlugin" in b]
     namespace: dict[str, Any] = {"__name__": "dask_recipe"}
-    exec(compile(block, "README.md (Dask recipe)", "exec"), namespace)
+    exec(compile(block, "docs/cluster.md (Dask recipe)", "exec"), namespace)
     return namespace
 
 

@@ -21,6 +21,7 @@ from importlib import metadata, util
 from pathlib import Path
 from typing import Any
 
+from figures import write as write_figures
 from imports import pareta_extras, time_imports
 from procs import Pinning, choose_pinning, loopback_server, run_worker
 from report import RSS, checks_text, evaluate, imports_table, results_table, summaries
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         "checks": outcomes,
     }
     args.output.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    progress(f"wrote {args.output}")
+    progress(f"wrote {args.output} and, for the documentation, {write_figures(args.output)}")
     return 0
 
 

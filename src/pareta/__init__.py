@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from ._async._streaming import AsyncDeployStream, AsyncStream
     from ._async.batch import AsyncBatchJob
     from ._async.endpoints import AsyncMetrics
-    from ._batch_file import ResultsFileError
-    from ._batch_state import BatchInterrupted, BatchResult, BatchStats, BatchStopped
+    from ._batch.file import ResultsFileError
+    from ._batch.state import BatchInterrupted, BatchResult, BatchStats, BatchStopped
     from ._extras import MissingDependencyError
     from ._metric_report import MetricReport
     from ._models import (
@@ -68,11 +68,11 @@ _LAZY = {
     "Metrics": "._sync.endpoints",
     "AsyncBatchJob": "._async.batch",
     "BatchJob": "._sync.batch",
-    "BatchInterrupted": "._batch_state",
-    "BatchResult": "._batch_state",
-    "BatchStats": "._batch_state",
-    "BatchStopped": "._batch_state",
-    "ResultsFileError": "._batch_file",
+    "BatchInterrupted": "._batch.state",
+    "BatchResult": "._batch.state",
+    "BatchStats": "._batch.state",
+    "BatchStopped": "._batch.state",
+    "ResultsFileError": "._batch.file",
     "MissingDependencyError": "._extras",
     "MetricReport": "._metric_report",
     "APIResponse": "._raw",

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._extras import missing
+from ._money import MICRO_USD_PER_USD
 from ._pareto import (
     best_open,
     entry_point,
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
     from ._models import EvalRun, Leaderboard, Model
 
-MICRO_USD_PER_USD = 1_000_000
 # pandas dtypes; TIME columns hold Unix seconds and become UTC datetimes.
 STRING, FLOAT, INT, BOOL, OBJECT, TIME = "string", "float64", "Int64", "boolean", "object", "time"
 # Where a metric dimension keeps its buckets: ``series`` when grouped, ``windows`` for quality.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+MICRO_USD_PER_USD = 1_000_000
 MICRO_USD_PER_CENT = 10_000
 
 

@@ -42,8 +42,8 @@ except ImportError as exc:  # pragma: no cover - exercised where ray is not inst
     ) from exc
 
 from ._async._client import AsyncPareta
-from ._batch_keys import require_job
-from ._batch_state import BatchResult
+from ._batch.keys import require_job
+from ._batch.state import BatchResult
 from ._checks import require_positive_int
 from ._config import DEFAULT_MAX_RETRIES
 from ._exceptions import ParetaError

@@ -21,7 +21,7 @@ from pareta import (
     ParetaError,
     ResultsFileError,
 )
-from pareta._batch_file import summarize
+from pareta._batch.file import summarize
 from tests._async.helpers import mocked
 from tests.helpers import Recorder, json_response
 
@@ -182,7 +182,7 @@ async def test_a_429_is_paced_and_never_a_rows_error(backoff_delays: list[float]
     assert results["r2"].attempts == 2
     assert job.stats.throttled == 4
     assert job.stats.attempts == 1 + 5 + 2 + 1
-    assert job._gate.rate is not None  # the 429 switched the job to a paced rate
+    assert job.stats.rate is not None  # the 429 switched the job to a paced rate
 
 
 async def _run(job: Any) -> Any:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pareta import AsyncPareta
+from pareta._batch.rate import SLOW_START, UNDER_LIMIT
 from pareta.local import LocalServer
 
 pytestmark = pytest.mark.anyio
@@ -58,3 +59,26 @@ async def test_a_rate_limited_batch_loses_no_row_and_bills_each_once(
     assert stats.billed_micro_usd == sum(
         e["amount_micro_usd"] for e in limited.ledger(key) if e["kind"] == "chat.completion"
     )
+
+
+async def test_a_clients_next_job_starts_at_the_pace_its_last_one_learned(
+    limited: LocalServer,
+) -> None:
+    async def first_rate(pa: AsyncPareta) -> float | None:
+        seen: list[float | None] = []
+        job = pa.batch(
+            pa.chat.completions.create, rows(30), on_progress=lambda s: seen.append(s.rate)
+        )
+        await job.wait()
+        return seen[0]
+
+    key = limited.mint_key()
+    async with AsyncPareta(api_key=key, base_url=limited.base_url) as pa:
+        fresh = await first_rate(pa)
+        learned = await first_rate(pa)
+    async with AsyncPareta(api_key=key, base_url=limited.base_url) as other:
+        afresh = await first_rate(other)
+    slow_start = LIMIT * UNDER_LIMIT * SLOW_START
+    # A new client starts slow; the same client's next job where the last one got to.
+    assert fresh is not None and afresh is not None and learned is not None
+    assert max(fresh, afresh) < 1.5 * slow_start < 3 * slow_start < learned

@@ -181,7 +181,7 @@ async def test_proxy_variables_switch_to_httpx_own_transport(
 
 
 async def test_a_forked_child_starts_a_fresh_pool(key: str, local: LocalServer) -> None:
-    # The fork itself is exercised in a subprocess (tests/test_lifecycle.py); this runs
+    # The fork itself is exercised in a subprocess (tests/one_twin/test_lifecycle.py); this runs
     # the child's reset in-process.
     async with AsyncPareta(api_key=key, base_url=local.base_url) as client:
         await client.tasks.list()

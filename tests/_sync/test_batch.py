@@ -22,7 +22,7 @@ from pareta import (
     ParetaError,
     ResultsFileError,
 )
-from pareta._batch_file import summarize
+from pareta._batch.file import summarize
 from tests._sync.helpers import mocked
 from tests.helpers import Recorder, json_response
 
@@ -183,7 +183,7 @@ def test_a_429_is_paced_and_never_a_rows_error(backoff_delays: list[float]) -> N
     assert results["r2"].attempts == 2
     assert job.stats.throttled == 4
     assert job.stats.attempts == 1 + 5 + 2 + 1
-    assert job._gate.rate is not None  # the 429 switched the job to a paced rate
+    assert job.stats.rate is not None  # the 429 switched the job to a paced rate
 
 
 def _run(job: Any) -> Any:
@@ -291,7 +291,7 @@ def test_map_over_a_metrics_handle() -> None:
 def test_a_job_runs_once_and_only_inside_its_context() -> None:
     with client(Server()) as pa:
         job = pa.batch(pa.chat.completions.create, rows(2))
-        with pytest.raises(ParetaError, match="async with"):
+        with pytest.raises(ParetaError, match="with"):
             job.__next__()
         job.wait()
         with pytest.raises(ParetaError, match="runs once"):

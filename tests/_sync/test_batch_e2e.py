@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pareta import Pareta
+from pareta._batch.rate import SLOW_START, UNDER_LIMIT
 from pareta.local import LocalServer
 
 pytestmark = pytest.mark.anyio
@@ -59,3 +60,26 @@ def test_a_rate_limited_batch_loses_no_row_and_bills_each_once(
     assert stats.billed_micro_usd == sum(
         e["amount_micro_usd"] for e in limited.ledger(key) if e["kind"] == "chat.completion"
     )
+
+
+def test_a_clients_next_job_starts_at_the_pace_its_last_one_learned(
+    limited: LocalServer,
+) -> None:
+    def first_rate(pa: Pareta) -> float | None:
+        seen: list[float | None] = []
+        job = pa.batch(
+            pa.chat.completions.create, rows(30), on_progress=lambda s: seen.append(s.rate)
+        )
+        job.wait()
+        return seen[0]
+
+    key = limited.mint_key()
+    with Pareta(api_key=key, base_url=limited.base_url) as pa:
+        fresh = first_rate(pa)
+        learned = first_rate(pa)
+    with Pareta(api_key=key, base_url=limited.base_url) as other:
+        afresh = first_rate(other)
+    slow_start = LIMIT * UNDER_LIMIT * SLOW_START
+    # A new client starts slow; the same client's next job where the last one got to.
+    assert fresh is not None and afresh is not None and learned is not None
+    assert max(fresh, afresh) < 1.5 * slow_start < 3 * slow_start < learned

@@ -185,7 +185,7 @@ def test_the_progress_bar_draws_on_a_terminal() -> None:
 
     from rich.console import Console
 
-    from pareta._batch_state import BatchStats
+    from pareta._batch.state import BatchStats
     from pareta.cli.commands.batch import Bar
     from pareta.cli.console import Output
 

@@ -1,15 +1,16 @@
-"""The README's code blocks, for the tests that run them as written."""
+"""The Python blocks of the documentation's Ray and Dask page (docs/cluster.md), for the tests
+that run them as written."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "cluster.md"
 
 
-def readme_block(marker: str) -> str:
-    """The README's one Python block that contains ``marker``."""
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+def page_block(marker: str) -> str:
+    """The page's one Python block that contains ``marker``."""
+    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.S)
     (block,) = [b for b in blocks if marker in b]
     return block

@@ -1,4 +1,4 @@
-"""The README's Dask recipe on a real LocalCluster of worker processes, over a dataframe's
+"""The Dask recipe of docs/cluster.md on a real LocalCluster of worker processes, over a dataframe's
 partitions, against the local server."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from dask.distributed import Client, LocalCluster
 
 from pareta.local import LocalServer
-from tests.cluster.readme import readme_block
+from tests.cluster.readme import page_block
 
 ROWS = 300
 
@@ -27,9 +27,9 @@ def local() -> Iterator[LocalServer]:
 
 @pytest.fixture(scope="module")
 def recipe() -> dict[str, Any]:
-    """The recipe's definitions, exactly as the README has them (not its main block)."""
+    """The recipe's definitions, exactly as the page has them (not its main block)."""
     namespace: dict[str, Any] = {"__name__": "dask_recipe"}
-    exec(compile(readme_block("WorkerPlugin"), "README.md", "exec"), namespace)
+    exec(compile(page_block("WorkerPlugin"), "docs/cluster.md", "exec"), namespace)
     return namespace
 
 

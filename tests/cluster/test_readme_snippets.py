@@ -1,4 +1,4 @@
-"""The README's Ray and Dask snippets, run as written against the local server: every row
+"""The Ray and Dask programs of docs/cluster.md, run as written against the local server: every row
 answered, every row billed once."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pareta.local import LocalServer
-from tests.cluster.readme import readme_block
+from tests.cluster.readme import page_block
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("marker", ["from pareta.ray import", "WorkerPlugin"])
 def test_the_snippet_answers_every_row_and_bills_each_once(marker: str, tmp_path: Path) -> None:
     script = tmp_path / "snippet.py"
-    script.write_text(readme_block(marker))
+    script.write_text(page_block(marker))
     with LocalServer() as server:
-        # What the README's `python -m pareta.local` prints to export.
+        # What `pareta local serve` prints to export, as the page says.
         env = {
             **os.environ,
             "PARETA_API_KEY": server.api_key,

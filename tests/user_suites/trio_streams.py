@@ -1,4 +1,4 @@
-"""A user's own trio test suite, run by ``tests/test_user_suites.py`` under ``-W error``
+"""A user's own trio test suite, run by ``tests/system/test_user_suites.py`` under ``-W error``
 with none of this project's warning filters: how users test code that streams."""
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""The hand-written async client; ``_sync/`` is generated from this package."""
+"""The client's I/O, written once: ``pareta._sync`` is generated from ``pareta._async``."""

@@ -12,7 +12,7 @@ from urllib.request import getproxies
 
 import httpx
 
-from .._batch_state import AsyncCall, CountProgress, Progress
+from .._batch.state import AsyncCall, CountProgress, Progress
 from .._checks import require_positive_int, unpicklable
 from .._config import (
     DEFAULT_CALL_TIMEOUT,
@@ -228,7 +228,7 @@ class AsyncPareta:
     ) -> AsyncBatchJob:
         """A batch job: ``method`` (e.g. ``client.chat.completions.create``) once per row.
 
-        ``rows`` is any iterable (async iterables too), or the path of a JSONL file; a
+        ``rows`` is an iterable of rows, or the path of a JSONL file; a
         dict row is the method's keyword arguments. Run the job with ``async with job:``
         and ``async for result in job``, or ``await job.wait()``. With ``output`` (a JSONL
         results file) every finished row is written as it finishes, and running the

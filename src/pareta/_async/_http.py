@@ -9,13 +9,12 @@ from typing import Any
 
 import httpx
 
-from .._batch_rate import RateControl
-from .._batch_state import RowTrace, current_trace
 from .._checks import unpicklable
 from .._config import USER_AGENT, Bounds
 from .._exceptions import ParetaError, status_error
 from .._forks import reset_in_children
 from .._logs import log_response, log_retry
+from .._observers import Observer, current_observer
 from .._options import RequestOptions
 from .._raw import Answer, noted
 from .._request_bodies import plain_body
@@ -154,20 +153,22 @@ class AsyncAPIClient:
         if self.http_client.is_closed:
             raise ParetaError(CLOSED)
         self._loop_guard.check()
-        trace = current_trace.get()
-        if trace is not None and trace.gate.rate is not None:
+        observer = current_observer.get()
+        if observer is not None:
             # A batch row waits for its send slot before its deadline starts: the job's
             # pace is not the call being late.
-            await pace(trace.gate)
+            await wait_turn(observer)
         request.extensions.update(AsyncDeadline.extensions)
         keyword = "stream_idle_timeout" if stream else "call_timeout"
         seconds = getattr(self.bounds, keyword)
         if seconds is None:
-            return await self._send(request, stream=stream, deadline=None, trace=trace)
+            return await self._send(request, stream=stream, deadline=None, observer=observer)
         deadline = time.monotonic() + seconds
         try:
             with AsyncDeadline(deadline):
-                return await self._send(request, stream=stream, deadline=deadline, trace=trace)
+                return await self._send(
+                    request, stream=stream, deadline=deadline, observer=observer
+                )
         except TimeoutError as exc:
             raise late(route(request), keyword, seconds) from exc
 
@@ -177,7 +178,7 @@ class AsyncAPIClient:
         *,
         stream: bool,
         deadline: float | None,
-        trace: RowTrace | None,
+        observer: Observer | None,
     ) -> httpx.Response:
         attempt = 0
         while True:
@@ -187,20 +188,21 @@ class AsyncAPIClient:
             except _NOT_RETRYABLE as exc:
                 raise connection_error(exc, route(request)) from exc
             except httpx.TransportError as exc:
-                if trace is not None:
-                    trace.failed()
+                if observer is not None:
+                    observer.failed()
                 if attempt >= self.max_retries:
                     raise connection_error(exc, route(request)) from exc
                 delay = backoff_delay(attempt)
                 log_retry(request, type(exc).__name__, attempt, delay)
             else:
                 log_response(response, attempt, time.monotonic() - started)
-                if trace is not None:
-                    trace.answered(response.status_code, response.headers.raw)
+                if observer is not None:
+                    observer.answered(response.status_code, response.headers.raw)
                 if response.is_success:
                     return response
-                # A batch job paces its 429s itself: they do not use up the retries.
-                paced = trace is not None and trace.handles(response.status_code)
+                # An observer that paces (a batch job) retries its 429s itself: they do
+                # not use up the retries.
+                paced = observer is not None and observer.handles(response.status_code)
                 if not paced and (
                     attempt >= self.max_retries or not is_retryable_status(response.status_code)
                 ):
@@ -211,8 +213,8 @@ class AsyncAPIClient:
             if deadline is not None and time.monotonic() + delay >= deadline:
                 raise TimeoutError("the next attempt would start after the deadline")
             await asleep(delay)
-            if trace is not None and trace.gate.rate is not None:
-                await pace(trace.gate)
+            if observer is not None:
+                await wait_turn(observer)
             attempt += 1
 
     async def _attempt(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
@@ -314,11 +316,11 @@ class AsyncDerivedAPIClient(AsyncAPIClient):
         self._parent._loop_guard = value
 
 
-async def pace(gate: RateControl) -> None:
-    """Wait for a batch job's next send slot (its rate adapts to the server)."""
+async def wait_turn(observer: Observer) -> None:
+    """Wait until the observer lets the next attempt go (a batch job's send slot)."""
     while True:
-        delay, booked = gate.reserve()
+        delay, admitted = observer.admit()
         if delay > 0:
             await asleep(delay)
-        if booked:
+        if admitted:
             return

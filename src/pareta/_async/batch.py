@@ -4,7 +4,7 @@ Rows are read lazily and results leave as rows finish, so memory is bounded by w
 in flight, not by the number of rows. With an ``output`` file each finished row is a
 line on disk, and running the same job again skips the rows already done and resends
 the rest under the same idempotency keys, so the server replays what it already billed.
-The pace adapts to the server's rate limits (``_batch_rate``); a 429 handled here never
+The pace adapts to the server's rate limits (``_batch.rate``); a 429 handled here never
 becomes a row's error. ``create_many`` and ``map`` are the in-memory form of this engine.
 """
 
@@ -14,12 +14,13 @@ import inspect
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
-from .._batch_file import (
+from .._batch.file import (
     DoneKeys,
     ResultsFile,
     ResultsFileError,
@@ -27,8 +28,8 @@ from .._batch_file import (
     row_record,
     stop_record,
 )
-from .._batch_input import BadRow, JsonLine
-from .._batch_keys import (
+from .._batch.input import BadRow, JsonLine
+from .._batch.keys import (
     LineDigest,
     call_name,
     default_job,
@@ -37,8 +38,8 @@ from .._batch_keys import (
     require_job,
     row_key_of,
 )
-from .._batch_rate import RateControl, parse_rate
-from .._batch_state import (
+from .._batch.rate import RateControl, Spacing, pace_for, parse_rate
+from .._batch.state import (
     BatchInterrupted,
     BatchResult,
     BatchStats,
@@ -47,24 +48,28 @@ from .._batch_state import (
     JobState,
     Progress,
     RowTrace,
-    current_trace,
 )
-from .._checks import require_positive_int
-from .._exceptions import ParetaError
-from .._twins import (
+from .._batch.twins import (
     END,
     AsyncChannel,
     AsyncInterrupts,
     AsyncTaskGroup,
-    acheckpoint,
     aiter_rows,
+    aiterate_unentered,
     plain_rows,
 )
+from .._checks import require_positive_int
+from .._exceptions import ParetaError
+from .._observers import current_observer
+from .._twins import acheckpoint
 
 # Workers start few and double as rows succeed (TCP's slow start): a server with a rate
 # limit sees a handful of requests, not max_in_flight of them, before it can push back.
 INITIAL_WORKERS = 8
 YIELD_EVERY = 8
+
+
+RUNS_ONCE = "a batch job runs once: call batch(...) again (same output file) to resume it"
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,12 @@ class AsyncBatchJob:
         # A caller's job id promises stable keys (a retried Ray task), as a results file does.
         self._stable = output is not None or job is not None
         self._max = require_positive_int(max_in_flight, "max_in_flight")
-        self._gate = RateControl(parse_rate(rate))
+        self._cap = Spacing(parse_rate(rate), time.monotonic)
+        self._pace = _pace_of(method)
         self._on_progress = on_progress
         self.stats = BatchStats()
         self._state = JobState(self.stats)
-        self._entered = self._exhausted = False
+        self._entered = self._exhausted = self._finished = False
         self._file: ResultsFile | None = None
         self._done = DoneKeys.empty()
         self._signals = 0
@@ -125,9 +131,7 @@ class AsyncBatchJob:
 
     async def __aenter__(self) -> AsyncBatchJob:
         if self._entered:
-            raise ParetaError(
-                "a batch job runs once: call batch(...) again (same output file) to resume it"
-            )
+            raise ParetaError(RUNS_ONCE)
         self._entered = True
         if self._output is not None:
             self._file, self._done = open_results(self._output, self.job, self._name)
@@ -151,6 +155,7 @@ class AsyncBatchJob:
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
+        self._finished = True
         if self._sink is None and not self._exhausted:
             self._state.stop("closed")
         # Rows under way finish and are written; nobody reads their results any more.
@@ -169,8 +174,10 @@ class AsyncBatchJob:
         if exc_info[0] is None:
             self._raise_if_stopped_by_caller()
 
-    def __aiter__(self) -> AsyncBatchJob:
-        return self
+    def __aiter__(self) -> AsyncIterator[BatchResult]:
+        if self._finished:
+            raise ParetaError(RUNS_ONCE)
+        return self if self._entered else aiterate_unentered(self)
 
     async def __anext__(self) -> BatchResult:
         if not self._entered:
@@ -179,7 +186,7 @@ class AsyncBatchJob:
                 "it, or `await job.wait()` to run it to the end"
             )
         result = await self._results.get()
-        self.stats.rate = self._gate.rate
+        self.stats.rate = self._rate()
         if result is END:
             self._exhausted = True
             raise StopAsyncIteration
@@ -194,6 +201,10 @@ class AsyncBatchJob:
         async with self:
             pass
         return self.stats
+
+    def _rate(self) -> float | None:
+        rates = [r for r in (self._cap.rate, self._pace.rate) if r is not None]
+        return min(rates) if rates else None
 
     def _progress(self) -> None:
         if self._on_progress is None:
@@ -320,7 +331,7 @@ class AsyncBatchJob:
                 await self._results.put(result)
                 continue
             self._sink(result)
-            self.stats.rate = self._gate.rate
+            self.stats.rate = self._rate()
             self._progress()
             if row.index % YIELD_EVERY == 0:
                 # A server that answers without making the client wait (a mocked one)
@@ -328,18 +339,18 @@ class AsyncBatchJob:
                 await acheckpoint()
 
     async def _attempt(self, row: _Row) -> BatchResult:
-        trace = RowTrace(self._gate)
+        trace = RowTrace(self._pace, self._cap)
         self._state.started()
         answer: Any = None
         error = row.error
         if error is None:
-            token = current_trace.set(trace)
+            token = current_observer.set(trace)
             try:
                 answer = await self._call(row)
             except Exception as exc:  # collected per row, by design
                 error = exc
             finally:
-                current_trace.reset(token)
+                current_observer.reset(token)
         self._state.finished(trace, error)
         if self._file is not None:
             record = row_record(
@@ -356,6 +367,13 @@ class AsyncBatchJob:
         if isinstance(row.call, dict):
             return await self._method(**row.call, **extra)
         return await self._method(row.call, **extra)
+
+
+def _pace_of(method: Callable[..., Any]) -> RateControl:
+    """The pace learned for the org a client method calls: the same for every job, batch
+    or partition run with that client; a plain function gets one of its own."""
+    client = getattr(getattr(method, "__self__", None), "_client", None)
+    return RateControl() if client is None else pace_for(client)
 
 
 def _discard(result: BatchResult) -> None:

@@ -7,7 +7,7 @@ from typing import Any, Literal, overload
 
 import httpx
 
-from .._batch_state import CountProgress
+from .._batch.state import CountProgress
 from .._checks import (
     require_idempotency_key,
     require_messages,

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from .._baselines import parse_frontier, select_roster
 from .._checks import (
     default_set_name,
     derived_key,
@@ -21,7 +22,6 @@ from .._checks import (
 )
 from .._envelopes import record, records
 from .._exceptions import ParetaError, printable
-from .._frontier import parse_frontier, select_roster
 from .._models import EvalRun, EvalSet, FrontierModel
 from .._options import Body, Headers, Query, RequestOptions, request_options
 from .._request_bodies import plain_body

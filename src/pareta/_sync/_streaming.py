@@ -94,13 +94,13 @@ class SSEStream(Generic[_T]):
             self._end_of_stream()
         except httpx.TransportError as exc:
             if self._done:
-                return  # closed by ``aclose()`` from another task: the stream simply ends
+                return  # closed by ``close()`` from another task: the stream simply ends
             raise connection_error(exc, self._route) from exc
         except Breach as exc:
             assert self._response is not None
             raise exc.error(self._response) from None
         finally:
-            # The end of the stream, an error, a cancellation or ``aclose()``.
+            # The end of the stream, an error, a cancellation or ``close()``.
             self._done = True
             self._release(chunks)
 
@@ -213,7 +213,7 @@ class Stream(SSEStream[ChatCompletionChunk]):
 
     def text_deltas(self) -> TextDeltas:
         """The text of each chunk as it arrives (``choices[0].delta.content``; chunks
-        without text are skipped): ``async for text in stream.text_deltas():``."""
+        without text are skipped): ``for text in stream.text_deltas():``."""
         return TextDeltas(self)
 
     def get_final_completion(self) -> ChatCompletion:

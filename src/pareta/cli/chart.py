@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from .._models import EvalRun, Leaderboard
+from .._money import MICRO_USD_PER_USD
 from .._pareto import (
     Point,
     best_open,
@@ -22,7 +23,6 @@ from .._pareto import (
     result_point,
 )
 
-MICRO_USD_PER_USD = 1_000_000
 TICK_MANTISSAS = ((1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9))
 UNNAMED = "(unnamed)"
 

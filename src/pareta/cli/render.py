@@ -25,9 +25,9 @@ from .._models import (
     Task,
     TaskMatch,
 )
+from .._money import MICRO_USD_PER_USD
 from .._pareto import best_open, frontier_baseline, savings
 
-MICRO_USD_PER_USD = 1_000_000
 NONE = "-"
 UNBOUNDED = 10_000
 # Fields holding Unix times: shown as UTC dates, not as 1.796e+09.

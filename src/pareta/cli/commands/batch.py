@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..._batch_file import read_lines, summarize
-from ..._batch_input import BadRow, jsonl_lines
-from ..._batch_keys import default_job
-from ..._batch_state import BatchStats
+from ..._batch.file import read_lines, summarize
+from ..._batch.input import BadRow, jsonl_lines
+from ..._batch.keys import default_job
+from ..._batch.state import BatchStats
 from ..console import Output
 from ..errors import EXIT_FAILURE, UsageError
 from ..render import Records

@@ -1,7 +1,5 @@
-"""The demo's funnel, written once on ``AsyncPareta`` (asyncio or trio).
-
-``funnel.py``, its sync twin on ``Pareta``, is generated from this file by
-``tools/gen_sync.py``."""
+"""The demo's funnel, written once: ``async_funnel.py`` runs on asyncio or trio, and
+``funnel.py``, its sync twin, is generated from it by ``tools/gen_sync.py``."""
 
 from __future__ import annotations
 

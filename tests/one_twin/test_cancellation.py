@@ -219,6 +219,7 @@ def storm_client(local: LocalServer) -> AsyncPareta:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cancel", [move_on_after, fail_after, scope_cancelled])
 async def test_a_cancellation_storm_leaks_no_connection(slow: LocalServer, cancel: Cancel) -> None:
     async with storm_client(slow) as pa:
@@ -229,6 +230,7 @@ async def test_a_cancellation_storm_leaks_no_connection(slow: LocalServer, cance
         await full_concurrency_again(pa, slow)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 @pytest.mark.parametrize("cancel", [task_cancelled, wait_for])
 async def test_an_asyncio_cancellation_storm_leaks_no_connection(

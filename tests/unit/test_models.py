@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import pareta
 from pareta import _models
+from pareta._baselines import parse_frontier, select_roster
 from pareta._fields import Field
-from pareta._frontier import parse_frontier, select_roster
 from pareta._money import floor_to_cents
 from pareta._retry import backoff_delay, parse_retry_after
 from pareta._uploads import INLINE_UPLOAD_LIMIT, guess_mime, upload_from

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from pareta import BadRequestError, InsufficientCreditsError, ResultsFileError
-from pareta._batch_file import (
+from pareta._batch.file import (
     error_record,
     is_permanent,
     jsonable,
@@ -18,7 +19,7 @@ from pareta._batch_file import (
     stop_record,
     summarize,
 )
-from pareta._batch_keys import call_name, default_job, idempotency_key, request_digest, row_key_of
+from pareta._batch.keys import call_name, default_job, idempotency_key, request_digest, row_key_of
 from pareta._checks import MAX_IDEMPOTENCY_KEY, require_idempotency_key
 from pareta._models import ChatCompletion
 
@@ -211,10 +212,10 @@ def test_a_file_whose_first_line_is_not_json_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_cost_header_that_is_not_a_number_counts_as_nothing() -> None:
-    from pareta._batch_rate import RateControl
-    from pareta._batch_state import RowTrace
+    from pareta._batch.rate import RateControl, Spacing
+    from pareta._batch.state import RowTrace
 
-    trace = RowTrace(RateControl())
+    trace = RowTrace(RateControl(), Spacing(None, time.monotonic))
     trace.answered(200, [(b"X-Pareta-Cost-Micro-USD", b"abc"), (b"x-request-id", b"r")])
     assert (trace.cost, trace.request_id) == (0, "r")
     trace.answered(200, [(b"x-pareta-cost-micro-usd", b"12"), (b"idempotent-replayed", b"true")])
@@ -225,7 +226,7 @@ def test_a_cost_header_that_is_not_a_number_counts_as_nothing() -> None:
 def test_done_keys_answer_the_same_compact_or_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compact_from: int
 ) -> None:
-    from pareta import _batch_file
+    from pareta._batch import file as _batch_file
 
     monkeypatch.setattr(_batch_file, "COMPACT_FROM", compact_from)
     out = tmp_path / "out.jsonl"

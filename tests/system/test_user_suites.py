@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-SUITES = Path(__file__).parent / "user_suites"
+import pytest
+
+SUITES = Path(__file__).resolve().parents[1] / "user_suites"
 
 
 def run_user_suite(name: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -22,6 +24,7 @@ def run_user_suite(name: str, tmp_path: Path) -> subprocess.CompletedProcess[str
     )
 
 
+@pytest.mark.slow
 def test_a_trio_suite_that_streams_passes_with_warnings_as_errors(tmp_path: Path) -> None:
     result = run_user_suite("trio_streams", tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._exceptions import APIStatusError, ParetaError
+from .._exceptions import APIStatusError, ParetaError
 
 FORMAT = 1
 _DONE_ROW = re.compile(r'^\{"id":"([^"]*)","done":true,', re.MULTILINE)

@@ -6,20 +6,19 @@ counters sit behind one lock, uncontended in the async engine.
 
 from __future__ import annotations
 
-import contextvars
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ._batch_rate import RateControl
-from ._exceptions import (
+from .._exceptions import (
     AuthenticationError,
     InsufficientCreditsError,
     ParetaError,
     PermissionDeniedError,
 )
+from .rate import RateControl, Spacing
 
 R = TypeVar("R")
 AsyncCall = Callable[..., Awaitable[R]]
@@ -34,6 +33,7 @@ _WANTED = frozenset(
         b"x-pareta-cost-micro-usd",
         b"x-ratelimit-limit",
         b"x-ratelimit-remaining",
+        b"x-ratelimit-reset",
     }
 )
 
@@ -92,17 +92,30 @@ class BatchStats:
 
 
 class RowTrace:
-    """What the request core reports about one row's attempts while a job runs it."""
+    """What the request core reports about one row's attempts while a job runs it (an
+    ``Observer``, set in ``current_observer`` around the row's call)."""
 
-    __slots__ = ("attempts", "cost", "gate", "replayed", "request_id", "throttled")
+    __slots__ = ("attempts", "cap", "cost", "pace", "replayed", "request_id", "sent", "throttled")
 
-    def __init__(self, gate: RateControl) -> None:
-        self.gate = gate
+    def __init__(self, pace: RateControl, cap: Spacing) -> None:
+        self.pace = pace
+        self.cap = cap
         self.attempts = 0
         self.throttled = 0
         self.request_id: str | None = None
         self.replayed = False
         self.cost = 0
+        self.sent: float | None = None
+
+    def admit(self) -> tuple[float, bool]:
+        """The job's own cap (``rate=N``) first, then the pace learned for the org."""
+        delay, booked = self.cap.reserve()
+        if booked:
+            paced, booked = self.pace.reserve()
+            delay = max(delay, paced)
+            if booked:
+                self.sent = self.pace.now() + delay
+        return delay, booked
 
     def answered(self, status: int, raw_headers: Iterable[tuple[bytes, bytes]]) -> None:
         # One pass over the raw headers: each lookup in httpx's Headers scans them all.
@@ -113,7 +126,7 @@ class RowTrace:
         }
         self.attempts += 1
         self.request_id = headers.get("x-request-id", self.request_id)
-        self.gate.observe(status, headers)
+        self.pace.observe(status, headers, sent=self.sent)
         if status == 429:
             self.throttled += 1
         elif 200 <= status < 300:
@@ -126,13 +139,6 @@ class RowTrace:
     def handles(self, status: int) -> bool:
         """Whether the job retries this answer itself (a 429, within bounds)."""
         return status == 429 and self.throttled <= MAX_THROTTLED
-
-
-# Set by the batch engine around each row's call; the request core reads it. A context
-# variable reaches through any client method without a parameter on each of them.
-current_trace: contextvars.ContextVar[RowTrace | None] = contextvars.ContextVar(
-    "pareta_batch_trace", default=None
-)
 
 
 class JobState:

@@ -16,7 +16,7 @@ import re
 import uuid
 from typing import Any
 
-from ._checks import MAX_IDEMPOTENCY_KEY
+from .._checks import MAX_IDEMPOTENCY_KEY
 
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_:-]{1,64}")
 

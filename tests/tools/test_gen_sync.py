@@ -80,3 +80,65 @@ def test_check_finds_an_unused_rule_and_an_unknown_async_name(
     err = capsys.readouterr().err
     assert "rename rule matched nothing: aunused" in err
     assert "unknown Async name (add it to RENAMES): AsyncMystery" in err
+
+
+ASYNC_PROSE = '''\
+class AsyncThing:
+    """The async Pareta client; close it with ``await thing.aclose()`` or ``async with``.
+
+    Read it with ``async for row in thing``; one ``AsyncThing`` is the async client."""
+
+    async def aclose(self) -> None:
+        # closed by close()/aclose() from another task
+        await asleep(0)
+        raise ValueError("use `async with AsyncThing()` or `await thing.aclose()`")
+'''
+
+
+def test_prose_in_strings_and_comments_is_spoken_to_sync_users(tree: Path) -> None:
+    (tree / "pkg/_async/mod.py").write_text(ASYNC_PROSE)
+    assert gen_sync.main([]) == 0
+    twin = (tree / "pkg/_sync/mod.py").read_text()
+    assert '"""The Pareta client; close it with ``thing.close()`` or ``with``.' in twin
+    assert "Read it with ``for row in thing``; one ``Thing`` is the sync client." in twin
+    assert "# closed by close() from another task" in twin
+    assert 'ValueError("use `with Thing()` or `thing.close()`")' in twin
+    assert gen_sync.main(["--check"]) == 0
+
+
+@pytest.mark.parametrize(
+    "wording",
+    ["await job.wait()", "async with job:", "async for row in job", "aclose()", "AsyncPareta"],
+)
+def test_check_refuses_async_wording_in_a_sync_twin(
+    tree: Path, wording: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gen_sync.main([])
+    twin = tree / "pkg/_sync/mod.py"
+    twin.write_text(
+        twin.read_text().replace("class Thing:", f'class Thing:\n    """Use {wording}."""')
+    )
+    assert gen_sync.main(["--check"]) == 1
+    err = capsys.readouterr().err
+    assert f'async wording in a sync twin: pkg/_sync/mod.py:3: """Use {wording}."""' in err
+
+
+def test_check_refuses_async_wording_the_rules_cannot_translate(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tree / "pkg/_async/mod.py").write_text("# Await the job: it is done when its rows are.\n")
+    assert gen_sync.main(["--check"]) == 1
+    err = capsys.readouterr().err
+    assert "async wording in a sync twin: pkg/_sync/mod.py:2: # Await the job" in err
+    assert "rephrase its source" in err
+
+
+def test_the_sync_client_documents_itself_as_sync() -> None:
+    import pydoc
+
+    import pareta
+
+    page = pydoc.render_doc(pareta.Pareta, renderer=pydoc.TextDoc())
+    assert "The Pareta client" in page
+    for wording in ("await ", "async with", "async for", "aclose", "AsyncPareta", "async client"):
+        assert wording not in page
