@@ -46,14 +46,11 @@ class RequestOptions:
         request the method is named for, not to the set or the polls it makes on the way."""
         return RequestOptions(self.extra_headers, self.extra_query, None, self.timeout)
 
-    def merge_json(self, json: Any) -> Any:
+    def merge_json(self, json: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The JSON body with ``extra_body`` merged in (every SDK body is an object)."""
         if not self.extra_body:
             return json
-        if json is None:
-            return dict(self.extra_body)
-        if not isinstance(json, dict):
-            raise TypeError("extra_body needs a request whose body is a JSON object")
-        return {**json, **self.extra_body}
+        return {**(json or {}), **self.extra_body}
 
 
 def request_options(

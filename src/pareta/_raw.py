@@ -104,6 +104,5 @@ def stamp(value: T, response: httpx.Response) -> T:
     request_id = request_id_of(response)
     items: list[Any] = value if isinstance(value, list) else [value]
     for item in items:
-        if hasattr(item, "_rid"):
-            item._rid = request_id
+        item._rid = request_id
     return value

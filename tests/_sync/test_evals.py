@@ -518,3 +518,13 @@ def test_rows_are_checked_against_a_task_the_client_has_read() -> None:
         ("POST", "/v1/eval-sets"),
         ("GET", "/v1/tasks/t"),
     ]
+
+
+def test_rows_checked_on_their_own_read_the_task_once() -> None:
+    task = {"id": "t", "input_schema": {"input": "string"}}
+    recorder = Recorder(json_response(200, task))
+    with make(recorder) as pa:
+        pa.evals.sets.check_items("t", ITEMS)
+        with pytest.raises(ValueError, match=r"items\[0\]: unexpected field 'label'"):
+            pa.evals.sets.check_items("t", [{**ITEMS[0], "label": "x"}])
+    assert len(recorder.requests) == 1

@@ -48,6 +48,8 @@ def answer(request: httpx.Request) -> httpx.Response:
         return json_response(200, RUN, **rid)
     if path.startswith("/v1/tasks/") and not path.endswith(("leaderboard", "match")):
         return json_response(200, TASK, **rid)
+    if path == "/v1/eval-sets/es_1" and request.method == "GET":
+        return json_response(200, {"id": "es_1", "task_id": "t"}, **rid)
     if path.endswith("blob-upload-url"):
         return json_response(200, {"upload_url": "https://storage.test/put"}, **rid)
     return json_response(200, {"id": "x", "data": [], "recommended": "m"}, **rid)
@@ -287,3 +289,29 @@ def test_a_raw_stream_whose_handshake_fails_raises_and_is_closed() -> None:
     with mocked(recorder) as pa:
         with pytest.raises(APIResponseValidationError, match="event stream was expected"):
             pa.with_raw_response.endpoints.deploy(task="t")
+
+
+def test_a_roster_keyword_resolves_with_the_calls_headers_and_query() -> None:
+    recorder = Recorder(answer)
+    with mocked(recorder) as pa:
+        pa.evals.runs.create(
+            eval_set="es_1",
+            models=["m"],
+            frontier="all",
+            extra_headers={"X-Trace": "t-2"},
+            extra_query={"v": "3"},
+            extra_body={"priority": "high"},
+        )
+    paths = [r.url.path for r in recorder.requests]
+    assert paths == ["/v1/eval-sets/es_1", "/v1/eval/frontier-models", "/v1/eval-runs"]
+    assert all(r.headers["x-trace"] == "t-2" for r in recorder.requests)
+    assert all(r.url.params["v"] == "3" for r in recorder.requests)
+    assert recorder.body()["priority"] == "high"
+    assert recorder.requests[0].content == b""
+
+
+def test_extra_body_on_a_call_without_one_is_the_body() -> None:
+    recorder = Recorder(answer)
+    with mocked(recorder) as pa:
+        pa.endpoints.start("ep_1", extra_body={"reason": "demo"})
+    assert recorder.body() == {"reason": "demo"}

@@ -121,3 +121,20 @@ def test_a_chart_of_one_model_draws() -> None:
     chart.add("solo", "open", (0.5, 40.0), on_front=True)
     figure = render(chart)
     assert [text.get_text() for text in figure.axes[0].texts] == ["solo"]
+
+
+def test_a_crowded_front_still_names_every_model_inside_the_axes() -> None:
+    chart = Chart("crowded", "request")
+    for index in range(14):
+        name = f"a-long-model-name-{index}"
+        chart.add(name, "open", (0.90 + index * 0.001, 40.0 + index * 0.2), on_front=True)
+    figure = render(chart)
+    axes = figure.axes[0]
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    area = axes.get_window_extent()
+    names = [text.get_text() for text in axes.texts]
+    assert sorted(names) == sorted(dot.name for dot in chart.front)
+    for text in axes.texts:
+        box = text.get_window_extent(renderer)
+        assert area.x0 <= box.x0 and box.x1 <= area.x1
+        assert area.y0 <= box.y0 and box.y1 <= area.y1

@@ -126,8 +126,6 @@ class AsyncSSEStream(Generic[_T]):
 
     async def _open(self) -> httpx.Response:
         """The handshake now rather than at the first read (a raw response's headers)."""
-        if self._response is not None:
-            return self._response
         try:
             return await self._start()
         except BaseException:

@@ -127,8 +127,6 @@ class SSEStream(Generic[_T]):
 
     def _open(self) -> httpx.Response:
         """The handshake now rather than at the first read (a raw response's headers)."""
-        if self._response is not None:
-            return self._response
         try:
             return self._start()
         except BaseException:

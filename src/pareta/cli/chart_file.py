@@ -73,12 +73,11 @@ def write(chart: Chart, path: str) -> None:
 
 
 def render(chart: Chart) -> Figure:
-    """The chart as a matplotlib ``Figure`` on an Agg canvas, its names placed."""
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise missing("matplotlib", extra="plot", purpose="drawing a chart") from exc
+    """The chart as a matplotlib ``Figure`` on an Agg canvas, its names placed (``write``
+    says which extra to install when matplotlib is missing)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     canvas = FigureCanvasAgg(figure)  # Agg, whatever backend the session has chosen
     axes = figure.add_subplot()
