@@ -82,6 +82,7 @@ RENAMES = {
     "AsyncConnectionPool": "ConnectionPool",
     "AsyncConnectionInterface": "ConnectionInterface",
     "AsyncHTTPConnection": "HTTPConnection",
+    "AsyncHTTPProxy": "HTTPProxy",
 }
 CLASS_RE = re.compile(r"^\s*class (Async\w+)", re.MULTILINE)
 ASYNC_NAME_RE = re.compile(r"^Async[A-Z]")

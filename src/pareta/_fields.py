@@ -117,7 +117,10 @@ def as_int(value: Any) -> int | None:
 def _as_float(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits: no float holds it
+        return None
 
 
 def _is_true(value: Any) -> bool:

@@ -37,8 +37,9 @@ _abandoned: list[object] = []
 
 _URL_CACHE_SIZE = 512
 
-# Client-side mistakes that a second attempt cannot fix.
-_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+# Client-side mistakes, and a redirect loop (an injected client that follows redirects),
+# that a second attempt cannot fix.
+_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.TooManyRedirects)
 
 CLOSED = (
     "this client is closed: make a new one, or keep using it inside its `with` block "
@@ -218,7 +219,14 @@ class AsyncAPIClient:
             attempt += 1
 
     async def _attempt(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        response = await self.http_client.send(request, stream=True)
+        try:
+            response = await self.http_client.send(request, stream=True)
+        except RuntimeError:
+            # Closed by close()/aclose() (another task or thread) while this call waited
+            # out a backoff, or just before it was sent.
+            if self.http_client.is_closed:
+                raise ParetaError(CLOSED) from None
+            raise
         if stream and response.is_success:
             return response
         bounds = self.bounds
@@ -256,7 +264,7 @@ class AsyncAPIClient:
         """``request_json``'s body with the response it came in (for its request id)."""
         response = await self.send(self.build(method, path, **kwargs))
         noted(response)
-        body = parse_json(response)
+        body = parse_json(response, self.bounds.max_json_bytes)
         if expect is not None and not isinstance(body, expect):
             raise invalid_response(response, f"an unexpected JSON {type(body).__name__}")
         return Answer(body, response)

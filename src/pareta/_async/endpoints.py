@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import builtins
+from time import monotonic
 from typing import Any, Literal, overload
 
 import httpx
 
 from .._checks import path_segment, require_idempotency_key, require_text
 from .._envelopes import record, records
-from .._exceptions import ParetaError, printable
+from .._exceptions import APITimeoutError, ParetaError, printable, request_id_text
 from .._metric_report import MetricReport
 from .._models import Endpoint
 from .._options import Body, Headers, Query, RequestOptions, request_options
+from .._twins import AsyncDeadline
 from ._http import AsyncAPIClient
 from ._streaming import AsyncDeployStream
 
@@ -198,6 +200,28 @@ class AsyncEndpoints:
         stream = AsyncDeployStream(self._client, request)
         if not wait:
             return stream
+        seconds = self._client.bounds.call_timeout
+        if seconds is None:
+            return await self._endpoint_of(stream, task)
+        # Progress events keep the stream alive as long as the server sends them: the
+        # whole wait is one call, bounded like any other by ``call_timeout``.
+        deadline = monotonic() + seconds
+        try:
+            with AsyncDeadline(deadline):
+                return await self._endpoint_of(stream, task)
+        except (TimeoutError, APITimeoutError) as exc:
+            if isinstance(exc, APITimeoutError) and monotonic() < deadline:
+                raise  # the stream's own stream_idle_timeout, not the wait's
+            raise APITimeoutError(
+                printable(
+                    f"deploy of task {task!r} did not finish within call_timeout={seconds:g}s "
+                    f"(request id {request_id_text(stream.request_id)}); it goes on "
+                    "server-side: find it with endpoints.list(), or pass a larger "
+                    "call_timeout= to the client (or None) to wait longer"
+                )
+            ) from None
+
+    async def _endpoint_of(self, stream: AsyncDeployStream, task: str) -> Endpoint:
         async with stream:
             async for event in stream:
                 data = event["data"]
@@ -206,7 +230,7 @@ class AsyncEndpoints:
                     raise ParetaError(
                         printable(
                             f"deploy of task {task!r} failed: {message or data} "
-                            f"(request id {stream.request_id})"
+                            f"(request id {request_id_text(stream.request_id)})"
                         )
                     )
                 if event["event"] == "complete":

@@ -9,7 +9,6 @@ import os
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.request import getproxies
 
 import httpx
 
@@ -29,6 +28,7 @@ from .._config import (
     require_api_key,
     to_timeout,
 )
+from .._cookies import NoCookies
 from .._logs import configure_from_env
 from .._options import NOT_GIVEN, NotGiven, per_request_timeout
 from ._http import APIClient
@@ -48,12 +48,28 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=256
 def _new_http_client(timeout: httpx.Timeout) -> httpx.Client:
     """The SDK-owned client: 256 connections split across small pools for fan-out.
 
-    With proxy variables in the environment, httpx's own transport honours them."""
-    if getproxies():
-        return httpx.Client(timeout=timeout, limits=DEFAULT_LIMITS)
+    Proxy variables in the environment are honoured as httpx honours them, each proxy
+    through pools of the same kind; the client keeps no cookies (see ``NoCookies``)."""
     return httpx.Client(
-        timeout=timeout, transport=ShardedTransport(limits=DEFAULT_LIMITS)
+        timeout=timeout,
+        transport=ShardedTransport(limits=DEFAULT_LIMITS),
+        mounts=_proxy_mounts(),
+        cookies=NoCookies(),
     )
+
+
+def _proxy_mounts() -> dict[str, httpx.BaseTransport | None]:
+    # httpx's own reading of HTTP(S)_PROXY, ALL_PROXY and NO_PROXY (it skips the variables
+    # once a transport is given); ``None`` sends a pattern to the default transport.
+    from httpx._utils import get_environment_proxies
+
+    transports: dict[str, ShardedTransport] = {}
+    mounts: dict[str, httpx.BaseTransport | None] = {}
+    for pattern, proxy in get_environment_proxies().items():
+        if proxy is not None and proxy not in transports:
+            transports[proxy] = ShardedTransport(limits=DEFAULT_LIMITS, proxy=proxy)
+        mounts[pattern] = None if proxy is None else transports[proxy]
+    return mounts
 
 
 class Pareta:

@@ -21,8 +21,14 @@ import httpx
 from httpx_sse import ServerSentEvent
 
 from .._accumulate import final_completion
-from .._exceptions import APIConnectionError, APIStreamError, ParetaError, printable
-from .._models import ChatCompletion, ChatCompletionChunk
+from .._exceptions import (
+    APIConnectionError,
+    APIStreamError,
+    ParetaError,
+    printable,
+    request_id_text,
+)
+from .._models import ChatCompletion, ChatCompletionChunk, Usage
 from .._raw import noted
 from .._responses import BodyDecoder, Breach, connection_error, invalid_response, route
 from .._sse import SSEParser
@@ -37,6 +43,8 @@ _T = TypeVar("_T")
 
 # How long a stream may wait, after its last event, for the end of the body (see ``_drain``).
 DRAIN_S = 0.1
+# What ``_decode`` returns for an event that carries nothing to deliver.
+SKIP: Any = object()
 
 
 class SSEStream(Generic[_T]):
@@ -90,6 +98,8 @@ class SSEStream(Generic[_T]):
                     if item is None:  # the stream's own end marker
                         self._drain(chunks, response)
                         return
+                    if item is SKIP:
+                        continue
                     yield item
             self._end_of_stream()
         except httpx.TransportError as exc:
@@ -200,9 +210,21 @@ class SSEStream(Generic[_T]):
 class Stream(SSEStream[ChatCompletionChunk]):
     """The chunks of a streamed chat completion; ends on the server's ``[DONE]``.
 
+    A chunk without choices (the ``usage`` chunk of ``stream_options={"include_usage":
+    True}``) is not delivered, so ``chunk.choices[0]`` holds in every loop; its usage is
+    ``stream.usage``. An ``error`` event, or a chunk whose ``error`` is set, raises
+    ``APIStreamError`` with the server's error as ``detail``.
+
     Besides iterating the chunks: ``text_deltas()`` iterates their text, and
     ``get_final_completion()`` returns the ``ChatCompletion`` they add up to. Both read
     on from where the stream is, so they mix with a loop over the chunks."""
+
+    _usage: Usage | None = None
+
+    @property
+    def usage(self) -> Usage | None:
+        """The token counts the server sent in the stream (its last ``usage``), or ``None``."""
+        return self._usage
 
     def __init__(self, client: APIClient, request: httpx.Request) -> None:
         super().__init__(client, request)
@@ -230,28 +252,43 @@ class Stream(SSEStream[ChatCompletionChunk]):
     def _decode(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
         if event.data == "[DONE]":
             return None
+        if event.event == "error":
+            raise self._error(self._load_error(event))
         chunk = self._load(event)
         if not isinstance(chunk, dict):
             assert self._response is not None
             raise invalid_response(self._response, f"a chunk that is not an object: {chunk!r}")
-        if "error" in chunk:
-            error = chunk["error"]
-            message = error.get("message") if isinstance(error, dict) else error
-            raise APIStreamError(
-                printable(
-                    f"{self._route} reported an error mid-stream: {message} "
-                    f"(request id {self.request_id})"
-                ),
-                detail=error,
-                request_id=self.request_id,
-            )
+        if chunk.get("error") is not None:
+            raise self._error(chunk["error"])
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            self._usage = Usage(usage)
         item = ChatCompletionChunk(chunk)
-        self._read.append(item)
-        return item
+        self._read.append(item)  # the usage chunk too: the final completion counts it
+        return item if item.choices else SKIP
+
+    def _load_error(self, event: ServerSentEvent) -> Any:
+        try:
+            error = json.loads(event.data)
+        except (ValueError, RecursionError):
+            return event.data  # an error in plain text is still the server's error
+        return error["error"] if isinstance(error, dict) and "error" in error else error
+
+    def _error(self, error: Any) -> APIStreamError:
+        message = error.get("message") if isinstance(error, dict) else error
+        return APIStreamError(
+            printable(
+                f"{self._route} reported an error mid-stream: {message} "
+                f"(request id {request_id_text(self.request_id)})"
+            ),
+            detail=error,
+            request_id=self.request_id,
+        )
 
     def _end_of_stream(self) -> None:
         raise APIConnectionError(
-            f"connection error: {self._route} ended before [DONE] (request id {self.request_id})"
+            f"connection error: {self._route} ended before [DONE] "
+            f"(request id {request_id_text(self.request_id)})"
         )
 
 
@@ -288,5 +325,5 @@ class DeployStream(SSEStream[dict[str, Any]]):
         if not self._terminal:
             raise APIConnectionError(
                 f"connection error: {self._route} ended before a complete or error event "
-                f"(request id {self.request_id})"
+                f"(request id {request_id_text(self.request_id)})"
             )

@@ -22,15 +22,18 @@ from .._checks import (
     require_text,
 )
 from .._envelopes import record, records
-from .._exceptions import ParetaError, printable
+from .._exceptions import APITimeoutError, ParetaError, printable
 from .._models import EvalRun, EvalSet, FrontierModel
 from .._options import Body, Headers, Query, RequestOptions, request_options
 from .._request_bodies import plain_body
 from .._responses import ACCEPT_ENCODING, jsonl, storage_error
 from .._row_check import check_labels, check_rows
-from .._twins import read_path, sleep
+from .._twins import Deadline, read_path, sleep
 from .._uploads import Upload, check_file_argument, is_path, read_file_like, upload_from
 from ._http import APIClient
+
+# A run's status as a wait's error quotes it: a real one is a word.
+STATUS_CHARS = 100
 
 
 class EvalSets:
@@ -392,20 +395,34 @@ class EvalRuns:
         poll_interval = require_seconds(poll_interval, "poll_interval")
         timeout = require_seconds(timeout, "timeout")
         deadline = monotonic() + timeout
-        while True:
-            run = self.retrieve(
-                run_id, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body
-            )
-            if run.is_terminal:
-                return run
-            remaining = deadline - monotonic()
-            if remaining <= 0:
-                raise ParetaError(
-                    f"eval run {run_id} did not finish within {timeout:g}s "
-                    f"(last status {run.status!r}); it keeps running server-side, "
+        status: str | None = None
+        try:
+            # The deadline holds over a poll too: a slow answer ends at it, not after it.
+            with Deadline(deadline):
+                while True:
+                    run = self.retrieve(
+                        run_id,
+                        extra_headers=extra_headers,
+                        extra_query=extra_query,
+                        extra_body=extra_body,
+                    )
+                    if run.is_terminal:
+                        return run
+                    status = run.status
+                    remaining = deadline - monotonic()
+                    if remaining <= 0:
+                        raise TimeoutError
+                    sleep(min(poll_interval, remaining))
+        except (TimeoutError, APITimeoutError) as exc:
+            if isinstance(exc, APITimeoutError) and monotonic() < deadline:
+                raise  # the poll's own call_timeout, not the wait's
+            raise ParetaError(
+                printable(
+                    f"eval run {run_id} did not finish within {timeout:g}s (last status "
+                    f"'{printable(status, STATUS_CHARS)}'); it keeps running server-side, "
                     f"so fetch it later with evals.runs.retrieve({run_id!r})"
                 )
-            sleep(min(poll_interval, remaining))
+            ) from None
 
 
 class Evals:
