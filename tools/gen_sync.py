@@ -61,6 +61,9 @@ RENAMES = {
     "AsyncInterrupts": "Interrupts",
     "aclosing": "closing",
     "AsyncCall": "SyncCall",
+    "AsyncMethod": "SyncMethod",
+    "araw": "raw",
+    "_araw_call": "_raw_call",
     # builtins and the standard library
     "anext": "next",
     "aclose": "close",

@@ -138,6 +138,8 @@ class APIStatusError(ParetaError):
     status_code: int
     request_id: str | None
     response: httpx.Response | None
+    #: Without a ``detail``, the route and any redirect target (``str(e)`` is ``HTTP <code>``).
+    hint: str | None = None
     _detail: Any
 
     def __init__(
@@ -312,14 +314,28 @@ def status_error(response: httpx.Response) -> APIStatusError:
     cls = _STATUS_ERRORS.get(response.status_code, APIStatusError)
     detail = error_detail(response)
     shown = _body_message(response) if detail is BODY_TEXT else printable(_describe(detail))
-    message = shown or _bare_status(response)
-    return cls(
-        message,
+    error = cls(
+        shown or f"HTTP {response.status_code}",
         status_code=response.status_code,
         detail=detail,
         request_id=response.headers.get("x-request-id"),
         response=response,
     )
+    if not shown:
+        # ``str(e)`` stays the documented ``HTTP <code>``; where it came from, and where a
+        # redirect pointed, travel as a note (shown under the traceback) and as ``hint``.
+        error.hint = _bare_status(response)
+        add_note(error, error.hint)
+    return error
+
+
+def add_note(error: BaseException, note: str) -> None:
+    """``error.add_note(note)``, which Python 3.10 lacks: there ``__notes__`` is set by hand."""
+    add = getattr(error, "add_note", None)
+    if add is not None:
+        add(note)
+    else:  # pragma: no cover  # Python 3.10, where CI's other interpreters run the fast layer
+        setattr(error, "__notes__", [*getattr(error, "__notes__", ()), note])  # noqa: B010
 
 
 def _bare_status(response: httpx.Response) -> str:

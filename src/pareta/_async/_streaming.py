@@ -14,11 +14,12 @@ import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from types import AsyncGeneratorType, TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 from httpx_sse import ServerSentEvent
 
+from .._accumulate import final_completion
 from .._exceptions import (
     APIConnectionError,
     APIStreamError,
@@ -26,12 +27,16 @@ from .._exceptions import (
     printable,
     request_id_text,
 )
-from .._models import ChatCompletionChunk, Usage
+from .._models import ChatCompletion, ChatCompletionChunk, Usage
+from .._raw import noted
 from .._responses import BodyDecoder, Breach, connection_error, invalid_response, route
 from .._sse import SSEParser
 from .._twins import AsyncShieldCancellation, adrain, aunwind
 from ._bodies import AsyncDecodedChunks, aread_within
 from ._http import AsyncAPIClient
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 _T = TypeVar("_T")
 
@@ -80,7 +85,7 @@ class AsyncSSEStream(Generic[_T]):
             return
         chunks: AsyncIterator[bytes] | None = None
         try:
-            response = await self._start()
+            response = self._response or await self._start()
             bounds = self._client.bounds
             parser = SSEParser(bounds.max_event_bytes, bounds.stream_idle_timeout)
             chunks = self._chunks(response)
@@ -129,9 +134,18 @@ class AsyncSSEStream(Generic[_T]):
         limit = self._client.bounds.max_decoded_bytes
         return AsyncDecodedChunks(raw, BodyDecoder(encoding, limit, "max_decoded_bytes"))
 
+    async def _open(self) -> httpx.Response:
+        """The handshake now rather than at the first read (a raw response's headers)."""
+        try:
+            return await self._start()
+        except BaseException:
+            await self.aclose()  # a failed handshake ends the stream, as in iteration
+            raise
+
     async def _start(self) -> httpx.Response:
         response = await self._client.send(self._request, stream=True)
         self._response = response
+        noted(response)
         content_type = response.headers.get("content-type", "")
         if "text/event-stream" not in content_type:
             # A few KiB say what the server sent; the rest is never read.
@@ -180,7 +194,7 @@ class AsyncSSEStream(Generic[_T]):
             if chunks is not None:
                 await aunwind(chunks, DRAIN_S)
 
-    async def __aenter__(self) -> AsyncSSEStream[_T]:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
@@ -198,7 +212,11 @@ class AsyncStream(AsyncSSEStream[ChatCompletionChunk]):
     A chunk without choices (the ``usage`` chunk of ``stream_options={"include_usage":
     True}``) is not delivered, so ``chunk.choices[0]`` holds in every loop; its usage is
     ``stream.usage``. An ``error`` event, or a chunk whose ``error`` is set, raises
-    ``APIStreamError`` with the server's error as ``detail``."""
+    ``APIStreamError`` with the server's error as ``detail``.
+
+    Besides iterating the chunks: ``text_deltas()`` iterates their text, and
+    ``get_final_completion()`` returns the ``ChatCompletion`` they add up to. Both read
+    on from where the stream is, so they mix with a loop over the chunks."""
 
     _usage: Usage | None = None
 
@@ -206,6 +224,29 @@ class AsyncStream(AsyncSSEStream[ChatCompletionChunk]):
     def usage(self) -> Usage | None:
         """The token counts the server sent in the stream (its last ``usage``), or ``None``."""
         return self._usage
+
+    def __init__(self, client: AsyncAPIClient, request: httpx.Request) -> None:
+        super().__init__(client, request)
+        # Every chunk read, so the final completion never needs a second read.
+        self._read: list[ChatCompletionChunk] = []
+
+    def text_deltas(self) -> AsyncTextDeltas:
+        """The text of each chunk as it arrives (``choices[0].delta.content``; chunks
+        without text are skipped): ``async for text in stream.text_deltas():``."""
+        return AsyncTextDeltas(self)
+
+    async def get_final_completion(self) -> ChatCompletion:
+        """The ``ChatCompletion`` the chunks add up to: each choice's text, role and
+        ``finish_reason``, the ``usage`` the server reported, the ``id`` and ``model``.
+
+        Reads what is left of the stream first (a stream closed early gives what was
+        read). Its ``request_id`` is the stream's."""
+        if not self._done:
+            async for _ in self:
+                pass
+        completion = final_completion(self._read)
+        completion._rid = self.request_id
+        return completion
 
     def _decode(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
         if event.data == "[DONE]":
@@ -222,6 +263,7 @@ class AsyncStream(AsyncSSEStream[ChatCompletionChunk]):
         if isinstance(usage, dict):
             self._usage = Usage(usage)
         item = ChatCompletionChunk(chunk)
+        self._read.append(item)  # the usage chunk too: the final completion counts it
         return item if item.choices else SKIP
 
     def _load_error(self, event: ServerSentEvent) -> Any:
@@ -247,6 +289,25 @@ class AsyncStream(AsyncSSEStream[ChatCompletionChunk]):
             f"connection error: {self._route} ended before [DONE] "
             f"(request id {request_id_text(self.request_id)})"
         )
+
+
+class AsyncTextDeltas:
+    """The text pieces of a chat stream (an iterator object: nothing is left suspended
+    when a loop over it stops early)."""
+
+    def __init__(self, stream: AsyncStream) -> None:
+        self._chunks = stream.__aiter__()
+
+    def __aiter__(self) -> AsyncTextDeltas:
+        return self
+
+    async def __anext__(self) -> str:
+        while True:
+            choices = (await anext(self._chunks)).choices
+            if choices:
+                text = choices[0].delta.content
+                if text:
+                    return text
 
 
 class AsyncDeployStream(AsyncSSEStream[dict[str, Any]]):

@@ -74,7 +74,7 @@ async def rows_of(rows: list[Row] | None, rows_path: str | None) -> list[dict[st
     return await anyio.to_thread.run_sync(read_rows, str(rows_path))
 
 
-def run_hold(run_id: str) -> str:
+def run_hold(run_id: str | None) -> str:
     return f"run:{run_id}"
 
 
@@ -204,7 +204,9 @@ def register(app: MCPServer, backend: Backend) -> None:
             raise
         backend.cap.rename(hold, run_hold(run.id))
         if wait:
-            run = await follow(backend, run.id, ctx, timeout_seconds, poll_interval_seconds)
+            # An id the server left out reads None; "" fails the next call's pre-flight check.
+            run_id = run.id or ""
+            run = await follow(backend, run_id, ctx, timeout_seconds, poll_interval_seconds)
         return EvalRunOut.of(run)
 
     @tool(app, backend, title="Read an eval run", annotations=READ)

@@ -189,7 +189,7 @@ class EvalRunOut(Output):
         front = {r.model_id for r in run.pareto_front()}
         best = best_open(run.results)
         return cls(
-            id=run.id,
+            id=run.id or "",  # an id the server left out reads None on the SDK's side
             status=run.status,
             terminal=run.is_terminal,
             eval_set_id=run.eval_set_id,
