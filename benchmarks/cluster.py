@@ -1,47 +1,45 @@
-"""Rows a second past one machine: pa.batch in one process, Ray Data with two actors
-(pareta.ray), and the Dask recipe of docs/cluster.md with two worker processes.
+"""Past one machine: pa.batch in one process against pareta.ray (two actors) and
+pareta.dask (two worker processes), on the same local server, as ratios.
 
-    python benchmarks/cluster.py [--rows 4000] [--latency 50ms] [--actors 2]
+    python benchmarks/cluster.py [--rows 4000] [--limited-rows 3000] [--workers 2]
+                                 [--only plain,faults,limited]
 
-All three answer the same rows against ``python -m pareta.local`` (its own process, with
-a latency fault on chat completions so that the run is bound by waiting, as it is against
-a real model), each as a fresh org. Figures per engine: the start of its cluster (a Ray
-or Dask user has one running already), the wall time of the job on it (from handing over
-the rows to having every answer back: Ray's actors and Dask's clients start inside it),
-the pace while rows were answered, from the first debit in the server's ledger to the
-last, and the server's CPU time per row (it shares the machine's cores with the engines).
+Three servers (``python -m pareta.local``, each in its own process, 50 ms of latency on
+every chat completion), each engine's rows as a fresh org:
 
-Ray runs twice: on a new cluster ("ray, new": the first dataset of a driver and a cluster
-also starts Ray Data's own actors), and on a cluster that has run a dataset before ("ray").
-On the latter, the same dataset through a class that sends no request measures Ray Data's
-own share of a job. Needs the ``cluster`` dependency group (``nox -s cluster`` installs it).
+- plain: rows a second of each engine, over the whole job (from handing over the rows to
+  having every answer back, on a cluster already started: Ray's actors and Dask's
+  clients start inside it) and while rows were answered (first debit to last), and the
+  server's CPU time a row (it shares the machine's cores with the engines);
+- faults: 5% of completions answered 503 (retried after a backoff), Ray and Dask with
+  batches of 100 rows, as a share of pa.batch's job rows a second;
+- limited: ``--rate-limit 100`` (a burst of 10), ``rate="auto"``: the share of attempts
+  answered 429, and the pace as a share of the limit, over the whole job and after a
+  10 s ramp.
+
+Every row an engine answered has one debit; the script fails otherwise.
+Needs the ``cluster`` dependency group (``nox -s cluster --install-only`` installs it).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import re
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, NamedTuple
 
+import anyio
 import httpx
 
 from pareta import AsyncPareta
 
-ROOT = Path(__file__).resolve().parent.parent
 MODEL = "ep_contract_kie"
-JOB = "bench-cluster"
-
-
-def rows(count: int) -> list[dict[str, Any]]:
-    return [{"id": f"r{i}", "prompt": f"Effective 2026-01-{i % 28 + 1:02d}."} for i in range(count)]
+LIMIT = 100.0
+RAMP = 10.0
 
 
 class Server(NamedTuple):
@@ -56,11 +54,32 @@ class Server(NamedTuple):
         return float(times.user + times.system)
 
 
+class Run(NamedTuple):
+    """One engine's run: rows answered, attempts made, and the job's wall time."""
+
+    answered: int
+    attempts: int
+    began: float
+    ended: float
+
+
+class Figures(NamedTuple):
+    job: float  # rows a second over the whole job
+    answering: float  # debits a second, first to last
+    after_ramp: float  # debits a second after the first RAMP seconds
+    throttled: float  # share of attempts answered 429 (or otherwise retried)
+
+
+def rows(count: int) -> list[dict[str, Any]]:
+    return [{"id": f"r{i}", "prompt": f"Effective 2026-01-{i % 28 + 1:02d}."} for i in range(count)]
+
+
 @contextmanager
-def local_server(latency: str) -> Iterator[Server]:
-    """``python -m pareta.local`` on a free port."""
+def local_server(*options: str) -> Iterator[Server]:
+    """``python -m pareta.local`` on a free port, with 50 ms on each completion (the
+    server applies the first fault that matches: ``options``' come first)."""
     command = [sys.executable, "-m", "pareta.local", "--port", "0", "--log-level", "warning"]
-    command += ["--fault", f"POST /v1/chat/completions latency={latency}"]
+    command += [*options, "--fault", "POST /v1/chat/completions latency=50ms", "--seed", "3"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
@@ -73,201 +92,173 @@ def local_server(latency: str) -> Iterator[Server]:
         process.wait(timeout=10)
 
 
-def fresh_key(base_url: str, any_key: str = "pareta_sk_bench") -> str:
-    return str(httpx.post(f"{base_url}/admin/keys", headers=auth(any_key)).json()["api_key"])
+def fresh_key(server: Server) -> str:
+    headers = {"Authorization": "Bearer pareta_sk_bench"}
+    return str(httpx.post(f"{server.url}/admin/keys", headers=headers).json()["api_key"])
 
 
-def auth(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
+def ledger(server: Server, key: str) -> list[dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {key}"}
+    return list(httpx.get(f"{server.url}/admin/ledger", headers=headers).json()["entries"])
 
 
-def ledger(base_url: str, key: str) -> list[dict[str, Any]]:
-    entries = httpx.get(f"{base_url}/admin/ledger", headers=auth(key)).json()["entries"]
-    return list(entries)
+def one_process(data: list[dict[str, Any]], server: Server, key: str) -> Run:
+    calls = [
+        {"id": r["id"], "model": MODEL, "messages": [{"role": "user", "content": r["prompt"]}]}
+        for r in data
+    ]
+
+    async def run() -> tuple[int, int]:
+        async with AsyncPareta(api_key=key, base_url=server.url) as pa:
+            job = pa.batch(pa.chat.completions.create, calls, key="id", job="bench")
+            stats = await job.wait()
+            return stats.done, stats.attempts
+
+    began = time.time()
+    answered, attempts = anyio.run(run)
+    return Run(answered, attempts, began, time.time())
 
 
-Timed = tuple[int, float, float, float]  # rows answered, seconds to start, job began, ended
+def on_ray(data: list[dict[str, Any]], server: Server, key: str, workers: int) -> Run:
+    import ray.data
+
+    import pareta.ray
+
+    began = time.time()
+    out = pareta.ray.batch(
+        ray.data.from_items(data),
+        job="bench",
+        key="id",
+        model=MODEL,
+        concurrency=workers,
+        api_key=key,
+        base_url=server.url,
+    ).take_all()
+    return finished(out, began)
 
 
-def one_process(data: list[dict[str, Any]]) -> Timed:
-    async def run() -> int:
-        async with AsyncPareta.from_env() as pa:
-            calls = [
-                {
-                    "id": r["id"],
-                    "model": MODEL,
-                    "messages": [{"role": "user", "content": r["prompt"]}],
-                }
-                for r in data
-            ]
-            stats = await pa.batch(pa.chat.completions.create, calls, key="id", job=JOB).wait()
-            return stats.done
+def on_dask(data: list[dict[str, Any]], server: Server, key: str, workers: int) -> Run:
+    import dask.bag as db
+    from dask.distributed import Client, LocalCluster
 
-    started = time.time()
-    answered = asyncio.run(run())
-    return answered, 0.0, started, time.time()
+    import pareta.dask
+
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=4, dashboard_address=None) as cluster,  # type: ignore[no-untyped-call,unused-ignore]
+        Client(cluster),  # type: ignore[no-untyped-call,unused-ignore]
+    ):
+        began = time.time()
+        bag = db.from_sequence(data, npartitions=len(data) // 100)  # type: ignore[no-untyped-call,unused-ignore]
+        out = pareta.dask.batch(
+            bag, job="bench", key="id", model=MODEL, api_key=key, base_url=server.url
+        ).compute()
+        return finished(out, began)
+
+
+def finished(out: list[dict[str, Any]], began: float) -> Run:
+    ended = time.time()
+    return Run(sum(r["error"] is None for r in out), sum(r["attempts"] for r in out), began, ended)
+
+
+def measure(name: str, server: Server, count: int, run: Callable[[Server, str], Run]) -> Figures:
+    """Runs one engine as a fresh org, checks its ledger, prints and returns its figures."""
+    key = fresh_key(server)
+    cpu = server.cpu()
+    done = run(server, key)
+    cpu = server.cpu() - cpu
+    debits = ledger(server, key)
+    keys = {entry["idempotency_key"] for entry in debits}
+    # A row can fail (503 after every retry), but an answered row is billed exactly once.
+    if not done.answered == len(debits) == len(keys):
+        raise SystemExit(f"{name}: {done.answered}/{count} answered, {len(debits)} debits")
+    times = sorted(entry["created"] for entry in debits)
+    late = [t for t in times if t >= times[0] + RAMP]
+    figures = Figures(
+        job=count / (done.ended - done.began),
+        answering=(len(times) - 1) / (times[-1] - times[0]),
+        after_ramp=(len(late) - 1) / (late[-1] - late[0]) if len(late) > 1 else float("nan"),
+        throttled=(done.attempts - count) / done.attempts,
+    )
+    print(
+        f"  {name:<9} {done.answered}/{count} rows, {done.attempts} attempts "
+        f"({figures.throttled:.1%} retried); "
+        f"job {figures.job:5.1f} rows/s; answering {figures.answering:5.1f}/s, after "
+        f"{RAMP:.0f} s {figures.after_ramp:5.1f}/s; server CPU {cpu / count * 1000:.2f} ms a row",
+        flush=True,
+    )
+    return figures
 
 
 @contextmanager
-def ray_cluster(actors: int) -> Iterator[float]:
-    """A local Ray cluster with a CPU per actor; yields the seconds it took to start.
-
-    The actors inherit PARETA_API_KEY and PARETA_BASE_URL from this process, as a local
-    cluster's do (a runtime_env would cost each new worker process a second start)."""
+def ray_cluster(workers: int) -> Iterator[None]:
     import ray
     import ray.data
 
-    started = time.time()
-    ray.init(address="local", num_cpus=actors, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=workers, include_dashboard=False, log_to_driver=False)
     try:
-        yield time.time() - started
+        # Ray Data plans its first dataset in a process once, and starts its own actors
+        # once per cluster: a cluster in use has done both.
+        ray.data.range(4, override_num_blocks=2).materialize()
+        yield
     finally:
         ray.shutdown()
 
 
-def warm_up_ray_data() -> None:
-    """One small dataset, as a cluster in use has run before: Ray Data plans its first
-    dataset in a process once, and starts its own statistics actor once per cluster."""
-    import ray.data
-
-    ray.data.range(4, override_num_blocks=2).materialize()
-
-
-class Unanswered:
-    """A callable class that sends nothing: the rows come back with no answer."""
-
-    def __init__(self, **_: Any) -> None:
-        pass
-
-    async def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        return {**batch, "error": [None] * len(batch["id"])}
+def scenario(title: str, count: int, workers: int, server: Server) -> dict[str, Figures]:
+    print(title, flush=True)
+    data = rows(count)
+    engines: dict[str, Callable[[Server, str], Run]] = {
+        "pa.batch": lambda s, k: one_process(data, s, k),
+        "ray": lambda s, k: on_ray(data, s, k, workers),
+        "dask": lambda s, k: on_dask(data, s, k, workers),
+    }
+    return {name: measure(name, server, count, run) for name, run in engines.items()}
 
 
-def ray_data_alone(data: list[dict[str, Any]], actors: int) -> float:
-    """Seconds Ray Data takes for the dataset with a class that sends nothing: its actors
-    start, its batches move. Prints them."""
-    began = time.time()
-    on_ray(data, actors, 0.0, Unanswered)
-    own = time.time() - began
-    print(f"ray data  the same dataset, no requests: {own:4.1f} s")
-    return own
-
-
-def on_ray(
-    data: list[dict[str, Any]], actors: int, started: float, udf: type | None = None
-) -> Timed:
-    """One dataset through pareta.ray (or ``udf``) on the running cluster: its actors start
-    inside."""
-    import ray.data
-
-    from pareta.ray import ChatCompletions
-
-    working = time.time()
-    answered = (
-        ray.data.from_items(data)
-        .map_batches(
-            udf or ChatCompletions,
-            fn_constructor_kwargs={"job": JOB, "key": "id", "model": MODEL},
-            compute=ray.data.ActorPoolStrategy(size=actors),
-            batch_size=len(data) // (2 * actors),
-        )
-        .take_all()
-    )
-    done = time.time()
-    return sum(r["error"] is None for r in answered), started, working, done
-
-
-def on_dask(data: list[dict[str, Any]], workers: int) -> Timed:
-    import dask.bag as db
-    from dask.distributed import Client, LocalCluster
-
-    recipe = dask_recipe()
-    started = time.time()
-    with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,  # type: ignore[no-untyped-call,unused-ignore]
-        Client(cluster) as client,  # type: ignore[no-untyped-call,unused-ignore]
-    ):
-        working = time.time()
-        client.register_plugin(recipe["ParetaClient"]())
-        bag = db.from_sequence(data, npartitions=workers)  # type: ignore[no-untyped-call,unused-ignore]
-        partitions = client.compute(bag.to_delayed())
-        answered = client.gather(client.map(recipe["answer"], partitions))
-        done = time.time()
-    ok = sum(r["error"] is None for part in answered for r in part)
-    return ok, working - started, working, done
-
-
-def dask_recipe() -> dict[str, Any]:
-    """The Dask recipe of docs/cluster.md, as written there (its functions, not its main block)."""
-    page = (ROOT / "docs" / "cluster.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
-    (block,) = [b for b in blocks if "WorkerPlugin" in b]
-    namespace: dict[str, Any] = {"__name__": "dask_recipe"}
-    exec(compile(block, "docs/cluster.md (Dask recipe)", "exec"), namespace)
-    return namespace
-
-
-def fresh_org(base_url: str) -> str:
-    """A new org's key, set in the environment for the clients (and a cluster's workers)
-    that start from here on."""
-    key = fresh_key(base_url)
-    os.environ["PARETA_API_KEY"], os.environ["PARETA_BASE_URL"] = key, base_url
-    return key
-
-
-def measure(
-    name: str, server: Server, run: Callable[[], Timed], count: int, key: str | None = None
-) -> tuple[float, float]:
-    """Prints the figures of one engine, run as ``key``'s org (else a fresh one); returns
-    its rows a second of work and of answering."""
-    key = key or fresh_org(server.url)
-    cpu = server.cpu()
-    answered, start, began, ended = run()
-    cpu = server.cpu() - cpu
-    work = ended - began
-    debits = ledger(server.url, key)
-    times = sorted(entry["created"] for entry in debits)
-    keys = {entry["idempotency_key"] for entry in debits}
-    pace = (len(times) - 1) / (times[-1] - times[0])
-    print(
-        f"{name:<9} {answered}/{count} answered, {len(debits)} debits ({len(keys)} keys); "
-        f"cluster start {start:4.1f} s; job {work:4.1f} s = {count / work:5.1f} rows/s, "
-        f"first answer after {times[0] - began:4.1f} s; answering {pace:5.1f} rows/s; "
-        f"server CPU {cpu / count * 1000:.2f} ms a row"
-    )
-    return count / work, pace
+SERVERS = {
+    "plain": (),
+    "faults": ("--fault", "POST /v1/chat/completions status=503 latency=50ms probability=0.05"),
+    "limited": ("--rate-limit", f"{LIMIT:g}", "--rate-burst", "10"),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=4000)
-    parser.add_argument("--latency", default="50ms")
-    parser.add_argument("--actors", type=int, default=2, help="Ray actors and Dask workers")
+    parser.add_argument("--limited-rows", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=2, help="Ray actors and Dask workers")
+    parser.add_argument("--only", default="plain,faults,limited", help="scenarios to run")
     args = parser.parse_args()
-    data = rows(args.rows)
-    with local_server(args.latency) as server:
-        base = measure("pa.batch", server, lambda: one_process(data), args.rows)
-        figures: dict[str, tuple[float, float]] = {}
-        key = fresh_org(server.url)
-        with ray_cluster(args.actors) as start:
-            new = lambda: on_ray(data, args.actors, start)  # noqa: E731
-            figures["ray, new"] = measure("ray, new", server, new, args.rows, key)
-        key = fresh_org(server.url)
-        with ray_cluster(args.actors) as start:
-            warm_up_ray_data()
-            own = ray_data_alone(data, args.actors)
-            running = lambda: on_ray(data, args.actors, start)  # noqa: E731
-            figures["ray"] = measure("ray", server, running, args.rows, key)
-        figures["dask"] = measure("dask", server, lambda: on_dask(data, args.actors), args.rows)
-    for name, (work, pace) in figures.items():
-        print(f"{name} / pa.batch: job {work / base[0]:.0%}, answering {pace / base[1]:.0%}")
-    # Ray Data's own share of a job: the same dataset through a class that sends nothing
-    # takes `own` seconds (its actors start, its batches move); the rest is the answering.
-    ray_work = args.rows / figures["ray"][0]
-    rest = args.rows / (ray_work - own)
-    print(
-        f"ray less Ray Data's own {own:.1f} s / pa.batch: job {rest / base[0]:.0%} "
-        f"({ray_work - own:.1f} s for the rows)"
+    results: dict[str, dict[str, Figures]] = {}
+    with ray_cluster(args.workers):
+        for name in args.only.split(","):
+            count = args.limited_rows if name == "limited" else args.rows
+            with local_server(*SERVERS[name]) as server:
+                results[name] = scenario(name, count, args.workers, server)
+    print("ratios")
+    for name in ("ray", "dask"):
+        line = []
+        if "plain" in results:
+            run, base = results["plain"][name], results["plain"]["pa.batch"]
+            line.append(
+                f"plain: job {run.job / base.job:.0%} of pa.batch, answering "
+                f"{run.answering / base.answering:.0%}"
+            )
+        if "faults" in results:
+            run, base = results["faults"][name], results["faults"]["pa.batch"]
+            line.append(f"5% 503s: job {run.job / base.job:.0%} of pa.batch")
+        if "limited" in results:
+            line.append(limited(results["limited"][name]))
+        print(f"  {name:<5} " + "; ".join(line))
+    if "limited" in results:
+        print(f"  pa.batch {limited(results['limited']['pa.batch'])}")
+
+
+def limited(run: Figures) -> str:
+    return (
+        f"--rate-limit {LIMIT:g}: {run.throttled:.1%} of attempts 429, "
+        f"{run.answering / LIMIT:.0%} of the limit ({run.after_ramp / LIMIT:.0%} after "
+        f"{RAMP:.0f} s)"
     )
 
 

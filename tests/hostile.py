@@ -33,9 +33,12 @@ class Gone(Exception):
 
 
 class Connection:
-    def __init__(self, sock: socket.socket, stop: threading.Event) -> None:
+    def __init__(
+        self, sock: socket.socket, stop: threading.Event, heads: list[bytes] | None = None
+    ) -> None:
         self._sock = sock
         self._stop = stop
+        self._heads = [] if heads is None else heads
         self._until = time.monotonic() + GIVE_UP_S
         sock.settimeout(PAUSE_S)
 
@@ -52,6 +55,7 @@ class Connection:
                 length = int(value)
         while len(body) < length:
             body += self._recv()
+        self._heads.append(head)
         return head
 
     def _recv(self) -> bytes:
@@ -61,6 +65,8 @@ class Connection:
                 data = self._sock.recv(64 * KiB)
             except TimeoutError:
                 continue
+            except OSError:  # reset by the client
+                raise Gone from None
             if not data:
                 raise Gone
             return data
@@ -109,6 +115,8 @@ class HostileServer:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(PAUSE_S)
         self.connections = 0
+        # The head of every request read, in order (list.append is atomic across threads).
+        self.heads: list[bytes] = []
 
     @property
     def base_url(self) -> str:
@@ -141,7 +149,7 @@ class HostileServer:
 
     def _serve(self, sock: socket.socket) -> None:
         with sock, contextlib.suppress(Gone):
-            self._script(Connection(sock, self._stop))
+            self._script(Connection(sock, self._stop, self.heads))
 
 
 # The scripts: each is one way a server can misbehave.
@@ -164,7 +172,11 @@ def endless_html(conn: Connection) -> None:
 
 def gzip_bomb(decoded_size: int, content_type: str = "application/json") -> Script:
     # Zeros compress about a thousandfold: a few tens of KiB on the wire.
-    body = gzip.compress(b"\0" * decoded_size, compresslevel=9)
+    return gzipped(b"\0" * decoded_size, content_type)
+
+
+def gzipped(decoded: bytes, content_type: str = "application/json") -> Script:
+    body = gzip.compress(decoded, compresslevel=9)
 
     def script(conn: Connection) -> None:
         conn.read_request()

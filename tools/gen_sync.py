@@ -61,6 +61,9 @@ RENAMES = {
     "AsyncInterrupts": "Interrupts",
     "aclosing": "closing",
     "AsyncCall": "SyncCall",
+    "AsyncMethod": "SyncMethod",
+    "araw": "raw",
+    "_araw_call": "_raw_call",
     # builtins and the standard library
     "anext": "next",
     "aclose": "close",
@@ -79,6 +82,7 @@ RENAMES = {
     "AsyncConnectionPool": "ConnectionPool",
     "AsyncConnectionInterface": "ConnectionInterface",
     "AsyncHTTPConnection": "HTTPConnection",
+    "AsyncHTTPProxy": "HTTPProxy",
 }
 CLASS_RE = re.compile(r"^\s*class (Async\w+)", re.MULTILINE)
 ASYNC_NAME_RE = re.compile(r"^Async[A-Z]")

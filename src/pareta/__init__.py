@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         TaskMatchCandidate,
         Usage,
     )
+    from ._raw import APIResponse
     from ._sync._client import Pareta
     from ._sync._streaming import DeployStream, Stream
     from ._sync.batch import BatchJob
@@ -74,6 +75,7 @@ _LAZY = {
     "ResultsFileError": "._batch.file",
     "MissingDependencyError": "._extras",
     "MetricReport": "._metric_report",
+    "APIResponse": "._raw",
     "ChatCompletion": "._models",
     "ChatCompletionChunk": "._models",
     "Choice": "._models",
@@ -111,6 +113,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "APIConnectionError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APIStreamError",

@@ -7,6 +7,11 @@ from typing import Any
 from urllib.parse import quote
 
 
+def default_set_name(count: int) -> str:
+    """The name of an eval set created without one: ``sdk eval set (1 item)``."""
+    return f"sdk eval set ({count} item{'' if count == 1 else 's'})"
+
+
 def require_text(value: object, name: str) -> str:
     """A non-empty, non-blank string argument (a falsy one is a ``ValueError``)."""
     if not value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import httpx
@@ -66,14 +67,43 @@ def _check(name: str, value: object, types: tuple[type, ...], what: str) -> None
 
 
 def require_api_key(api_key: object) -> str:
-    """The explicit key, else ``PARETA_API_KEY``; an error saying how to get one if neither."""
+    """The explicit key, else ``PARETA_API_KEY``; an error saying how to get one if neither.
+
+    Surrounding whitespace is dropped (a key read from a file ends in a newline); a key
+    that still holds a character no HTTP header can carry is refused, and the message
+    never shows the key, so it cannot reach a log or a terminal."""
+    source = "api_key"
     if not api_key:
         api_key = os.environ.get(API_KEY_ENV)
+        source = API_KEY_ENV
     if not api_key:
         raise ParetaError(MISSING_API_KEY)
     if not isinstance(api_key, str):
         raise TypeError(f"api_key must be a string, not {type(api_key).__name__}")
-    return api_key
+    key = api_key.strip()
+    if not key:
+        raise ParetaError(MISSING_API_KEY)
+    bad = _KEY_MISFIT.search(key)
+    if bad is not None:
+        raise ParetaError(
+            f"the API key from {source} has a character an HTTP header cannot carry (a "
+            f"{_kind(bad.group())} at position {bad.start() + 1} of {len(key)}); the key is "
+            "not shown. Copy it again from the dashboard: it is ASCII letters, digits and "
+            "underscores."
+        )
+    return key
+
+
+# A header value is visible ASCII; inside a key, a space is a copying accident too.
+_KEY_MISFIT = re.compile(r"[^\x21-\x7e]")
+
+
+def _kind(char: str) -> str:
+    if char in " \t":
+        return "space"
+    if char.isascii() or not char.isprintable():
+        return "control character"
+    return "non-ASCII character"
 
 
 def normalize_base_url(base_url: str | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import copy
 import json
 import re
 from typing import Any
@@ -27,26 +29,86 @@ __all__ = [
 
 
 # Messages stay readable in a terminal whatever the server sent: bounded in length, and
-# control characters (ANSI escapes included) and bidirectional overrides shown escaped.
+# control characters (ANSI escapes included), line and paragraph separators, invisible
+# format characters, bidirectional controls and lone surrogates (which make ``print``
+# raise) shown escaped.
 MAX_MESSAGE_CHARS = 2000
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# A request id quoted inside a message: a real one is a few dozen characters.
+REQUEST_ID_CHARS = 200
+_UNPRINTABLE = re.compile(
+    "([\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\ufeff\ufff9-\ufffb\ud800-\udfff])"
+)
 
 
 def printable(value: object, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """``value`` as text for a message, a log line or a terminal: at most ``limit``
-    characters of it, with every control character written as an escape (``\\x1b``)."""
+    """``value`` as text for a message, a log line or a terminal: every control character
+    written as an escape (``\\x1b``), then cut to at most ``limit`` characters (escapes
+    are never split), with a count of what was left out."""
     text = value if isinstance(value, str) else str(value)
-    if len(text) > limit:
-        text = f"{text[:limit]}… ({len(text) - limit:,} more characters)"
-    return _UNPRINTABLE.sub(_escape, text)
+    # Escaping first would make a text of ``limit`` escapable characters six times as
+    # long; escaping what might fit, piece by piece, keeps the cut where it belongs.
+    shown: list[str] = []
+    room = limit
+    used = 0
+    for index, piece in enumerate(_UNPRINTABLE.split(text[:limit])):
+        if index % 2:
+            piece = _escape(piece)
+            if len(piece) > room:
+                break
+        else:
+            piece = piece[:room]
+        shown.append(piece)
+        room -= len(piece)
+        used += 1 if index % 2 else len(piece)
+        if room <= 0:
+            break
+    result = "".join(shown)
+    left = len(text) - used
+    return f"{result}… ({left:,} more characters)" if left > 0 else result
 
 
-def _escape(match: re.Match[str]) -> str:
-    return ascii(match.group())[1:-1]
+def _escape(char: str) -> str:
+    return ascii(char)[1:-1]
+
+
+def request_id_text(request_id: str | None) -> str:
+    """A request id as a message quotes it: escaped and bounded."""
+    return printable(request_id, REQUEST_ID_CHARS)
 
 
 class ParetaError(Exception):
     """Base class for every error the SDK raises."""
+
+    def __reduce__(self) -> Any:
+        # Ray, Dask and multiprocessing pickle a task's error to ship it: rebuilt from its
+        # message and attributes (keyword-only ones too), with a response whose request no
+        # longer carries headers, so the API key never travels with it.
+        state = dict(self.__dict__)
+        if isinstance(self, APIStatusError):
+            state["_detail"] = self.detail
+        response = state.get("response")
+        if isinstance(response, httpx.Response):
+            state["response"] = _without_request_headers(response)
+        return _rebuild, (type(self), self.args, state)
+
+
+def _rebuild(cls: type[ParetaError], args: tuple[Any, ...], state: dict[str, Any]) -> ParetaError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
+def _without_request_headers(response: httpx.Response) -> httpx.Response:
+    # httpx pickles a response without its stream; its request is rebuilt bare (method
+    # and URL), and what a redirect left behind goes.
+    bare = copy.copy(response)
+    request = response._request
+    bare._request = None if request is None else httpx.Request(request.method, request.url)
+    bare.history = []
+    bare.next_request = None
+    return bare
 
 
 class APIConnectionError(ParetaError):
@@ -76,6 +138,8 @@ class APIStatusError(ParetaError):
     status_code: int
     request_id: str | None
     response: httpx.Response | None
+    #: Without a ``detail``, the route and any redirect target (``str(e)`` is ``HTTP <code>``).
+    hint: str | None = None
     _detail: Any
 
     def __init__(
@@ -196,13 +260,28 @@ _LEADING_SPACE = re.compile(rb"\s*")
 
 def _text(response: httpx.Response, limit: int | None = None) -> str:
     content = response.content if limit is None else response.content[:limit]
-    return content.decode(response.encoding or "utf-8", "replace")
+    return content.decode(_charset(response), "replace")
+
+
+def _charset(response: httpx.Response) -> str:
+    """The body's charset if it decodes text, else UTF-8: a server may name a codec that
+    is not a text encoding (``rot13``, ``base64``, ``zlib``) or one that fails anyway."""
+    try:
+        name = response.encoding or "utf-8"
+        codec = codecs.lookup(name)
+        if not getattr(codec, "_is_text_encoding", True):
+            return "utf-8"
+        codec.decode(b"\xff\x00a", "replace")
+        "\ufffd".encode(name, "replace")
+    except Exception:  # a codec named by the server may fail in any way
+        return "utf-8"
+    return name
 
 
 def _body_message(response: httpx.Response) -> str:
     """The start of a text error body, as a message: the rest is counted, not decoded."""
     preview = _text(response, _PREVIEW_BYTES)[:MAX_MESSAGE_CHARS]
-    rest = len(response.content) - len(preview.encode(response.encoding or "utf-8", "replace"))
+    rest = len(response.content) - len(preview.encode(_charset(response), "replace"))
     text = printable(preview)
     return f"{text}… ({rest:,} more bytes)" if rest > 0 else text
 
@@ -217,7 +296,7 @@ def error_detail(response: httpx.Response) -> Any:
     if content[start : start + 1] not in (b"{", b"["):
         return BODY_TEXT
     # Decoded once, here: httpx's ``text`` would briefly hold the body's text twice.
-    text = response.content.decode(response.encoding or "utf-8", "replace")
+    text = response.content.decode(_charset(response), "replace")
     try:
         body = json.loads(text)  # the text already decoded: the body is not decoded twice
     except (ValueError, RecursionError):
@@ -235,14 +314,28 @@ def status_error(response: httpx.Response) -> APIStatusError:
     cls = _STATUS_ERRORS.get(response.status_code, APIStatusError)
     detail = error_detail(response)
     shown = _body_message(response) if detail is BODY_TEXT else printable(_describe(detail))
-    message = shown or _bare_status(response)
-    return cls(
-        message,
+    error = cls(
+        shown or f"HTTP {response.status_code}",
         status_code=response.status_code,
         detail=detail,
         request_id=response.headers.get("x-request-id"),
         response=response,
     )
+    if not shown:
+        # ``str(e)`` stays the documented ``HTTP <code>``; where it came from, and where a
+        # redirect pointed, travel as a note (shown under the traceback) and as ``hint``.
+        error.hint = _bare_status(response)
+        add_note(error, error.hint)
+    return error
+
+
+def add_note(error: BaseException, note: str) -> None:
+    """``error.add_note(note)``, which Python 3.10 lacks: there ``__notes__`` is set by hand."""
+    add = getattr(error, "add_note", None)
+    if add is not None:
+        add(note)
+    else:  # pragma: no cover  # Python 3.10, where CI's other interpreters run the fast layer
+        setattr(error, "__notes__", [*getattr(error, "__notes__", ()), note])  # noqa: B010
 
 
 def _bare_status(response: httpx.Response) -> str:

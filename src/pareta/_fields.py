@@ -1,9 +1,9 @@
 """The response objects' base, their declared fields, and the one rule for a missing value.
 
 A field reads its key from the object's dict on every access. A value that is absent, or
-of a type the field cannot hold, reads as ``None`` for an optional field, as ``""`` for an
-``Id`` (a record's identity, which every answer carries), ``[]`` for a list, ``False`` for
-a flag and an empty object for a nested object: reading never raises.
+of a type the field cannot hold, reads as ``None`` (an ``Id`` too, as the reference says of
+every field), ``[]`` for a list, ``False`` for a flag and an empty object for a nested
+object: reading never raises.
 """
 
 from __future__ import annotations
@@ -19,10 +19,22 @@ if TYPE_CHECKING:
 class ParetaObject:
     """The shared base: raw-key access, ``get``, and a lossless ``to_dict()``."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_rid")
 
     def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
+        self._rid: str | None = None
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the answer this object came in (``None`` when it was
+        built by hand, or is a part of another object)."""
+        return self._rid
+
+    @property
+    def _request_id(self) -> str | None:
+        """``request_id``, under the name openai-python gives it."""
+        return self._rid
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON the server sent, as a dict (the object's own storage, not a copy)."""
@@ -105,7 +117,10 @@ def as_int(value: Any) -> int | None:
 def _as_float(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits: no float holds it
+        return None
 
 
 def _is_true(value: Any) -> bool:
@@ -148,20 +163,20 @@ def Str(*, within: str | None = None) -> Field[str | None]:
     return Field(make)
 
 
-def Id(*fallbacks: str) -> Field[str]:
-    """A record's identity: typed ``str``, read as ``""`` when the server left it out.
+def Id(*fallbacks: str) -> Field[str | None]:
+    """A record's identity: ``None`` when the server left it out (or sent an empty one).
 
     An empty reading falls back to the next key, like ``a or b``."""
 
-    def make(key: str) -> Reader[str]:
+    def make(key: str) -> Reader[str | None]:
         keys = (key, *fallbacks)
 
-        def read(obj: ParetaObject) -> str:
+        def read(obj: ParetaObject) -> str | None:
             for other in keys:
                 value = obj._data.get(other)
                 if isinstance(value, str) and value:
                     return value
-            return ""
+            return None
 
         return read
 

@@ -51,14 +51,38 @@ def to_pandas(table: Table) -> pandas.DataFrame:
     for index, (name, dtype) in enumerate(table.columns):
         values = [row[index] for row in table.rows]
         if dtype == TIME:
-            # Whole milliseconds: a float of Unix seconds carries noise below that.
-            millis = (pandas.Series(values, dtype=FLOAT) * 1000).round()
-            data[name] = pandas.to_datetime(millis, unit="ms", utc=True)
+            # Whole milliseconds: a float of Unix seconds carries noise below that. A time
+            # no datetime holds (milliseconds sent as seconds) reads as NaT.
+            seconds = pandas.Series([_float(value) for value in values], dtype=FLOAT)
+            millis = (seconds * 1000).round()
+            data[name] = pandas.to_datetime(millis, unit="ms", utc=True, errors="coerce")
         else:
-            data[name] = pandas.Series(values, dtype=dtype)
+            data[name] = _series(values, dtype)
     # pandas-stubs read under Python 3.10 type the constructor as Any: say what it is.
     frame: pandas.DataFrame = pandas.DataFrame(data)
     return frame
+
+
+def _series(values: list[Any], dtype: str) -> pandas.Series[Any]:
+    import pandas
+
+    series: pandas.Series[Any]
+    try:
+        series = pandas.Series(values, dtype=dtype)
+    except (TypeError, ValueError, OverflowError):
+        # A value the column's type cannot hold (a 400-digit integer, a string where a
+        # number belongs): the column keeps the values as they came.
+        series = pandas.Series(values, dtype=OBJECT)
+    return series
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def to_html(table: Table) -> str:
@@ -81,6 +105,14 @@ def to_html(table: Table) -> str:
 def _html_cell(name: str, dtype: str, value: Any) -> str:
     if value is None:
         return ""
+    try:
+        return _formatted(name, dtype, value)
+    except (TypeError, ValueError, OverflowError, OSError):
+        # Not what the column holds, or past what a float or a date can show.
+        return str(value)
+
+
+def _formatted(name: str, dtype: str, value: Any) -> str:
     if dtype == BOOL:
         return "yes" if value else "no"
     if dtype == TIME:
@@ -96,7 +128,12 @@ def _html_cell(name: str, dtype: str, value: Any) -> str:
 
 
 def _usd(micro_usd: int | None) -> float | None:
-    return None if micro_usd is None else micro_usd / MICRO_USD_PER_USD
+    if micro_usd is None:
+        return None
+    try:
+        return micro_usd / MICRO_USD_PER_USD
+    except OverflowError:
+        return None
 
 
 # -- the objects -------------------------------------------------------------------------

@@ -13,7 +13,21 @@ if TYPE_CHECKING:
 class MetricReport(dict[str, Any]):
     """One dimension's raw metric JSON (a plain ``dict`` in every other respect)."""
 
-    __slots__ = ()
+    __slots__ = ("_rid",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rid: str | None = None
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the answer the report came in."""
+        return self._rid
+
+    @property
+    def _request_id(self) -> str | None:
+        """``request_id``, under the name openai-python gives it."""
+        return self._rid
 
     def to_pandas(self) -> pandas.DataFrame:
         """One row per bucket when the dimension has them (``series``, quality's

@@ -65,6 +65,7 @@ class ChatCompletion(ParetaObject):
 
     def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
+        self._rid = None
         self._choices: list[Choice] | None = None
 
     @property
@@ -215,9 +216,9 @@ class EvalRun(Ranked["EvalResult"], ParetaObject):
         return run if isinstance(run, dict) else self._data
 
     @property
-    def id(self) -> str:
+    def id(self) -> str | None:
         run = self._run
-        return first_str(run.get("id"), run.get("run_id"), self._data.get("run_id")) or ""
+        return first_str(run.get("id"), run.get("run_id"), self._data.get("run_id")) or None
 
     @property
     def status(self) -> str | None:

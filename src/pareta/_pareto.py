@@ -114,8 +114,17 @@ def savings(cost: float | None, baseline: float | None) -> float | None:
     """The fraction of ``baseline`` that ``cost`` saves (negative when it costs more)."""
     if cost is None or not baseline:
         return None
-    return 1 - cost / baseline
+    try:
+        return 1 - cost / baseline
+    except OverflowError:  # integers too far apart for a float ratio
+        return None
 
 
 def _number(value: int | None) -> float | None:
-    return None if value is None else float(value)
+    """The value as a float, or ``None`` for one no float holds (it is then not placed)."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None

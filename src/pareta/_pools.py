@@ -39,3 +39,26 @@ def reclaim_orphans(connections: list[C], requests: Iterable[Any]) -> list[C]:
     for connection in orphans:
         connections.remove(connection)
     return orphans
+
+
+def drop_leftovers(connections: list[Any]) -> list[Any]:
+    """Remove, and return for closing, the idle HTTP/1.1 connections that hold bytes the
+    server sent after the end of the last answer (a body longer than its
+    ``Content-Length``). Reused, the next request would read them as its own answer."""
+    dropped = [
+        connection for connection in connections if connection.is_idle() and _unread(connection)
+    ]
+    for connection in dropped:
+        connections.remove(connection)
+    return dropped
+
+
+def _unread(connection: object) -> bool:
+    # httpcore wraps the HTTP/1.1 connection that keeps the h11 state (once, or twice
+    # through a proxy). An HTTP/2 one has none: its frames name their stream.
+    for _ in range(3):
+        connection = getattr(connection, "_connection", None)
+        state = getattr(connection, "_h11_state", None)
+        if state is not None:
+            return bool(state.trailing_data[0])
+    return False

@@ -6,7 +6,9 @@ Pure code shared by both clients: nothing here waits on I/O.
 from __future__ import annotations
 
 import json
+import re
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,6 +20,7 @@ from ._exceptions import (
     APITimeoutError,
     ParetaError,
     printable,
+    request_id_text,
 )
 
 # The encodings the SDK asks for, and decodes in bounded steps itself.
@@ -30,14 +33,24 @@ def route(request: httpx.Request) -> str:
     return f"{request.method} {request.url.path}"
 
 
-def connection_error(exc: httpx.TransportError, route: str) -> APIConnectionError:
+def connection_error(exc: httpx.RequestError, route: str) -> APIConnectionError:
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
             printable(f"request timed out: {route} ({type(exc).__name__})"), cause=exc
         )
     return APIConnectionError(
-        printable(f"connection error: {route} ({type(exc).__name__}: {exc})"), cause=exc
+        printable(f"connection error: {route} ({type(exc).__name__}: {redacted(str(exc))})"),
+        cause=exc,
     )
+
+
+_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)\S+")
+
+
+def redacted(text: str) -> str:
+    """``text`` with any credential after ``Bearer``/``Basic`` replaced: an HTTP library's
+    message may quote a header it refused."""
+    return _CREDENTIAL.sub(r"\1\2[redacted]", text)
 
 
 def late(route: str, keyword: str, seconds: float) -> APITimeoutError:
@@ -48,10 +61,21 @@ def late(route: str, keyword: str, seconds: float) -> APITimeoutError:
     )
 
 
-def parse_json(response: httpx.Response) -> Any:
-    """The JSON body of a 2xx answer, or an error naming the route and the request id."""
+def parse_json(response: httpx.Response, max_json_bytes: int) -> Any:
+    """The JSON body of a 2xx answer, or an error naming the route and the request id.
+
+    A body whose values would take more than ``JSON_MEMORY_FACTOR`` times
+    ``max_json_bytes`` in memory is refused before it is parsed."""
     if not response.content:
         return None
+    cost = json_memory(response.content)
+    if cost > JSON_MEMORY_FACTOR * max_json_bytes:
+        raise invalid_response(
+            response,
+            f"JSON that would take about {cost:,} bytes in memory, over "
+            f"{JSON_MEMORY_FACTOR} x max_json_bytes={max_json_bytes}; pass a larger "
+            "max_json_bytes= to the client if the answer is that big on purpose",
+        )
     try:
         return json.loads(response.content)
     except ValueError as exc:
@@ -60,12 +84,28 @@ def parse_json(response: httpx.Response) -> Any:
         raise invalid_response(response, "JSON nested too deeply to read") from None
 
 
+# A parsed JSON value costs far more than its text: ``{}`` is 2 bytes on the wire and about
+# 64 as a dict. A body is read only if this estimate stays within the factor of
+# ``max_json_bytes``, so ``[{},{},…]`` cannot make a small answer take gigabytes.
+JSON_MEMORY_FACTOR = 16
+_CONTAINER_BYTES = 72
+_VALUE_BYTES = 40
+
+
+def json_memory(content: bytes) -> int:
+    """An upper estimate of the memory ``json.loads(content)`` takes: a price per object or
+    array and per further value (counted by their brackets and commas; ones inside strings
+    count too, which only errs high)."""
+    containers = content.count(b"{") + content.count(b"[")
+    return len(content) + _CONTAINER_BYTES * containers + _VALUE_BYTES * content.count(b",")
+
+
 def invalid_response(response: httpx.Response, what: str) -> APIResponseValidationError:
     request_id = response.headers.get("x-request-id")
     return APIResponseValidationError(
         printable(
             f"{route(response.request)} returned {what} "
-            f"(status {response.status_code}, request id {request_id})"
+            f"(status {response.status_code}, request id {request_id_text(request_id)})"
         ),
         request_id=request_id,
         response=response,
@@ -123,7 +163,8 @@ class StreamIdle(Breach):
         return APITimeoutError(
             printable(
                 f"{route(response.request)} sent no event for stream_idle_timeout="
-                f"{self.seconds:g}s (keep-alives do not count; request id {request_id}); "
+                f"{self.seconds:g}s (keep-alives do not count; request id "
+                f"{request_id_text(request_id)}); "
                 "pass a larger stream_idle_timeout= to the client (or None) to wait longer"
             )
         )
@@ -164,16 +205,17 @@ class BodyDecoder:
         self._size = 0
         self.truncated = False
 
-    def decode(self, data: bytes) -> list[bytes | memoryview]:
-        """The decoded pieces of ``data``, each at most ``STEP`` bytes when inflated."""
+    def decode(self, data: bytes) -> Iterator[bytes | memoryview]:
+        """The decoded pieces of ``data``, each at most ``STEP`` bytes when inflated, made
+        one at a time as they are asked for: a small network chunk that inflates to
+        megabytes is never held whole."""
         if self._inflate is None:
-            return [self._count(data)]
-        pieces = []
+            yield self._count(data)
+            return
         while data and not self.truncated:
             room = self._limit - self._size
-            pieces.append(self._count(self._decompress(data, min(room + 1, STEP))))
+            yield self._count(self._decompress(data, min(room + 1, STEP)))
             data = self._inflate.unconsumed_tail
-        return pieces
 
     def flush(self) -> bytes | memoryview:
         if self._inflate is None:

@@ -27,9 +27,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
+            seconds = when.timestamp() - (time.time() if now is None else now)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None  # not a date, or one past what a datetime holds (a huge offset)
     if seconds != seconds:  # NaN says nothing usable
         return None
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)

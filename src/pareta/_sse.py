@@ -92,14 +92,23 @@ class SSEParser:
         if not self._started:
             self._started = True
             lines[0] = lines[0].removeprefix(BOM)
-        decode = self._decoder.decode
+        decoder = self._decoder
+        decode = decoder.decode
         events = []
         limit = self._max_event_bytes
         size = self._event_size
         for line in lines:
-            size = size + len(line) + 1 if line else 0
-            if size > limit:
-                raise LimitExceeded("max_event_bytes", limit)
+            if not line:
+                size = 0
+                # httpx-sse makes an event of every blank line once an ``id:`` was seen; the
+                # format dispatches none without a field since the last one, and a chunk of
+                # blank lines would otherwise become a list of events as long.
+                if not (decoder._data or decoder._event or decoder._retry is not None):
+                    continue
+            else:
+                size += len(line) + 1
+                if size > limit:
+                    raise LimitExceeded("max_event_bytes", limit)
             event = decode(line.decode("utf-8", "replace"))
             if event is not None:
                 events.append(event)

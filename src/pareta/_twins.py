@@ -85,12 +85,18 @@ def drain(chunks: Iterator[bytes], response: httpx.Response, within: float) -> N
         left = max(deadline - time.monotonic(), 0.0)
         return read(max_bytes, left if timeout is None else min(timeout, left))
 
+    # The read in place may be a deadline's (see ``Deadline``): it comes back afterwards,
+    # or every later call on this connection would lose its deadline.
+    own = getattr(network, "__dict__", {}).get("read")
     network.read = bounded_read
     try:
         for _ in chunks:
             pass
     finally:
-        del network.read
+        if own is None:
+            del network.read
+        else:
+            network.read = own
 
 
 async def aunwind(chunks: AsyncIterator[bytes], within: float) -> None:
@@ -275,7 +281,9 @@ class Deadline:
         self._token: Any = None
 
     def __enter__(self) -> Deadline:
-        self._token = _DEADLINE.set(self._at)
+        # Nested in another deadline (a call inside a wait), the earlier one holds.
+        outer = _DEADLINE.get()
+        self._token = _DEADLINE.set(self._at if outer is None else min(outer, self._at))
         return self
 
     def __exit__(self, *exc_info: Any) -> bool | None:

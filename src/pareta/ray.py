@@ -1,39 +1,43 @@
-"""Ray Data: chat completions for a dataset's rows, through the batch engine, on an actor pool.
+"""Ray Data: a client method for each row of a dataset, through the batch engine, on an
+actor pool.
 
     import ray
-    from pareta.ray import ChatCompletions
+    import pareta.ray
 
-    answered = ds.map_batches(
-        ChatCompletions,
-        fn_constructor_kwargs={"job": "reviews-2026-11", "key": "id", "model": "ep_..."},
-        concurrency=2,          # actors, each with one client
-        batch_size=500,
+    answered = pareta.ray.batch(
+        ds,
+        "chat.completions.create",   # or "evals.runs.create", any client method
+        job="reviews-2026-11",       # with each row's key: the row's idempotency key
+        key="id",
+        model="ep_...",
     )
 
-Each actor builds one ``AsyncPareta`` from plain values (the key from ``PARETA_API_KEY`` in
-its environment unless ``api_key`` is given) and runs every batch through ``pa.batch``: a
-batch's rows are in flight together, paced to the server's rate limits, each sent with the
-idempotency key of the job and its row key. A Ray task retried after an actor died resends
-its rows under the same keys, so the server replays what it already billed.
+``batch`` is ``ds.map_batches`` with ``Requests`` (a callable class) on a pool of actors
+that each take several batches at once (``batches_per_actor``): a row waiting out a
+backoff holds up its own batch, not the actor. Each actor builds one ``AsyncPareta``
+from plain values (the key from ``PARETA_API_KEY`` in its environment unless ``api_key``
+is given) and keeps it for its life, so the pace it learned from the server carries from
+one batch to the next; each batch is a batch job on it, every row sent with the
+idempotency key of the job and its row key. A Ray task retried after an actor died
+resends its rows under the same keys, so the server replays what it already billed.
 
-``__call__`` is a coroutine, so Ray runs it on an event loop the actor keeps for its life:
-the client's connections stay open from one batch to the next. An actor runs one Ray task
-at a time (Ray's default), so the concurrency is inside the batch: all of its rows, up to
-``max_in_flight``, are in flight together.
-
-Rows in, rows out: a row's request is its ``messages`` column (or a ``prompt`` column, sent
-as one user message), and its ``model`` column unless ``model`` is configured. Every input
-column comes back, plus ``answer`` (the completion's text), ``error`` (``None``, or the
-error's type and message), ``attempts`` and ``request_id``. Needs ``pip install "pareta[ray]"``.
+A row's request: the columns named for the method's parameters (``model`` and
+``messages`` for a chat completion, where a ``prompt`` column also does as one user
+message), the columns listed in ``columns`` (``temperature``, ``max_tokens``...), and its
+``params`` column (a dict), over ``params`` and ``model`` given here; or whatever
+``preprocess(row)`` returns. Every input column comes back, plus the output columns of
+``OUTPUTS`` (or, with ``postprocess``, whatever it makes of each row with them). An
+output column never replaces an input column: a batch that has one is refused, unless
+``prefix`` names the outputs apart. Needs ``pip install "pareta[ray]"``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 try:
-    import numpy as np
     import ray  # noqa: F401  (the extra: numpy comes with it)
 except ImportError as exc:  # pragma: no cover - exercised where ray is not installed
     raise ImportError(
@@ -41,163 +45,132 @@ except ImportError as exc:  # pragma: no cover - exercised where ray is not inst
         'Install them with: pip install "pareta[ray]"'
     ) from exc
 
-from ._async._client import AsyncPareta
-from ._batch.keys import require_job
-from ._batch.state import BatchResult
 from ._checks import require_positive_int
-from ._config import DEFAULT_MAX_RETRIES
-from ._exceptions import ParetaError
+from ._table_batch import CHAT, OUTPUTS, Connection, answer_batch, row_calls
+
+__all__ = ["OUTPUTS", "ChatCompletions", "Requests", "batch"]
+
+Hook = Callable[[dict[str, Any]], Mapping[str, Any]]
+_CONNECTION = ("api_key", "base_url", "max_retries", "timeout")
 
 
-class ChatCompletions:
-    """A callable class for ``Dataset.map_batches``: one client per actor, one batch job
-    per batch of rows.
+class Requests:
+    """A callable class for ``Dataset.map_batches``: one client per actor for its life,
+    one batch job per batch of rows.
 
-    ``job`` (letters, digits, ``_:-``) and the ``key`` column name the rows: keep both
-    stable for a dataset so that a retried task is not billed twice. ``model`` is the
-    endpoint id or alias to call (else each row's ``model`` column); ``params`` are extra
-    arguments for every call (``max_tokens``, ``temperature``...). ``api_key`` and
-    ``base_url`` default to ``PARETA_API_KEY`` and ``PARETA_BASE_URL`` in the actor's
-    environment (pass them with ``ray.init(runtime_env={"env_vars": ...})``).
-    ``max_in_flight`` and ``rate`` are ``pa.batch``'s, for each batch.
+    ``method`` is the client method each row calls (``"chat.completions.create"``,
+    ``"evals.runs.create"``...). ``job`` (letters, digits, ``_:-``) and the ``key``
+    column name the rows: keep both stable for a dataset so that a retried task is not
+    billed twice. ``model`` and ``params`` are arguments for every row, which a row's own
+    columns override; ``columns`` names more columns to send as arguments of the same
+    name. ``preprocess(row)`` returns a row's arguments instead; ``postprocess(row)``
+    turns a row with its output columns into the row that comes back. ``prefix`` goes
+    before every output column's name. ``api_key`` and ``base_url`` default to
+    ``PARETA_API_KEY`` and ``PARETA_BASE_URL`` in the actor's environment (pass them with
+    ``ray.init(runtime_env={"env_vars": ...})``). ``max_in_flight`` and ``rate`` are
+    ``pa.batch``'s, for each batch.
     """
 
     def __init__(
         self,
         *,
+        method: Any = CHAT,
         job: str,
         key: str,
         model: str | None = None,
         params: Mapping[str, Any] | None = None,
+        columns: Iterable[str] = (),
+        preprocess: Hook | None = None,
+        postprocess: Hook | None = None,
+        prefix: str = "",
         api_key: str | None = None,
         base_url: str | None = None,
         max_in_flight: int = 256,
         rate: float | str = "auto",
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int | None = None,
         timeout: float | None = None,
     ) -> None:
-        self.job = require_job(job)
-        if not isinstance(key, str) or not key:
-            raise TypeError(f"key must name the column that identifies a row, got {key!r}")
-        self.key = key
-        self.model = model
-        self.params = dict(params or {})
-        self.max_in_flight = require_positive_int(max_in_flight, "max_in_flight")
-        self.rate = rate
-        self.client = AsyncPareta.from_env(
-            api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout
+        self.calls = row_calls(
+            method,
+            job=job,
+            key=key,
+            model=model,
+            params=params,
+            columns=columns,
+            preprocess=preprocess,
+            postprocess=postprocess,
+            prefix=prefix,
+            max_in_flight=max_in_flight,
+            rate=rate,
         )
+        self.client = Connection(api_key, base_url, max_retries, timeout).client()
 
     async def __call__(self, batch: Any) -> Any:
-        requests = [self.request(row) for row in _rows(batch, self.key)]
-        results = await self.answer(requests)
-        return _with_columns(batch, _columns(results))
+        return await answer_batch(self.client, self.calls, batch)
 
     async def aclose(self) -> None:
         """Close the client (an actor's lasts as long as its process: Ray never calls this)."""
         await self.client.aclose()
 
-    def request(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """One row's arguments to ``chat.completions.create``, with its key field."""
-        messages = row.get("messages")
-        if messages is None and row.get("prompt") is not None:
-            messages = [{"role": "user", "content": row["prompt"]}]
-        model = self.model if self.model is not None else row.get("model")
-        return {self.key: row[self.key], "model": model, "messages": messages, **self.params}
 
-    async def answer(self, requests: list[dict[str, Any]]) -> list[BatchResult]:
-        """Each request's result, in order; a row the job never ran (it stopped first: no
-        credits, a bad key) gets a result holding the error that stopped it."""
-        out: list[BatchResult | None] = [None] * len(requests)
-        job = self.client.batch(
-            self.client.chat.completions.create,
-            requests,
-            key=self.key,
-            job=self.job,
-            max_in_flight=self.max_in_flight,
-            rate=self.rate,
-        )
-        async with job:
-            async for result in job:
-                out[result.index] = result
-        stopped = job._state.stop_error or ParetaError(f"not run: the job {job.stats.stopped}")
-        return [
-            r if r is not None else BatchResult(str(requests[i][self.key]), i, error=stopped)
-            for i, r in enumerate(out)
-        ]
+class ChatCompletions(Requests):
+    """``Requests`` for ``chat.completions.create``: a row's request is its ``messages``
+    column (or its ``prompt`` as one user message) and its ``model`` (else ``model``)."""
+
+    def __init__(self, **options: Any) -> None:
+        if "method" in options:
+            raise TypeError(
+                "ChatCompletions calls chat.completions.create: use Requests(method=...)"
+            )
+        super().__init__(method=CHAT, **options)
 
 
-def _rows(batch: Any, key: str) -> list[dict[str, Any]]:
-    """The request columns of a batch (numpy dict, pandas or pyarrow), as plain values."""
-    wanted = [c for c in (key, "messages", "prompt", "model") if c in _names(batch)]
-    if key not in wanted:
-        raise ValueError(
-            f"the rows have no {key!r} column to key them by (columns: {sorted(_names(batch))})"
-        )
-    columns = {name: _plain(_column(batch, name)) for name in wanted}
-    count = len(columns[key])
-    return [{name: values[i] for name, values in columns.items()} for i in range(count)]
+def batch(
+    dataset: Any,
+    method: Any = CHAT,
+    *,
+    job: str,
+    key: str,
+    concurrency: int | tuple[int, int] = 2,
+    batch_size: int = 100,
+    batches_per_actor: int = 8,
+    map_kwargs: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> Any:
+    """``dataset`` with ``method`` called for each row, as a new (lazy) ``Dataset``.
+
+    ``concurrency`` actors (or ``(min, max)`` to scale), each with one client, take up
+    to ``batches_per_actor`` batches of ``batch_size`` rows at once; ``map_kwargs`` go to
+    ``map_batches`` as they are (``num_cpus``, ``runtime_env``...). ``options`` are
+    ``Requests``'s (``model``, ``params``, ``columns``, ``preprocess``, ``postprocess``,
+    ``prefix``, ``api_key``, ``base_url``...), checked here before any actor starts.
+    """
+    require_positive_int(batches_per_actor, "batches_per_actor")
+    require_positive_int(batch_size, "batch_size")
+    plain = {k: v for k, v in options.items() if k not in _CONNECTION}
+    name = row_calls(method, job=job, key=key, **plain).method  # raises here, not on an actor
+    sizes: dict[str, Any] = (
+        {"min_size": concurrency[0], "max_size": concurrency[1]}
+        if isinstance(concurrency, tuple)
+        else {"size": concurrency}
+    )
+    compute, remote = _pool(sizes, batches_per_actor)
+    return dataset.map_batches(
+        Requests,
+        fn_constructor_kwargs={"method": name, "job": job, "key": key, **options},
+        compute=compute,
+        batch_size=batch_size,
+        **remote,
+        **dict(map_kwargs or {}),
+    )
 
 
-def _names(batch: Any) -> list[str]:
-    names = getattr(batch, "column_names", None)  # pyarrow
-    if names is None:
-        names = list(batch.keys()) if isinstance(batch, Mapping) else list(batch.columns)
-    return [str(n) for n in names]
+def _pool(sizes: dict[str, Any], calls: int) -> tuple[Any, dict[str, Any]]:
+    """An actor pool whose actors each run ``calls`` batches at once."""
+    import ray.data
 
-
-def _column(batch: Any, name: str) -> Any:
-    column = batch[name]
-    return column.to_pylist() if hasattr(column, "to_pylist") else column
-
-
-def _plain(value: Any) -> Any:
-    """numpy arrays and scalars (Ray's and pandas' cells) as lists, dicts and str: the
-    request digest, and so the idempotency key, must not depend on the batch format."""
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _columns(done: list[BatchResult]) -> dict[str, list[Any]]:
-    return {
-        "answer": [_text(r.result) if r.ok else None for r in done],
-        "error": [None if r.ok else f"{type(r.error).__name__}: {r.error}" for r in done],
-        "attempts": [r.attempts for r in done],
-        "request_id": [r.request_id for r in done],
-    }
-
-
-def _text(completion: Any) -> str | None:
-    choices = completion.choices
-    return choices[0].message.content if choices else None
-
-
-def _with_columns(batch: Any, columns: dict[str, list[Any]]) -> Any:
-    """The batch with the output columns added, in the format it came in."""
-    if hasattr(batch, "append_column"):  # pyarrow
-        import pyarrow as pa
-
-        types = {"attempts": pa.int64()}
-        for name, values in columns.items():
-            array = pa.array(values, type=types.get(name, pa.string()))
-            if name in batch.column_names:
-                batch = batch.drop_columns([name])
-            batch = batch.append_column(name, array)
-        return batch
-    if isinstance(batch, Mapping):
-        return {
-            **batch,
-            **{
-                n: np.array(v, dtype=np.int64 if n == "attempts" else object)
-                for n, v in columns.items()
-            },
-        }
-    out = batch.copy()  # pandas
-    for name, values in columns.items():
-        out[name] = values
-    return out
+    strategy = ray.data.ActorPoolStrategy
+    if "max_concurrent_calls_per_actor" in inspect.signature(strategy).parameters:
+        return strategy(**sizes, max_concurrent_calls_per_actor=calls), {}
+    # Ray before 2.60 (no such parameter) sets the same through the actors' options.
+    return strategy(**sizes), {"max_concurrency": calls}  # pragma: no cover - older Ray

@@ -170,14 +170,15 @@ async def test_owned_client_is_closed_on_exit() -> None:
     assert inner.is_closed
 
 
-async def test_proxy_variables_switch_to_httpx_own_transport(
+async def test_proxy_variables_mount_split_pools_through_the_proxy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     async with AsyncPareta(api_key=API_KEY) as client:
-        # httpx mounts a proxy transport for the variable; the split pools would bypass it.
-        assert not isinstance(client.http_client._transport, AsyncShardedTransport)
-        assert any(pattern.pattern == "https://" for pattern in client.http_client._mounts)
+        # The proxy is mounted as httpx would mount it, with pools of the same kind.
+        assert isinstance(client.http_client._transport, AsyncShardedTransport)
+        mounts = {p.pattern: t for p, t in client.http_client._mounts.items()}
+        assert isinstance(mounts["https://"], AsyncShardedTransport)
 
 
 async def test_a_forked_child_starts_a_fresh_pool(key: str, local: LocalServer) -> None:

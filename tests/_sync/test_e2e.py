@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -276,3 +277,66 @@ def test_the_stock_httpx_client_is_left_open(local: LocalServer, key: str) -> No
         assert len(pa.tasks.list()) >= 10
     assert not own.is_closed
     own.close()
+
+
+def test_with_options_and_raw_responses_over_one_pool(
+    local: LocalServer, key: str, backoff_delays: list[float]
+) -> None:
+    local.inject_fault("GET /v1/models status=503 count=2")
+    with make(local, key) as pa:
+        strict = pa.with_options(max_retries=0, timeout=10)
+        with pytest.raises(EndpointNotReadyError):
+            strict.models.list()  # one attempt, no retry
+        raw = pa.with_raw_response.models.list()  # the parent retries the second 503
+        assert len(backoff_delays) == 1
+        assert raw.status_code == 200
+        assert raw.request_id is not None
+        assert raw.request_id.startswith("req_")
+        assert raw.parse().request_id == raw.request_id
+        assert strict.http_client is pa.http_client
+        assert busy_connections(pa) == 0
+        tasks = strict.tasks.list(extra_query={"unused": "1"})
+        assert tasks[0].request_id == tasks[-1].request_id is not None
+
+
+def test_stream_helpers_rebuild_the_completion(local: LocalServer, key: str) -> None:
+    messages = [{"role": "user", "content": "Effective as of 2026-03-01, between Acme and Beta."}]
+    with make(local, key) as pa:
+        whole = pa.chat.completions.create(model="ep_contract_kie", messages=messages)
+        with pa.chat.completions.create(
+            model="ep_contract_kie", messages=messages, stream=True
+        ) as stream:
+            pieces = [text for text in stream.text_deltas()]
+            final = stream.get_final_completion()
+        assert len(pieces) > 1
+        content = final.choices[0].message.content
+        assert content == "".join(pieces) == whole.choices[0].message.content
+        assert final.choices[0].finish_reason == whole.choices[0].finish_reason == "stop"
+        assert final.usage.total_tokens == whole.usage.total_tokens
+        assert final.model == "ep_contract_kie"
+        assert final.request_id == stream.request_id is not None
+        assert busy_connections(pa) == 0
+
+
+def test_rows_of_the_wrong_shape_are_refused_before_anything_is_created(
+    local: LocalServer, key: str
+) -> None:
+    rows: list[dict[str, Any]] = [ROWS[0], {"text": "Effective 2026-01-01.", "label": "x"}]
+    extra: list[dict[str, Any]] = [{**ROWS[0], "id": 7}]
+    with make(local, key) as pa:
+        before = len(pa.evals.sets.list())
+        with pytest.raises(ValueError, match=r"items\[1\]: missing field 'expected'"):
+            pa.evals.sets.create(task="contract-key-fields", items=rows)
+        with pytest.raises(ValueError, match=r"items\[0\]: unexpected field 'id'"):
+            pa.evals.runs.create(
+                task="contract-key-fields", items=extra, models=["qwen-1"], check_items=True
+            )
+        pa.tasks.retrieve("contract-key-fields")  # the client now knows the shape
+        with pytest.raises(ValueError, match=r"unexpected field 'id'"):
+            pa.evals.sets.create(task="contract-key-fields", items=extra)
+        assert len(pa.evals.sets.list()) == before
+        assert local.ledger(key) == []
+        taken = pa.evals.sets.create(
+            task="contract-key-fields", items=rows, check_items=False
+        )
+        assert taken.item_count == 2

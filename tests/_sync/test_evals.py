@@ -475,3 +475,56 @@ def test_retrieve_run() -> None:
     assert run.id == "run_1"
     assert run.to_dict() == DONE
     assert recorder.last.url.path == "/v1/eval-runs/run_1"
+
+
+def test_rows_without_an_answer_are_refused_before_any_request() -> None:
+    recorder = Recorder(json_response(200, {"eval_set": SET}))
+    with make(recorder) as pa:
+        with pytest.raises(ValueError, match=r"items\[1\]: missing field 'expected'"):
+            pa.evals.sets.create(task="t", items=[ITEMS[0], {"text": "x", "label": "y"}])
+        with pytest.raises(ValueError, match=r"items\[0\]: missing field 'expected'"):
+            pa.evals.runs.create(task="t", items=[{"input": "x"}], models=["m"])
+        # As the documentation also names it: the answer as "target", the input as "text".
+        pa.evals.sets.create(task="t", items=[{"text": "x", "target": {"a": 1}}])
+        pa.evals.sets.create(task="t", items=[{"input": "x"}], check_items=False)
+    assert [r.method for r in recorder.requests] == ["POST", "POST"]
+
+
+def test_rows_are_checked_against_a_task_the_client_has_read() -> None:
+    task = {"task": {"id": "t", "input_schema": {"input": "string"}, "blob_fields": []}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/tasks/t":
+            return json_response(200, task)
+        return json_response(200, {"eval_set": SET})
+
+    recorder = Recorder(answer)
+    with make(recorder) as pa:
+        extra = [{**ITEMS[0], "label": "x"}]
+        pa.evals.sets.create(task="t", items=extra)  # the task unread: not checked
+        with pytest.raises(ValueError, match=r"items\[0\]: unexpected field 'label'"):
+            pa.evals.sets.create(task="t", items=extra, check_items=True)  # read now
+        with pytest.raises(ValueError, match=r"items\[0\]: missing field 'input'"):
+            pa.evals.sets.create(task="t", items=[{"prompt": "x", "expected": 1}])
+        with pytest.raises(ValueError, match=r"unexpected field 'label'"):
+            pa.evals.runs.create(task="t", items=extra, models=["m"], frontier="all")
+        pa.evals.sets.create(task="t", items=ITEMS)
+        # tasks.retrieve teaches the client another task's shape.
+        pa.tasks.retrieve("t")
+    routes = [(r.method, r.url.path) for r in recorder.requests]
+    assert routes == [
+        ("POST", "/v1/eval-sets"),
+        ("GET", "/v1/tasks/t"),
+        ("POST", "/v1/eval-sets"),
+        ("GET", "/v1/tasks/t"),
+    ]
+
+
+def test_rows_checked_on_their_own_read_the_task_once() -> None:
+    task = {"id": "t", "input_schema": {"input": "string"}}
+    recorder = Recorder(json_response(200, task))
+    with make(recorder) as pa:
+        pa.evals.sets.check_items("t", ITEMS)
+        with pytest.raises(ValueError, match=r"items\[0\]: unexpected field 'label'"):
+            pa.evals.sets.check_items("t", [{**ITEMS[0], "label": "x"}])
+    assert len(recorder.requests) == 1

@@ -281,10 +281,14 @@ def test_a_bare_status_names_the_route_and_the_redirect() -> None:
     )
     with pytest.raises(APIStatusError) as info:
         client.models.list()
-    assert str(info.value) == (
+    # The documented message, exactly; the route and the redirect travel beside it.
+    assert str(info.value) == "HTTP 302"
+    where = (
         "HTTP 302 from GET /v1/models, redirected to https://elsewhere.test/v1; "
         "the SDK does not follow redirects: check base_url"
     )
+    assert info.value.hint == where
+    assert getattr(info.value, "__notes__", None) == [where]
 
 
 def test_an_encoding_the_sdk_did_not_ask_for_is_a_typed_error() -> None:

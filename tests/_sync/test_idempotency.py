@@ -36,7 +36,9 @@ def _run(pa: Pareta, key: str) -> Any:
 
 
 def _set(pa: Pareta, key: str) -> Any:
-    return pa.evals.sets.create(task="t", items=[{"input": "x"}], idempotency_key=key)
+    return pa.evals.sets.create(
+        task="t", items=[{"input": "x"}], idempotency_key=key, check_items=False
+    )
 
 
 def _start(pa: Pareta, key: str) -> Any:
@@ -103,7 +105,11 @@ def test_an_inline_run_derives_a_key_for_the_set_it_creates() -> None:
     recorder = Recorder(json_response(200, {"eval_set": {"id": "es_9"}}), json_response(200, RUN))
     with mocked(recorder) as pa:
         pa.evals.runs.create(
-            task="t", items=[{"input": "x"}], models=["m"], idempotency_key="run-1"
+            task="t",
+            items=[{"input": "x"}],
+            models=["m"],
+            idempotency_key="run-1",
+            check_items=False,
         )
     keys = [r.headers["idempotency-key"] for r in recorder.requests]
     assert keys == ["run-1.set", "run-1"]

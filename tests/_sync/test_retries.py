@@ -244,7 +244,8 @@ def test_empty_error_body_reads_http_code() -> None:
     recorder = Recorder(httpx.Response(502))
     with pytest.raises(APIStatusError) as info:
         make(recorder, max_retries=0).models.list()
-    assert str(info.value) == "HTTP 502 from GET /v1/models"
+    assert str(info.value) == "HTTP 502"
+    assert info.value.hint == "HTTP 502 from GET /v1/models"
     assert info.value.detail is None
 
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pareta import APIConnectionError, APIStreamError, NotFoundError, ParetaError
@@ -189,3 +190,20 @@ def test_with_json_errors_are_json_too(
     monkeypatch.delenv("PARETA_API_KEY")
     no_key = cli("--json", "tasks", "list")
     assert json.loads(no_key.err)["detail"].startswith("no API key")
+
+
+def test_a_status_without_detail_prints_where_it_came_from(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pareta._exceptions import status_error
+
+    request = httpx.Request("GET", "https://api.test/v1/models")
+    response = httpx.Response(302, headers={"location": "https://elsewhere.test/"}, request=request)
+    assert report(status_error(response), Output()) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "APIStatusError: HTTP 302"
+    assert err[1].startswith("HTTP 302 from GET /v1/models, redirected to https://elsewhere.test/")
+    assert report(status_error(response), Output(as_json=True)) == 1
+    record = json.loads(capsys.readouterr().err)
+    assert record["detail"] == "HTTP 302"
+    assert record["hint"].startswith("HTTP 302 from GET /v1/models")

@@ -93,7 +93,11 @@ def test_the_terminal_chart_of_a_known_board(width: int) -> None:
     assert "● open  ◆ frontier  ⠤⠒ Pareto front" in text
     # The recommended model is named on the chart itself, beside its marker.
     chart_lines = "\n".join(lines[:20])
-    assert "◀ contract-kie-1 (recommended)" in chart_lines or "◀ recommended" in chart_lines
+    assert re.search(
+        r"[◀↙↖] (contract-kie-1 \(recommended\)|recommended)"
+        r"|(contract-kie-1 \(recommended\)|recommended) [▶↘↗]",
+        chart_lines,
+    )
     assert "◆" in chart_lines
     assert "●" in chart_lines
     # The front, cheapest first, under it.
@@ -145,7 +149,7 @@ def test_an_eval_run_chart_has_intervals_and_names_the_winner() -> None:
     show_chart(out, chart)
     text = buffer.getvalue()
     assert "eval run run_1: quality against cost per item" in text
-    assert "◀ contract-kie-1 (winner)" in text
+    assert re.search(r"[◀↙↖] contract-kie-1 \(winner\)", text)
     assert "│ 95% interval" in text
     assert re.search(r"model\s+kind\s+quality\s+95% CI\s+\$/item", text)
     assert re.search(r"contract-kie-1\s+open\s+0\.963\s+\[0\.923, 1\.000\]\s+\$0\.000073", text)
@@ -156,7 +160,8 @@ def test_an_eval_run_chart_has_intervals_and_names_the_winner() -> None:
 def test_a_label_with_no_room_on_the_right_goes_to_the_left() -> None:
     board = Leaderboard({**BOARD.to_dict(), "recommended": "gpt-4o"})
     text = draw(leaderboard_chart(board), width=80, height=16, colour=False)
-    assert "gpt-4o (recommended) ▶" in text
+    # Left of its marker, on its row or (the front's line there) on the row above.
+    assert re.search(r"gpt-4o \(recommended\) [▶↘↗]", text)
 
 
 def test_a_label_too_long_for_either_side_shortens_then_goes() -> None:
@@ -258,3 +263,24 @@ def test_the_quality_axis_pads_and_stays_within_0_and_1() -> None:
     assert quality_range(Chart("t", "item")) == pytest.approx((0.0, 1.0))
     reversed_interval = Dot("m", "open", 0.5, 10, low=0.6, high=0.4)
     assert reversed_interval.interval is None
+
+
+def test_the_highlighted_name_covers_no_marker_and_no_line() -> None:
+    from dataclasses import replace
+
+    from .test_chart_file import RUN
+
+    for chart in (leaderboard_chart(BOARD), run_chart(RUN)):
+        for width, height in ((60, 16), (88, 22), (120, 24)):
+            named = draw(chart, width=width, height=height, colour=False).splitlines()
+            bare = draw(replace(chart, highlight=None), width=width, height=height, colour=False)
+            changed = [
+                (before, after)
+                for line_before, line_after in zip(bare.splitlines(), named, strict=True)
+                for before, after in zip(line_before, line_after, strict=True)
+                if before != after
+            ]
+            assert changed, (width, chart.title)  # the name is on the chart
+            covered = {before for before, _ in changed} - {" "}
+            assert not covered & {"●", "◆"}, (width, chart.title)
+            assert not any("\u2800" <= cell <= "\u28ff" for cell in covered), (width, covered)

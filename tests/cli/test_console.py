@@ -26,3 +26,24 @@ def test_json_output_refuses_what_it_cannot_represent(capsys: pytest.CaptureFixt
     with pytest.raises(TypeError, match=r"^set is not JSON serialisable$"):
         Output(as_json=True).data({"ids": {"ep_1"}})
     assert capsys.readouterr().out == ""
+
+
+def test_piped_lines_are_never_folded(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    long = "wrote 1 row -> " + "/very/long/path" * 8 + "/out.jsonl"
+    out = Output()
+    assert not out.console.is_terminal
+    out.line(long)
+    out.indented(long)
+    assert capsys.readouterr().out == f"{long}\n   {long}\n"
+
+
+def test_a_width_set_with_columns_still_folds(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    out = Output()
+    out.line("word " * 20)
+    assert all(len(line) <= 40 for line in capsys.readouterr().out.splitlines())

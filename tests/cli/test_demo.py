@@ -129,7 +129,8 @@ def test_on_a_terminal_the_demo_draws_live_progress_bars(
     assert re.search(r"eval run run_\w+: quality against cost per item", plain)
     winner = re.search(r"winner: (\S+) at quality", plain)
     assert winner is not None
-    assert f"◀ {winner.group(1)} (winner)" in plain or f"{winner.group(1)} (winner) ▶" in plain
+    name = re.escape(f"{winner.group(1)} (winner)")
+    assert re.search(rf"[◀↙↖] {name}|{name} [▶↘↗]", plain)
     assert "● open  ◆ frontier  ⠤⠒ Pareto front  │ 95% interval" in plain
     assert plain.index("quality against cost") < plain.index("4. Deploy the winner")
 
@@ -276,3 +277,11 @@ def test_stream_chunks_without_choices_print_nothing(capsys: pytest.CaptureFixtu
     teller.token(ChatCompletionChunk({"choices": []}))
     teller.token(ChatCompletionChunk({"choices": [{"index": 0, "delta": {"content": "hi"}}]}))
     assert capsys.readouterr().out == "hi"
+
+
+def test_a_demo_on_one_row_says_one_row(run: Run) -> None:
+    result = run("demo", "--rows", "1")
+    assert result.code == 0, result.err
+    assert "items=<1 row>" in result.out
+    assert "1 sample row stands in for your data" in result.out
+    assert "1 rows" not in result.out

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pareta.cli.errors import EXIT_RUN_FAILED, EXIT_RUN_TIMEOUT
+
 from .helpers import Run
 
 TASK = "contract-key-fields"
@@ -189,12 +191,89 @@ def test_waiting_past_the_timeout_leaves_the_run_going(cli: Run, tmp_path: Path)
         "evals", "runs", "create", "--task", TASK, "--file", rows, "--model", "qwen-1",
         "--wait", "--timeout", "0",
     )  # fmt: skip
-    assert result.code == 1
+    assert result.code == EXIT_RUN_TIMEOUT == 4
     run_id = re.fullmatch(
-        r"ParetaError: eval run (run_\w+) did not finish within 0s; it keeps running: "
+        r"eval run (run_\w+) did not finish within 0s; it keeps running: "
         r"pareta evals runs show \1\n",
         result.err,
     )
     assert run_id is not None
+    assert f"run {run_id.group(1)} " in result.out  # the state it was last seen in
     still = cli("evals", "runs", "show", run_id.group(1), "--json").json()
     assert still["run"]["id"] == run_id.group(1)
+    scripted = cli(
+        "evals", "runs", "create", "--task", TASK, "--file", rows, "--model", "qwen-1",
+        "--wait", "--timeout", "0", "--json",
+    )  # fmt: skip
+    assert scripted.code == EXIT_RUN_TIMEOUT
+    assert json.loads(scripted.out)["status"] == "running"
+
+
+def test_a_failed_run_exits_non_zero_with_json_too(cli: Run, tmp_path: Path) -> None:
+    rows = write_jsonl(tmp_path / "rows.jsonl", sample_rows(cli, TASK, 2))
+    argv = ["evals", "runs", "create", "--task", TASK, "--file", rows, "--model", "nope-9"]
+    result = cli(*argv, "--wait", "--poll-interval", "0.01")
+    assert result.code == EXIT_RUN_FAILED == 3
+    assert "failed" in result.out
+    assert re.match(r"eval run run_\w+ failed: Unknown model id\(s\)", result.err)
+    scripted = cli(*argv, "--wait", "--poll-interval", "0.01", "--json")
+    assert scripted.code == EXIT_RUN_FAILED
+    run = json.loads(scripted.out)
+    assert run["run"]["status"] == "failed"
+    assert scripted.err == ""
+    shown = cli("evals", "runs", "show", run["run"]["id"], "--json")
+    assert shown.code == EXIT_RUN_FAILED
+    # Not waited for, the run is still running: nothing has failed yet.
+    assert cli(*argv).code == 0
+
+
+def test_rows_that_do_not_fit_the_task_are_refused_before_anything_is_created(
+    cli: Run, tmp_path: Path
+) -> None:
+    rows = write_jsonl(
+        tmp_path / "rows.jsonl", [{"text": "Effective 2026-01-01.", "label": "contract"}]
+    )
+    before = cli("evals", "sets", "list", "--json").json()
+    for argv in (
+        ["evals", "sets", "create", rows, "--task", TASK],
+        ["evals", "runs", "create", "--task", TASK, "--file", rows, "--model", "qwen-1"],
+    ):
+        refused = cli(*argv)
+        assert refused.code == 1
+        assert refused.err.startswith(
+            f"error: {rows}: items[0]: missing field 'expected', the answer the row is graded "
+            "against (its fields: 'text', 'label')"
+        )
+        assert "--no-check" in refused.err
+    extra = write_jsonl(tmp_path / "extra.jsonl", [{**sample_rows(cli, TASK, 1)[0], "id": 1}])
+    refused = cli("evals", "sets", "create", extra, "--task", TASK)
+    assert (refused.code, refused.err.split(". ")[0]) == (
+        1,
+        f"error: {extra}: items[0]: unexpected field 'id'",
+    )
+    assert cli("evals", "sets", "list", "--json").json() == before
+    taken = cli("evals", "sets", "create", rows, "--task", TASK, "--no-check")
+    assert taken.code == 0, taken.err
+    assert re.fullmatch(
+        r"eval set es_\w+: 1 row for contract-key-fields\n", taken.out.splitlines(True)[0]
+    )
+
+
+def test_every_option_has_help() -> None:
+    import argparse
+
+    from pareta.cli.app import build_parser
+
+    def bare(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        found = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    # The batch command's options are its own module's to describe.
+                    if name != "batch":
+                        found += bare(child, f"{path} {name}")
+            elif not action.help:
+                found.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+        return found
+
+    assert bare(build_parser(), "pareta") == []

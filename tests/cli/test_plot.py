@@ -63,7 +63,7 @@ def test_the_leaderboard_drawn_on_a_terminal(cli: Run, on_a_terminal: None) -> N
     lines = plain.splitlines()
     assert lines[0].strip() == f"{TASK}: quality against cost per request"
     assert max(len(line) for line in lines) <= 100
-    assert "◀ contract-kie-1 (recommended)" in plain
+    assert re.search(r"[◀↙↖] contract-kie-1 \(recommended\)", plain)
     assert "● open  ◆ frontier  ⠤⠒ Pareto front" in plain
     key = plain.index("Pareto front, cheapest first")
     front = front_of(cli)

@@ -62,3 +62,9 @@ def test_binary_file(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(RowsError, match="is not UTF-8 text"):
         read_rows(str(path))
+
+
+def test_counts_read_as_people_write_them() -> None:
+    from pareta.cli.rows import plural
+
+    assert [plural(n, "row") for n in (0, 1, 2)] == ["0 rows", "1 row", "2 rows"]

@@ -3,8 +3,12 @@ object, the async one inside ``async with``; each says so in its own terms."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 
@@ -77,3 +81,19 @@ async def test_an_async_job_iterates_only_inside_async_with() -> None:
             async for _ in job:
                 pass  # pragma: no cover - refused before the first row
     assert server.keys == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("checkpoints", [0, 1, 2, 3, 5, 8, 13])
+async def test_an_async_job_cancelled_as_it_starts_leaves_nothing_open(
+    checkpoints: int, tmp_path: Path
+) -> None:
+    pa: AsyncPareta
+    async with client_async(AsyncServer()) as pa:
+        job = pa.batch(pa.chat.completions.create, rows(50), output=tmp_path / "out.jsonl")
+        async with anyio.create_task_group() as group:
+            group.start_soon(job.wait)
+            for _ in range(checkpoints):
+                await anyio.lowlevel.checkpoint()
+            group.cancel_scope.cancel()
+        gc.collect()  # an unclosed queue or file would warn here, failing the test

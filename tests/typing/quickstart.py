@@ -1,7 +1,8 @@
 """The quickstart's steps, one after another, as a user would write them with the sync client.
 
 mypy checks this file under --strict with no ``None`` checks or casts beyond what the
-documented types call for; tests/typing/test_programs.py runs it against a local server.
+documented types call for (an id reads ``None`` when absent: narrowed once);
+tests/typing/test_programs.py runs it against a local server.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ def walk(pa: Pareta, task: str) -> list[str]:
 
     ep: Endpoint = pa.endpoints.deploy(task=task, model="recommended", wait=True)
     lines.append(f"live endpoint: {ep.id} {ep.status}")
+    if ep.id is None:  # fields read None when the server leaves them out: narrow once
+        raise RuntimeError(f"the deploy answered without an endpoint id: {ep.to_dict()}")
 
     resp = pa.chat.completions.create(
         model=ep.id, messages=[{"role": "user", "content": "Name the parties to this agreement."}]
@@ -42,7 +45,7 @@ def walk(pa: Pareta, task: str) -> list[str]:
     except InsufficientCreditsError:
         lines.append("out of credit: top up in the dashboard")
 
-    callable_ids: list[str] = [m.id for m in pa.models.list()]
+    callable_ids: list[str | None] = [m.id for m in pa.models.list()]
     lines.append(f"callable: {ep.id in callable_ids}")
 
     pa.endpoints.stop(ep.id)

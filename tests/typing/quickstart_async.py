@@ -16,6 +16,8 @@ async def walk(pa: AsyncPareta, task: str) -> list[str]:
 
     ep: Endpoint = await pa.endpoints.deploy(task=task, model="recommended", wait=True)
     lines.append(f"live endpoint: {ep.id} {ep.status}")
+    if ep.id is None:  # fields read None when the server leaves them out: narrow once
+        raise RuntimeError(f"the deploy answered without an endpoint id: {ep.to_dict()}")
 
     resp = await pa.chat.completions.create(
         model=ep.id, messages=[{"role": "user", "content": "Name the parties to this agreement."}]

@@ -71,9 +71,9 @@ def test_encodings_the_sdk_did_not_ask_for_are_refused(encoding: str) -> None:
 
 def test_a_corrupt_compressed_body_is_undecodable() -> None:
     with pytest.raises(UndecodableBody):
-        BodyDecoder("gzip", 100, "max_json_bytes").decode(b"not gzip at all")
+        list(BodyDecoder("gzip", 100, "max_json_bytes").decode(b"not gzip at all"))
     with pytest.raises(UndecodableBody):
-        BodyDecoder("deflate", 100, "max_json_bytes").decode(b"\xff\xff\xff\xff")
+        list(BodyDecoder("deflate", 100, "max_json_bytes").decode(b"\xff\xff\xff\xff"))
 
 
 def test_the_errors_of_breaches_name_route_limit_and_request_id() -> None:

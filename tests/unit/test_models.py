@@ -93,8 +93,8 @@ def test_absent_fields_read_as_none_empty_or_false() -> None:
     )
 
 
-# A record's identity (the id it is known by, or that you pass on to the next call) is
-# typed ``str``: absent or mistyped, it reads "" instead of None.
+# A record's identity (the id it is known by, or that you pass on to the next call) reads
+# None when absent or mistyped, like every field: the reference says so of each of them.
 IDENTITIES = [
     (pareta.Model, "id"),
     (pareta.Endpoint, "id"),
@@ -111,26 +111,24 @@ IDENTITIES = [
 
 
 @pytest.mark.parametrize(("cls", "name"), IDENTITIES, ids=lambda x: getattr(x, "__name__", x))
-def test_an_absent_or_mistyped_identity_reads_as_empty(
+def test_an_absent_or_mistyped_identity_reads_none(
     cls: type[_models.ParetaObject], name: str
 ) -> None:
-    assert getattr(cls({}), name) == ""
-    assert getattr(cls({name: 7, "id": None, "run_id": False}), name) == ""
+    assert getattr(cls({}), name) is None
+    assert getattr(cls({name: 7, "id": None, "run_id": False}), name) is None
+    assert getattr(cls({name: ""}), name) is None
 
 
-def test_every_other_string_field_reads_none_when_absent() -> None:
-    identities = {(cls, name) for cls, name in IDENTITIES}
+def test_every_string_field_reads_none_when_absent() -> None:
     for cls in MODEL_TYPES:
         for name in fields(cls):
             value = getattr(cls({}), name)
-            if (cls, name) in identities:
-                assert value == "", (cls, name)
-            else:
-                assert (
-                    value is None
-                    or value in ([], False, Decimal(0), 0)
-                    or (isinstance(value, _models.ParetaObject) and value.to_dict() == {})
-                ), (cls.__name__, name, value)
+            assert (
+                value is None
+                or value in ([], False, Decimal(0), 0)
+                or (isinstance(value, _models.ParetaObject) and value.to_dict() == {})
+            ), (cls.__name__, name, value)
+            assert value != "", (cls.__name__, name)
 
 
 def test_fields_read_their_key_and_fall_back_on_an_empty_reading() -> None:
@@ -393,3 +391,10 @@ def test_declared_fields_are_read_only_like_the_hand_written_ones() -> None:
     with pytest.raises(AttributeError):
         endpoint.is_live = True  # type: ignore[misc]
     assert endpoint.id == "ep_1"
+
+
+def test_an_unnamed_eval_set_counts_its_items() -> None:
+    from pareta._checks import default_set_name
+
+    assert default_set_name(1) == "sdk eval set (1 item)"
+    assert default_set_name(3) == "sdk eval set (3 items)"

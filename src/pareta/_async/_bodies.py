@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
@@ -60,6 +60,8 @@ class AsyncDecodedChunks:
         self._decoder = decoder
         self._ended = False
         self._broken = False
+        # What is left of the network chunk being decoded, one piece per step.
+        self._pieces: Iterator[bytes | memoryview] = iter(())
 
     def __aiter__(self) -> AsyncDecodedChunks:
         return self
@@ -73,6 +75,10 @@ class AsyncDecodedChunks:
     async def __anext__(self) -> bytes:
         if self._ended:
             raise StopAsyncIteration
+        if not self._broken:
+            piece = self._next_piece()
+            if piece is not None:
+                return piece
         try:
             chunk = await anext(self._raw)
         except StopAsyncIteration:
@@ -80,8 +86,14 @@ class AsyncDecodedChunks:
             return b"" if self._broken else bytes(self._decoder.flush())
         if self._broken:
             return b""  # past a limit, the rest of the body is only read to its end
+        self._pieces = self._decoder.decode(chunk)
+        return self._next_piece() or b""
+
+    def _next_piece(self) -> bytes | None:
         try:
-            return b"".join(self._decoder.decode(chunk))
+            return bytes(next(self._pieces))
+        except StopIteration:
+            return None
         except BaseException:
             self._broken = True
             raise

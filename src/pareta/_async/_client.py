@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.request import getproxies
 
 import httpx
 
@@ -26,7 +27,9 @@ from .._config import (
     require_api_key,
     to_timeout,
 )
+from .._cookies import NoCookies
 from .._logs import configure_from_env
+from .._options import NOT_GIVEN, NotGiven, per_request_timeout
 from ._http import AsyncAPIClient
 from ._transport import AsyncShardedTransport
 from .batch import AsyncBatchJob, arun_all
@@ -34,6 +37,7 @@ from .chat import AsyncChat
 from .endpoints import AsyncEndpoints
 from .evals import AsyncEvals
 from .models import AsyncModels
+from .raw import AsyncParetaWithRawResponse
 from .tasks import AsyncTasks
 
 R = TypeVar("R")
@@ -43,12 +47,28 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=256
 def _new_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
     """The SDK-owned client: 256 connections split across small pools for fan-out.
 
-    With proxy variables in the environment, httpx's own transport honours them."""
-    if getproxies():
-        return httpx.AsyncClient(timeout=timeout, limits=DEFAULT_LIMITS)
+    Proxy variables in the environment are honoured as httpx honours them, each proxy
+    through pools of the same kind; the client keeps no cookies (see ``NoCookies``)."""
     return httpx.AsyncClient(
-        timeout=timeout, transport=AsyncShardedTransport(limits=DEFAULT_LIMITS)
+        timeout=timeout,
+        transport=AsyncShardedTransport(limits=DEFAULT_LIMITS),
+        mounts=_proxy_mounts(),
+        cookies=NoCookies(),
     )
+
+
+def _proxy_mounts() -> dict[str, httpx.AsyncBaseTransport | None]:
+    # httpx's own reading of HTTP(S)_PROXY, ALL_PROXY and NO_PROXY (it skips the variables
+    # once a transport is given); ``None`` sends a pattern to the default transport.
+    from httpx._utils import get_environment_proxies
+
+    transports: dict[str, AsyncShardedTransport] = {}
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
+    for pattern, proxy in get_environment_proxies().items():
+        if proxy is not None and proxy not in transports:
+            transports[proxy] = AsyncShardedTransport(limits=DEFAULT_LIMITS, proxy=proxy)
+        mounts[pattern] = None if proxy is None else transports[proxy]
+    return mounts
 
 
 class AsyncPareta:
@@ -100,11 +120,64 @@ class AsyncPareta:
             new_http_client=lambda: _new_http_client(own_timeout),
             bounds=bounds,
         )
+        self._mount()
+
+    def _mount(self) -> None:
         self.chat = AsyncChat(self._client)
         self.models = AsyncModels(self._client)
         self.endpoints = AsyncEndpoints(self._client)
         self.tasks = AsyncTasks(self._client)
         self.evals = AsyncEvals(self._client)
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncParetaWithRawResponse:
+        """The same resources, each method returning an ``APIResponse`` (status, headers,
+        request id, and ``parse()`` for the object): ``client.with_raw_response.models.list()``."""
+        return AsyncParetaWithRawResponse(self)
+
+    def with_options(
+        self,
+        *,
+        timeout: httpx.Timeout | float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
+        max_event_bytes: int | NotGiven = NOT_GIVEN,
+        max_json_bytes: int | NotGiven = NOT_GIVEN,
+        max_decoded_bytes: int | NotGiven = NOT_GIVEN,
+        max_error_bytes: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncPareta:
+        """A client with other per-request options that shares this one's connection pool
+        (and key, base URL, and what it learned of the server's rate limits). Only what
+        you pass changes; ``timeout=None`` means the HTTP client's own.
+
+        ``client.with_options(timeout=5, max_retries=0).models.list()`` is the one-call
+        form. Closing the new client leaves the pool open: it closes with this one."""
+        core = self._client
+        given: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("call_timeout", call_timeout),
+                ("stream_idle_timeout", stream_idle_timeout),
+                ("max_event_bytes", max_event_bytes),
+                ("max_json_bytes", max_json_bytes),
+                ("max_decoded_bytes", max_decoded_bytes),
+                ("max_error_bytes", max_error_bytes),
+            )
+            if not isinstance(value, NotGiven)
+        }
+        derived = object.__new__(type(self))
+        derived._client = core.derive(
+            max_retries=(
+                core.max_retries
+                if isinstance(max_retries, NotGiven)
+                else clamp_retries(max_retries)
+            ),
+            bounds=dataclasses.replace(core.bounds, **given),
+            timeout=core.timeout if isinstance(timeout, NotGiven) else per_request_timeout(timeout),
+        )
+        derived._mount()
+        return derived
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AsyncPareta:
@@ -124,7 +197,7 @@ class AsyncPareta:
     @property
     def timeout(self) -> httpx.Timeout:
         """The timeout requests run under (an injected client's own)."""
-        return self._client.http_client.timeout
+        return self._client.timeout or self._client.http_client.timeout
 
     @property
     def bounds(self) -> Bounds:

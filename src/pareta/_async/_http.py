@@ -15,6 +15,8 @@ from .._exceptions import ParetaError, status_error
 from .._forks import reset_in_children
 from .._logs import log_response, log_retry
 from .._observers import Observer, current_observer
+from .._options import RequestOptions
+from .._raw import Answer, noted
 from .._request_bodies import plain_body
 from .._responses import (
     ACCEPT_ENCODING,
@@ -35,8 +37,9 @@ _abandoned: list[object] = []
 
 _URL_CACHE_SIZE = 512
 
-# Client-side mistakes that a second attempt cannot fix.
-_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+# Client-side mistakes, and a redirect loop (an injected client that follows redirects),
+# that a second attempt cannot fix.
+_NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.TooManyRedirects)
 
 CLOSED = (
     "this client is closed: make a new one, or keep using it inside its `with` block "
@@ -58,6 +61,10 @@ class AsyncAPIClient:
         bounds: Bounds | None = None,
     ) -> None:
         self.bounds = Bounds() if bounds is None else bounds
+        # A ``with_options(timeout=...)`` client's own; ``None``: the HTTP client's.
+        self.timeout: httpx.Timeout | None = None
+        # The task records this client has read, by id: eval rows are checked against them.
+        self.tasks_read: dict[str, dict[str, Any]] = {}
         self.api_key = api_key
         self.base_url = base_url
         self.max_retries = max_retries
@@ -94,6 +101,7 @@ class AsyncAPIClient:
         files: dict[str, Any] | None = None,
         accept: str = "application/json",
         idempotency_key: str | None = None,
+        options: RequestOptions | None = None,
     ) -> httpx.Request:
         headers = {
             "Authorization": self._auth,
@@ -105,6 +113,16 @@ class AsyncAPIClient:
             # One key per call, reused by every retry, so the server bills a call once; a
             # caller's own key makes that hold across processes too (a resumed batch).
             headers["Idempotency-Key"] = idempotency_key or f"pareta-{uuid.uuid4().hex}"
+        timeout: Any = self.timeout or httpx.USE_CLIENT_DEFAULT
+        if options is not None:
+            headers.update(options.extra_headers or {})
+            if options.extra_query:
+                params = {**(params or {}), **options.extra_query}
+            if data is not None or files is not None:
+                data = {**(data or {}), **(options.extra_body or {})}
+            else:
+                json = options.merge_json(json)
+            timeout = options.timeout or timeout
         request = self.http_client.build_request(
             method,
             self._url(path),
@@ -113,6 +131,7 @@ class AsyncAPIClient:
             data=data,
             files=files,
             headers=headers,
+            timeout=timeout,
         )
         return plain_body(request)
 
@@ -200,7 +219,14 @@ class AsyncAPIClient:
             attempt += 1
 
     async def _attempt(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        response = await self.http_client.send(request, stream=True)
+        try:
+            response = await self.http_client.send(request, stream=True)
+        except RuntimeError:
+            # Closed by close()/aclose() (another task or thread) while this call waited
+            # out a backoff, or just before it was sent.
+            if self.http_client.is_closed:
+                raise ParetaError(CLOSED) from None
+            raise
         if stream and response.is_success:
             return response
         bounds = self.bounds
@@ -225,11 +251,30 @@ class AsyncAPIClient:
         **kwargs: Any,
     ) -> Any:
         """The JSON answer of one call; ``expect`` names the JSON types the route returns."""
+        return (await self.request_answer(method, path, expect=expect, **kwargs)).body
+
+    async def request_answer(
+        self,
+        method: str,
+        path: str,
+        *,
+        expect: type | tuple[type, ...] | None = None,
+        **kwargs: Any,
+    ) -> Answer:
+        """``request_json``'s body with the response it came in (for its request id)."""
         response = await self.send(self.build(method, path, **kwargs))
-        body = parse_json(response)
+        noted(response)
+        body = parse_json(response, self.bounds.max_json_bytes)
         if expect is not None and not isinstance(body, expect):
             raise invalid_response(response, f"an unexpected JSON {type(body).__name__}")
-        return body
+        return Answer(body, response)
+
+    def derive(
+        self, *, max_retries: int, bounds: Bounds, timeout: httpx.Timeout | None
+    ) -> AsyncAPIClient:
+        """The request core of a ``with_options`` client: its own retries, limits and
+        timeout over this one's connection pool (which stays this client's to close)."""
+        return AsyncDerivedAPIClient(self, max_retries=max_retries, bounds=bounds, timeout=timeout)
 
     async def aclose(self) -> None:
         if self.owns_http_client:
@@ -237,6 +282,46 @@ class AsyncAPIClient:
             # one fails (asyncio: "Event loop is closed") or worse; say so instead.
             self._loop_guard.check()
             await self.http_client.aclose()
+
+
+class AsyncDerivedAPIClient(AsyncAPIClient):
+    """Another client's request core with other options; the pool is always the parent's,
+    a new one after a fork included."""
+
+    def __init__(
+        self,
+        parent: AsyncAPIClient,
+        *,
+        max_retries: int,
+        bounds: Bounds,
+        timeout: httpx.Timeout | None,
+    ) -> None:
+        # Everything the parent learned and holds (keys, URLs, what the server said about
+        # its limits) is shared; the options are this client's own.
+        self.__dict__.update(parent.__dict__)
+        self._parent = parent
+        self.max_retries = max_retries
+        self.bounds = bounds
+        self.timeout = timeout
+        self.owns_http_client = False
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        return self._parent.http_client
+
+    # Assigning reaches the parent: the pool is one (nothing assigns it here but a fork's
+    # reset, which the parent does itself).
+    @http_client.setter
+    def http_client(self, value: httpx.AsyncClient) -> None:  # pragma: no cover
+        self._parent.http_client = value
+
+    @property
+    def _loop_guard(self) -> AsyncLoopGuard:
+        return self._parent._loop_guard
+
+    @_loop_guard.setter
+    def _loop_guard(self, value: AsyncLoopGuard) -> None:  # pragma: no cover
+        self._parent._loop_guard = value
 
 
 async def wait_turn(observer: Observer) -> None:

@@ -14,23 +14,36 @@ import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from types import AsyncGeneratorType, TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 from httpx_sse import ServerSentEvent
 
-from .._exceptions import APIConnectionError, APIStreamError, ParetaError, printable
-from .._models import ChatCompletionChunk
+from .._accumulate import final_completion
+from .._exceptions import (
+    APIConnectionError,
+    APIStreamError,
+    ParetaError,
+    printable,
+    request_id_text,
+)
+from .._models import ChatCompletion, ChatCompletionChunk, Usage
+from .._raw import noted
 from .._responses import BodyDecoder, Breach, connection_error, invalid_response, route
 from .._sse import SSEParser
 from .._twins import AsyncShieldCancellation, adrain, aunwind
 from ._bodies import AsyncDecodedChunks, aread_within
 from ._http import AsyncAPIClient
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 _T = TypeVar("_T")
 
 # How long a stream may wait, after its last event, for the end of the body (see ``_drain``).
 DRAIN_S = 0.1
+# What ``_decode`` returns for an event that carries nothing to deliver.
+SKIP: Any = object()
 
 
 class AsyncSSEStream(Generic[_T]):
@@ -72,7 +85,7 @@ class AsyncSSEStream(Generic[_T]):
             return
         chunks: AsyncIterator[bytes] | None = None
         try:
-            response = await self._start()
+            response = self._response or await self._start()
             bounds = self._client.bounds
             parser = SSEParser(bounds.max_event_bytes, bounds.stream_idle_timeout)
             chunks = self._chunks(response)
@@ -84,6 +97,8 @@ class AsyncSSEStream(Generic[_T]):
                     if item is None:  # the stream's own end marker
                         await self._drain(chunks, response)
                         return
+                    if item is SKIP:
+                        continue
                     yield item
             self._end_of_stream()
         except httpx.TransportError as exc:
@@ -119,9 +134,18 @@ class AsyncSSEStream(Generic[_T]):
         limit = self._client.bounds.max_decoded_bytes
         return AsyncDecodedChunks(raw, BodyDecoder(encoding, limit, "max_decoded_bytes"))
 
+    async def _open(self) -> httpx.Response:
+        """The handshake now rather than at the first read (a raw response's headers)."""
+        try:
+            return await self._start()
+        except BaseException:
+            await self.aclose()  # a failed handshake ends the stream, as in iteration
+            raise
+
     async def _start(self) -> httpx.Response:
         response = await self._client.send(self._request, stream=True)
         self._response = response
+        noted(response)
         content_type = response.headers.get("content-type", "")
         if "text/event-stream" not in content_type:
             # A few KiB say what the server sent; the rest is never read.
@@ -170,7 +194,7 @@ class AsyncSSEStream(Generic[_T]):
             if chunks is not None:
                 await aunwind(chunks, DRAIN_S)
 
-    async def __aenter__(self) -> AsyncSSEStream[_T]:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
@@ -183,32 +207,107 @@ class AsyncSSEStream(Generic[_T]):
 
 
 class AsyncStream(AsyncSSEStream[ChatCompletionChunk]):
-    """The chunks of a streamed chat completion; ends on the server's ``[DONE]``."""
+    """The chunks of a streamed chat completion; ends on the server's ``[DONE]``.
+
+    A chunk without choices (the ``usage`` chunk of ``stream_options={"include_usage":
+    True}``) is not delivered, so ``chunk.choices[0]`` holds in every loop; its usage is
+    ``stream.usage``. An ``error`` event, or a chunk whose ``error`` is set, raises
+    ``APIStreamError`` with the server's error as ``detail``.
+
+    Besides iterating the chunks: ``text_deltas()`` iterates their text, and
+    ``get_final_completion()`` returns the ``ChatCompletion`` they add up to. Both read
+    on from where the stream is, so they mix with a loop over the chunks."""
+
+    _usage: Usage | None = None
+
+    @property
+    def usage(self) -> Usage | None:
+        """The token counts the server sent in the stream (its last ``usage``), or ``None``."""
+        return self._usage
+
+    def __init__(self, client: AsyncAPIClient, request: httpx.Request) -> None:
+        super().__init__(client, request)
+        # Every chunk read, so the final completion never needs a second read.
+        self._read: list[ChatCompletionChunk] = []
+
+    def text_deltas(self) -> AsyncTextDeltas:
+        """The text of each chunk as it arrives (``choices[0].delta.content``; chunks
+        without text are skipped): ``async for text in stream.text_deltas():``."""
+        return AsyncTextDeltas(self)
+
+    async def get_final_completion(self) -> ChatCompletion:
+        """The ``ChatCompletion`` the chunks add up to: each choice's text, role and
+        ``finish_reason``, the ``usage`` the server reported, the ``id`` and ``model``.
+
+        Reads what is left of the stream first (a stream closed early gives what was
+        read). Its ``request_id`` is the stream's."""
+        if not self._done:
+            async for _ in self:
+                pass
+        completion = final_completion(self._read)
+        completion._rid = self.request_id
+        return completion
 
     def _decode(self, event: ServerSentEvent) -> ChatCompletionChunk | None:
         if event.data == "[DONE]":
             return None
+        if event.event == "error":
+            raise self._error(self._load_error(event))
         chunk = self._load(event)
         if not isinstance(chunk, dict):
             assert self._response is not None
             raise invalid_response(self._response, f"a chunk that is not an object: {chunk!r}")
-        if "error" in chunk:
-            error = chunk["error"]
-            message = error.get("message") if isinstance(error, dict) else error
-            raise APIStreamError(
-                printable(
-                    f"{self._route} reported an error mid-stream: {message} "
-                    f"(request id {self.request_id})"
-                ),
-                detail=error,
-                request_id=self.request_id,
-            )
-        return ChatCompletionChunk(chunk)
+        if chunk.get("error") is not None:
+            raise self._error(chunk["error"])
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            self._usage = Usage(usage)
+        item = ChatCompletionChunk(chunk)
+        self._read.append(item)  # the usage chunk too: the final completion counts it
+        return item if item.choices else SKIP
+
+    def _load_error(self, event: ServerSentEvent) -> Any:
+        try:
+            error = json.loads(event.data)
+        except (ValueError, RecursionError):
+            return event.data  # an error in plain text is still the server's error
+        return error["error"] if isinstance(error, dict) and "error" in error else error
+
+    def _error(self, error: Any) -> APIStreamError:
+        message = error.get("message") if isinstance(error, dict) else error
+        return APIStreamError(
+            printable(
+                f"{self._route} reported an error mid-stream: {message} "
+                f"(request id {request_id_text(self.request_id)})"
+            ),
+            detail=error,
+            request_id=self.request_id,
+        )
 
     def _end_of_stream(self) -> None:
         raise APIConnectionError(
-            f"connection error: {self._route} ended before [DONE] (request id {self.request_id})"
+            f"connection error: {self._route} ended before [DONE] "
+            f"(request id {request_id_text(self.request_id)})"
         )
+
+
+class AsyncTextDeltas:
+    """The text pieces of a chat stream (an iterator object: nothing is left suspended
+    when a loop over it stops early)."""
+
+    def __init__(self, stream: AsyncStream) -> None:
+        self._chunks = stream.__aiter__()
+
+    def __aiter__(self) -> AsyncTextDeltas:
+        return self
+
+    async def __anext__(self) -> str:
+        while True:
+            choices = (await anext(self._chunks)).choices
+            if choices:
+                text = choices[0].delta.content
+                if text:
+                    return text
 
 
 class AsyncDeployStream(AsyncSSEStream[dict[str, Any]]):
@@ -225,5 +324,5 @@ class AsyncDeployStream(AsyncSSEStream[dict[str, Any]]):
         if not self._terminal:
             raise APIConnectionError(
                 f"connection error: {self._route} ended before a complete or error event "
-                f"(request id {self.request_id})"
+                f"(request id {request_id_text(self.request_id)})"
             )

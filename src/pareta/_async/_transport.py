@@ -76,7 +76,15 @@ class _Release:
 class AsyncShardedTransport(httpx.AsyncBaseTransport):
     """Sends each request through the least busy of several small connection pools."""
 
-    def __init__(self, *, limits: httpx.Limits, shard_connections: int = SHARD_CONNECTIONS) -> None:
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits,
+        shard_connections: int = SHARD_CONNECTIONS,
+        proxy: str | None = None,
+    ) -> None:
+        # With ``proxy``, every pool sends through that proxy (as httpx's own would).
+        self._proxy = proxy
         total = limits.max_connections or 100
         count = max(1, -(-total // shard_connections))
         per_shard = -(-total // count)
@@ -132,8 +140,14 @@ class AsyncShardedTransport(httpx.AsyncBaseTransport):
         transport = self._pools[shard]
         if transport is None:
             # httpcore is imported with the first pool, as httpx itself does.
-            from ._reclaiming import AsyncReclaimingPool
+            from ._reclaiming import AsyncReclaimingPool, reclaiming
 
+            if self._proxy is not None:
+                transport = self._pools[shard] = httpx.AsyncHTTPTransport(
+                    limits=self._limits, verify=self._tls, proxy=self._proxy
+                )
+                self._connection_pools[shard] = reclaiming(transport._pool)
+                return transport
             transport = self._pools[shard] = httpx.AsyncHTTPTransport(
                 limits=self._limits, verify=self._tls
             )

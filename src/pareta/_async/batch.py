@@ -160,7 +160,12 @@ class AsyncBatchJob:
         self._group = AsyncTaskGroup()
         # Signals are watched until the last row in flight is written (a second one
         # abandons those): the watch opens first and closes last.
-        await self._interrupts.__aenter__()
+        try:
+            await self._interrupts.__aenter__()
+        except BaseException:  # cancelled before the job began: leave nothing open
+            self._finished = True
+            self._release()
+            raise
         try:
             await self._group.__aenter__()
         except BaseException:  # pragma: no cover - entering a task group does not fail
@@ -178,16 +183,22 @@ class AsyncBatchJob:
         try:
             await self._group.__aexit__(*exc_info)
         finally:
-            for channel in (self._todo, self._results):
-                channel.close()
-                channel.abandon()
-            if self._plain is not None:
-                self._plain.close()
-            await self._interrupts.__aexit__(*exc_info)
-            if self._file is not None:
-                self._file.close()
+            try:
+                await self._interrupts.__aexit__(*exc_info)
+            finally:
+                self._release()
         if exc_info[0] is None:
             self._raise_if_stopped_by_caller()
+
+    def _release(self) -> None:
+        """Close the queues, the rows' iterator and the results file."""
+        for channel in (self._todo, self._results):
+            channel.close()
+            channel.abandon()
+        if self._plain is not None:
+            self._plain.close()
+        if self._file is not None:
+            self._file.close()
 
     def __aiter__(self) -> AsyncIterator[BatchResult]:
         if self._finished:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, overload
 
+import httpx
+
 from .._batch.state import CountProgress
 from .._checks import (
     require_idempotency_key,
@@ -13,6 +15,7 @@ from .._checks import (
     require_text,
 )
 from .._models import ChatCompletion
+from .._options import Body, Headers, Query, request_options
 from ._http import AsyncAPIClient
 from ._streaming import AsyncStream
 from .batch import arun_all
@@ -33,6 +36,10 @@ class AsyncCompletions:
         messages: list[dict[str, Any]],
         stream: Literal[False] = False,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
         **kwargs: Any,
     ) -> ChatCompletion: ...
 
@@ -44,6 +51,10 @@ class AsyncCompletions:
         messages: list[dict[str, Any]],
         stream: Literal[True],
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
         **kwargs: Any,
     ) -> AsyncStream: ...
 
@@ -55,6 +66,10 @@ class AsyncCompletions:
         messages: list[dict[str, Any]],
         stream: bool,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
         **kwargs: Any,
     ) -> ChatCompletion | AsyncStream: ...
 
@@ -65,6 +80,10 @@ class AsyncCompletions:
         messages: list[dict[str, Any]],
         stream: bool = False,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
         **kwargs: Any,
     ) -> ChatCompletion | AsyncStream:
         """Run a chat completion; ``stream=True`` returns a stream of chunks instead.
@@ -72,8 +91,11 @@ class AsyncCompletions:
         Extra keyword arguments (``temperature``, ``max_tokens``...) go into the body as-is.
         ``idempotency_key`` (sent as a header, never in the body) makes a repeat of this
         call, even from another process, replay the first answer instead of billing again.
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are the SDK's own
+        per-request options (as in openai-python), never body fields.
         """
         key = require_idempotency_key(idempotency_key)
+        options = request_options(extra_headers, extra_query, extra_body, timeout)
         body: dict[str, Any] = {
             "model": require_text(model, "model"),
             "messages": require_messages(messages),
@@ -87,12 +109,18 @@ class AsyncCompletions:
                 json=body,
                 accept="text/event-stream",
                 idempotency_key=key,
+                options=options,
             )
             return AsyncStream(self._client, request)
-        data = await self._client.request_json(
-            "POST", "/v1/chat/completions", json=body, expect=dict, idempotency_key=key
+        answer = await self._client.request_answer(
+            "POST",
+            "/v1/chat/completions",
+            json=body,
+            expect=dict,
+            idempotency_key=key,
+            options=options,
         )
-        return ChatCompletion(data)
+        return answer.stamp(ChatCompletion(answer.body))
 
     async def create_many(
         self,

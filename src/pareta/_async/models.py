@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
+
 from .._models import ModelList
+from .._options import Body, Headers, Query, request_options
 from ._http import AsyncAPIClient
 
 
@@ -13,7 +16,20 @@ class AsyncModels:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
 
-    async def list(self) -> ModelList:
+    async def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
+    ) -> ModelList:
         """The deployed endpoints with a live URL, as ``Model`` objects."""
-        data = await self._client.request_json("GET", "/v1/models", expect=(dict, list))
-        return ModelList(data if isinstance(data, dict) else {"data": data})
+        answer = await self._client.request_answer(
+            "GET",
+            "/v1/models",
+            expect=(dict, list),
+            options=request_options(extra_headers, extra_query, extra_body, timeout),
+        )
+        data = answer.body
+        return answer.stamp(ModelList(data if isinstance(data, dict) else {"data": data}))

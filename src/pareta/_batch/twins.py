@@ -222,7 +222,12 @@ class AsyncInterrupts:
         if threading.current_thread() is threading.main_thread():
             self._group = anyio.create_task_group()
             await self._group.__aenter__()
-            await self._group.start(self._watch)
+            try:
+                await self._group.start(self._watch)
+            except BaseException:  # cancelled while starting: leave the group as found
+                await self.__aexit__(None, None, None)
+                self._group = None
+                raise
         return self
 
     async def _watch(self, *, task_status: Any) -> None:

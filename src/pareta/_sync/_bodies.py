@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Iterator
 
 import httpx
 
@@ -61,6 +61,8 @@ class DecodedChunks:
         self._decoder = decoder
         self._ended = False
         self._broken = False
+        # What is left of the network chunk being decoded, one piece per step.
+        self._pieces: Iterator[bytes | memoryview] = iter(())
 
     def __iter__(self) -> DecodedChunks:
         return self
@@ -74,6 +76,10 @@ class DecodedChunks:
     def __next__(self) -> bytes:
         if self._ended:
             raise StopIteration
+        if not self._broken:
+            piece = self._next_piece()
+            if piece is not None:
+                return piece
         try:
             chunk = next(self._raw)
         except StopIteration:
@@ -81,8 +87,14 @@ class DecodedChunks:
             return b"" if self._broken else bytes(self._decoder.flush())
         if self._broken:
             return b""  # past a limit, the rest of the body is only read to its end
+        self._pieces = self._decoder.decode(chunk)
+        return self._next_piece() or b""
+
+    def _next_piece(self) -> bytes | None:
         try:
-            return b"".join(self._decoder.decode(chunk))
+            return bytes(next(self._pieces))
+        except StopIteration:
+            return None
         except BaseException:
             self._broken = True
             raise

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.request import getproxies
 
 import httpx
 
@@ -27,7 +28,9 @@ from .._config import (
     require_api_key,
     to_timeout,
 )
+from .._cookies import NoCookies
 from .._logs import configure_from_env
+from .._options import NOT_GIVEN, NotGiven, per_request_timeout
 from ._http import APIClient
 from ._transport import ShardedTransport
 from .batch import BatchJob, run_all
@@ -35,6 +38,7 @@ from .chat import Chat
 from .endpoints import Endpoints
 from .evals import Evals
 from .models import Models
+from .raw import ParetaWithRawResponse
 from .tasks import Tasks
 
 R = TypeVar("R")
@@ -44,12 +48,28 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=256, max_keepalive_connections=256
 def _new_http_client(timeout: httpx.Timeout) -> httpx.Client:
     """The SDK-owned client: 256 connections split across small pools for fan-out.
 
-    With proxy variables in the environment, httpx's own transport honours them."""
-    if getproxies():
-        return httpx.Client(timeout=timeout, limits=DEFAULT_LIMITS)
+    Proxy variables in the environment are honoured as httpx honours them, each proxy
+    through pools of the same kind; the client keeps no cookies (see ``NoCookies``)."""
     return httpx.Client(
-        timeout=timeout, transport=ShardedTransport(limits=DEFAULT_LIMITS)
+        timeout=timeout,
+        transport=ShardedTransport(limits=DEFAULT_LIMITS),
+        mounts=_proxy_mounts(),
+        cookies=NoCookies(),
     )
+
+
+def _proxy_mounts() -> dict[str, httpx.BaseTransport | None]:
+    # httpx's own reading of HTTP(S)_PROXY, ALL_PROXY and NO_PROXY (it skips the variables
+    # once a transport is given); ``None`` sends a pattern to the default transport.
+    from httpx._utils import get_environment_proxies
+
+    transports: dict[str, ShardedTransport] = {}
+    mounts: dict[str, httpx.BaseTransport | None] = {}
+    for pattern, proxy in get_environment_proxies().items():
+        if proxy is not None and proxy not in transports:
+            transports[proxy] = ShardedTransport(limits=DEFAULT_LIMITS, proxy=proxy)
+        mounts[pattern] = None if proxy is None else transports[proxy]
+    return mounts
 
 
 class Pareta:
@@ -101,11 +121,64 @@ class Pareta:
             new_http_client=lambda: _new_http_client(own_timeout),
             bounds=bounds,
         )
+        self._mount()
+
+    def _mount(self) -> None:
         self.chat = Chat(self._client)
         self.models = Models(self._client)
         self.endpoints = Endpoints(self._client)
         self.tasks = Tasks(self._client)
         self.evals = Evals(self._client)
+
+    @functools.cached_property
+    def with_raw_response(self) -> ParetaWithRawResponse:
+        """The same resources, each method returning an ``APIResponse`` (status, headers,
+        request id, and ``parse()`` for the object): ``client.with_raw_response.models.list()``."""
+        return ParetaWithRawResponse(self)
+
+    def with_options(
+        self,
+        *,
+        timeout: httpx.Timeout | float | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
+        max_event_bytes: int | NotGiven = NOT_GIVEN,
+        max_json_bytes: int | NotGiven = NOT_GIVEN,
+        max_decoded_bytes: int | NotGiven = NOT_GIVEN,
+        max_error_bytes: int | NotGiven = NOT_GIVEN,
+    ) -> Pareta:
+        """A client with other per-request options that shares this one's connection pool
+        (and key, base URL, and what it learned of the server's rate limits). Only what
+        you pass changes; ``timeout=None`` means the HTTP client's own.
+
+        ``client.with_options(timeout=5, max_retries=0).models.list()`` is the one-call
+        form. Closing the new client leaves the pool open: it closes with this one."""
+        core = self._client
+        given: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("call_timeout", call_timeout),
+                ("stream_idle_timeout", stream_idle_timeout),
+                ("max_event_bytes", max_event_bytes),
+                ("max_json_bytes", max_json_bytes),
+                ("max_decoded_bytes", max_decoded_bytes),
+                ("max_error_bytes", max_error_bytes),
+            )
+            if not isinstance(value, NotGiven)
+        }
+        derived = object.__new__(type(self))
+        derived._client = core.derive(
+            max_retries=(
+                core.max_retries
+                if isinstance(max_retries, NotGiven)
+                else clamp_retries(max_retries)
+            ),
+            bounds=dataclasses.replace(core.bounds, **given),
+            timeout=core.timeout if isinstance(timeout, NotGiven) else per_request_timeout(timeout),
+        )
+        derived._mount()
+        return derived
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Pareta:
@@ -125,7 +198,7 @@ class Pareta:
     @property
     def timeout(self) -> httpx.Timeout:
         """The timeout requests run under (an injected client's own)."""
-        return self._client.http_client.timeout
+        return self._client.timeout or self._client.http_client.timeout
 
     @property
     def bounds(self) -> Bounds:

@@ -161,7 +161,12 @@ class BatchJob:
         self._group = TaskGroup()
         # Signals are watched until the last row in flight is written (a second one
         # abandons those): the watch opens first and closes last.
-        self._interrupts.__enter__()
+        try:
+            self._interrupts.__enter__()
+        except BaseException:  # cancelled before the job began: leave nothing open
+            self._finished = True
+            self._release()
+            raise
         try:
             self._group.__enter__()
         except BaseException:  # pragma: no cover - entering a task group does not fail
@@ -179,16 +184,22 @@ class BatchJob:
         try:
             self._group.__exit__(*exc_info)
         finally:
-            for channel in (self._todo, self._results):
-                channel.close()
-                channel.abandon()
-            if self._plain is not None:
-                self._plain.close()
-            self._interrupts.__exit__(*exc_info)
-            if self._file is not None:
-                self._file.close()
+            try:
+                self._interrupts.__exit__(*exc_info)
+            finally:
+                self._release()
         if exc_info[0] is None:
             self._raise_if_stopped_by_caller()
+
+    def _release(self) -> None:
+        """Close the queues, the rows' iterator and the results file."""
+        for channel in (self._todo, self._results):
+            channel.close()
+            channel.abandon()
+        if self._plain is not None:
+            self._plain.close()
+        if self._file is not None:
+            self._file.close()
 
     def __iter__(self) -> Iterator[BatchResult]:
         if self._finished:

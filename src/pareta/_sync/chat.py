@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, overload
 
+import httpx
+
 from .._batch.state import CountProgress
 from .._checks import (
     require_idempotency_key,
@@ -14,6 +16,7 @@ from .._checks import (
     require_text,
 )
 from .._models import ChatCompletion
+from .._options import Body, Headers, Query, request_options
 from ._http import APIClient
 from ._streaming import Stream
 from .batch import run_all
@@ -34,6 +37,10 @@ class Completions:
         messages: list[dict[str, Any]],
         stream: Literal[False] = False,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
         **kwargs: Any,
     ) -> ChatCompletion: ...
 
@@ -45,6 +52,10 @@ class Completions:
         messages: list[dict[str, Any]],
         stream: Literal[True],
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
         **kwargs: Any,
     ) -> Stream: ...
 
@@ -56,6 +67,10 @@ class Completions:
         messages: list[dict[str, Any]],
         stream: bool,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
         **kwargs: Any,
     ) -> ChatCompletion | Stream: ...
 
@@ -66,6 +81,10 @@ class Completions:
         messages: list[dict[str, Any]],
         stream: bool = False,
         idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
         **kwargs: Any,
     ) -> ChatCompletion | Stream:
         """Run a chat completion; ``stream=True`` returns a stream of chunks instead.
@@ -73,8 +92,11 @@ class Completions:
         Extra keyword arguments (``temperature``, ``max_tokens``...) go into the body as-is.
         ``idempotency_key`` (sent as a header, never in the body) makes a repeat of this
         call, even from another process, replay the first answer instead of billing again.
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are the SDK's own
+        per-request options (as in openai-python), never body fields.
         """
         key = require_idempotency_key(idempotency_key)
+        options = request_options(extra_headers, extra_query, extra_body, timeout)
         body: dict[str, Any] = {
             "model": require_text(model, "model"),
             "messages": require_messages(messages),
@@ -88,12 +110,18 @@ class Completions:
                 json=body,
                 accept="text/event-stream",
                 idempotency_key=key,
+                options=options,
             )
             return Stream(self._client, request)
-        data = self._client.request_json(
-            "POST", "/v1/chat/completions", json=body, expect=dict, idempotency_key=key
+        answer = self._client.request_answer(
+            "POST",
+            "/v1/chat/completions",
+            json=body,
+            expect=dict,
+            idempotency_key=key,
+            options=options,
         )
-        return ChatCompletion(data)
+        return answer.stamp(ChatCompletion(answer.body))
 
     def create_many(
         self,

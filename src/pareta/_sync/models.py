@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import httpx
+
 from .._models import ModelList
+from .._options import Body, Headers, Query, request_options
 from ._http import APIClient
 
 
@@ -14,7 +17,20 @@ class Models:
     def __init__(self, client: APIClient) -> None:
         self._client = client
 
-    def list(self) -> ModelList:
+    def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
+    ) -> ModelList:
         """The deployed endpoints with a live URL, as ``Model`` objects."""
-        data = self._client.request_json("GET", "/v1/models", expect=(dict, list))
-        return ModelList(data if isinstance(data, dict) else {"data": data})
+        answer = self._client.request_answer(
+            "GET",
+            "/v1/models",
+            expect=(dict, list),
+            options=request_options(extra_headers, extra_query, extra_body, timeout),
+        )
+        data = answer.body
+        return answer.stamp(ModelList(data if isinstance(data, dict) else {"data": data}))

@@ -6,9 +6,12 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+import httpx
+
 from .._checks import path_segment, require_idempotency_key, require_positive_int, require_text
 from .._envelopes import record, records
 from .._models import Leaderboard, Task, TaskMatch
+from .._options import Body, Headers, Query, request_options
 from ._http import APIClient
 
 
@@ -19,22 +22,68 @@ class Tasks:
     def __init__(self, client: APIClient) -> None:
         self._client = client
 
-    def list(self) -> builtins.list[Task]:
+    def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
+    ) -> builtins.list[Task]:
         """Every benchmark task in the catalog."""
-        data = self._client.request_json("GET", "/v1/tasks", expect=(dict, list))
-        return [Task(item) for item in records(data, "tasks")]
+        answer = self._client.request_answer(
+            "GET",
+            "/v1/tasks",
+            expect=(dict, list),
+            options=request_options(extra_headers, extra_query, extra_body, timeout),
+        )
+        tasks = [Task(item) for item in records(answer.body, "tasks")]
+        for task in tasks:
+            self._remember(task)
+        return answer.stamp(tasks)
 
-    def retrieve(self, task_id: str, *, examples_n: int | None = None) -> Task:
+    def retrieve(
+        self,
+        task_id: str,
+        *,
+        examples_n: int | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
+    ) -> Task:
         """One task's schema; ``examples_n`` asks for sample rows (read them via ``to_dict()``)."""
         params: dict[str, Any] | None = None
         if examples_n is not None:
             params = {"examples_n": require_positive_int(examples_n, "examples_n")}
         path = f"/v1/tasks/{path_segment(task_id, 'task_id')}"
-        data = self._client.request_json("GET", path, params=params, expect=dict)
-        return Task(record(data, "task"))
+        answer = self._client.request_answer(
+            "GET",
+            path,
+            params=params,
+            expect=dict,
+            options=request_options(extra_headers, extra_query, extra_body, timeout),
+        )
+        task = Task(record(answer.body, "task"))
+        self._remember(task)
+        return answer.stamp(task)
+
+    def _remember(self, task: Task) -> None:
+        # What a row of the task holds: eval sets made through this client are checked
+        # against it (``evals.sets.create``) without another request.
+        if task.id and isinstance(task.get("input_schema"), dict):
+            self._client.tasks_read[task.id] = task.to_dict()
 
     def match(
-        self, query: str, *, top_k: int = 5, idempotency_key: str | None = None
+        self,
+        query: str,
+        *,
+        top_k: int = 5,
+        idempotency_key: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
     ) -> TaskMatch:
         """Rank catalog tasks against a plain-English description of the job."""
         body = {
@@ -42,17 +91,50 @@ class Tasks:
             "top_k": require_positive_int(top_k, "top_k"),
         }
         key = require_idempotency_key(idempotency_key)
-        data = self._client.request_json(
-            "POST", "/v1/tasks/match", json=body, expect=dict, idempotency_key=key
+        answer = self._client.request_answer(
+            "POST",
+            "/v1/tasks/match",
+            json=body,
+            expect=dict,
+            idempotency_key=key,
+            options=request_options(extra_headers, extra_query, extra_body, timeout),
         )
-        return TaskMatch(data)
+        return answer.stamp(TaskMatch(answer.body))
 
-    def leaderboard(self, task_id: str) -> Leaderboard:
+    def leaderboard(
+        self,
+        task_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
+    ) -> Leaderboard:
         """Open models ranked by quality and cost, with the frontier baseline."""
         path = f"/v1/tasks/{path_segment(task_id, 'task_id')}/leaderboard"
-        data = self._client.request_json("GET", path, expect=dict)
-        return Leaderboard(data)
+        answer = self._client.request_answer(
+            "GET",
+            path,
+            expect=dict,
+            options=request_options(extra_headers, extra_query, extra_body, timeout),
+        )
+        return answer.stamp(Leaderboard(answer.body))
 
-    def recommended(self, task_id: str) -> str | None:
+    def recommended(
+        self,
+        task_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: httpx.Timeout | float | None = None,
+    ) -> str | None:
         """The alias ``endpoints.deploy(model="recommended")`` resolves to for this task."""
-        return (self.leaderboard(task_id)).recommended
+        board = self.leaderboard(
+            task_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return board.recommended

@@ -10,7 +10,7 @@ from .. import Pareta
 from .._config import API_KEY_ENV
 from .._exceptions import ParetaError
 from .._version import __version__
-from .commands import batch, chat, endpoints, evals, local, tasks
+from .commands import batch, chat, endpoints, evals, local, mcp, tasks
 from .console import Output
 from .demo import register as register_demo
 from .errors import EXIT_USAGE, MissingKeyError, UsageError, report
@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     register_demo(sub)
     local.register(sub)
+    mcp.register(sub)
     for module in (tasks, endpoints, evals, chat, batch):
         module.register(sub, [common])
     return parser

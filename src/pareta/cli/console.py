@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,10 @@ class Output:
         # Model output and ids are data, not markup: never let rich reinterpret them.
         self.console = Console(highlight=False, markup=False, emoji=False)
         self.errors = Console(stderr=True, highlight=False, markup=False, emoji=False)
+        # Piped or redirected, a line stays one line (grep, cut and logs read it whole):
+        # only a terminal's width, or one set with COLUMNS, is worth folding text to.
+        # Tables keep their layout.
+        self.console.soft_wrap = not self.console.is_terminal and "COLUMNS" not in os.environ
 
     @property
     def interactive(self) -> bool:
@@ -54,6 +59,9 @@ class Output:
     def indented(self, text: Text | str, indent: int = 3) -> None:
         """``text`` wrapped to the terminal with every line indented (a hanging indent)."""
         text = Text(text) if isinstance(text, str) else text
+        if self.console.soft_wrap:
+            self.console.print(Text(" " * indent) + text)
+            return
         width = max(self.console.width - indent, MIN_TEXT_WIDTH)
         for line in text.wrap(self.console, width):
             line.rstrip()

@@ -20,6 +20,9 @@ from .rows import RowsError
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+# An eval run the command followed or showed did not succeed: a script must not read on.
+EXIT_RUN_FAILED = 3
+EXIT_RUN_TIMEOUT = 4
 EXIT_INTERRUPTED = 130
 
 MISSING_KEY = """\
@@ -79,6 +82,8 @@ def report(exc: BaseException, out: Output) -> int:
     request_id = exc.request_id if isinstance(exc, (APIStatusError, APIStreamError)) else None
     request_id = None if request_id is None else printable(request_id, 200)
     if isinstance(exc, APIStatusError):
+        if exc.hint:
+            out.hint(exc.hint)
         out.hint(f"status {exc.status_code}, request id {request_id or 'not given'}")
     elif request_id:
         out.hint(f"request id {request_id}")
@@ -102,6 +107,6 @@ def report_json(exc: BaseException, out: Output) -> int:
         record["detail"] = _detail(exc)
         if isinstance(exc, APIStatusError):
             record.update(status=exc.status_code, request_id=exc.request_id)
-        record["hint"] = _next_step(exc)
+        record["hint"] = _next_step(exc) or getattr(exc, "hint", None)
     out.errors.file.write(json.dumps(record, ensure_ascii=False) + "\n")
     return code

@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import Any
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 row``, ``2 rows``: a count a person reads."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 class RowsError(Exception):
     """The file cannot be read as eval rows; the message names the file and the line."""
 

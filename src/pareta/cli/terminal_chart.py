@@ -2,11 +2,17 @@
 
 plotext's own log scale loses the points once ticks are placed by hand (plotext 6.1), so
 the cost axis is drawn linear in log10(cost), with the ticks labelled in dollars.
+
+The highlighted model's name is written on blank cells of the drawn chart, never over the
+front's line, a marker or a bar: beside its marker when that row has room, else on the
+row above or below with an arrow pointing at it (``↙ name``).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from typing import Any
 
 from .._extras import missing
@@ -63,9 +69,17 @@ def draw(chart: Chart, *, width: int, height: int, colour: bool) -> str:
         dots = [d for d in chart.dots if d.frontier == frontier]
         marker = _marker(plotext, symbol)
         figure.draw(figure.signal([_x(d) for d in dots], [d.quality for d in dots], marker=marker))
-    if chart.highlight is not None:
-        _label(figure, chart, chart.highlight, (x_low, x_high), columns)
-    return str(figure.build().string(colorless=not colour))
+    plain = str(figure.build().string(colorless=True))
+    if chart.highlight is None:
+        return plain if not colour else str(figure.build().string(colorless=False))
+    spot = _spot(plain.split("\n"), chart, (x_low, x_high), (y_low, y_high))
+    drawn = plain if not colour else str(figure.build().string(colorless=False))
+    if spot is None:
+        return drawn
+    row, column, text = spot
+    lines = drawn.split("\n")
+    lines[row] = _overwrite(lines[row], column, text)
+    return "\n".join(lines)
 
 
 def _x(dot: Dot) -> float:
@@ -89,15 +103,76 @@ def _spaced(ticks: list[float], low: float, high: float, columns: int) -> list[f
     return kept
 
 
-def _label(figure: Any, chart: Chart, dot: Dot, x_range: tuple[float, float], columns: int) -> None:
-    """Name the highlighted model beside its marker, on whichever side has room."""
-    low, high = x_range
-    column = (_x(dot) - low) / (high - low) * columns
-    step = (high - low) / columns * 2
+# Where the name may go, best first: (rows down, side, how it points at the marker).
+SPOTS = (
+    (0, 1, "◀ {}"),
+    (0, -1, "{} ▶"),
+    (-1, 1, "↙ {}"),
+    (1, 1, "↖ {}"),
+    (-1, -1, "{} ↘"),
+    (1, -1, "{} ↗"),
+)
+SHIFTS = range(4)  # how many more columns away from the marker a name may start
+# What a name may cover, worst first: a marker, the front's line, anything else (a bar).
+COVER = {OPEN: 100, FRONTIER: 100}
+LINE_COVER, OTHER_COVER = 10, 1
+_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _spot(
+    lines: list[str],
+    chart: Chart,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+) -> tuple[int, int, str] | None:
+    """The row, column and text of the highlighted model's name: the first spot (longest
+    text first) whose cells are all blank, else the one that covers the fewest."""
+    dot = chart.highlight
+    assert dot is not None
+    top = next(i for i, line in enumerate(lines) if "┌" in line)
+    bottom = next(i for i, line in enumerate(lines) if "└" in line)
+    left, right = lines[top].index("┌"), lines[top].index("┐")
+    columns, rows = right - left - 1, bottom - top - 1
+    x = (_x(dot) - x_range[0]) / (x_range[1] - x_range[0])
+    y = (dot.quality - y_range[0]) / (y_range[1] - y_range[0])
+    column = left + 1 + round(x * (columns - 1))
+    row = bottom - 1 - round(y * (rows - 1))
+    best: tuple[int, int, int, str] | None = None
     for text in (chart.highlight_label, chart.highlight_note):
-        if column + 2 + len(text) + 2 <= columns:
-            figure.draw(figure.text(_x(dot) + step, dot.quality, f"◀ {text}"))
-            return
-        if column - 2 - len(text) - 2 >= 0:
-            figure.draw(figure.text(_x(dot) - step, dot.quality, f"{text} ▶", alignment="right"))
-            return
+        for shift, (down, side, form) in itertools.product(SHIFTS, SPOTS):
+            label = form.format(text)
+            gap = (2 if down == 0 else 1) + shift  # beside the marker, or diagonally by it
+            start = column + gap if side > 0 else column - gap - len(label) + 1
+            line = row + down
+            if start <= left or start + len(label) >= right or not top < line < bottom:
+                continue
+            covered = _covered(lines[line][start - 1 : start + len(label) + 1])
+            if covered == 0:
+                return line, start, label
+            if best is None or covered < best[0]:
+                best = (covered, line, start, label)
+    return None if best is None else best[1:]
+
+
+def _covered(cells: str) -> int:
+    return sum(
+        COVER.get(cell, LINE_COVER if "\u2800" <= cell <= "\u28ff" else OTHER_COVER)
+        for cell in cells
+        if cell != " "
+    )
+
+
+def _overwrite(line: str, column: int, text: str) -> str:
+    """``line`` with the cells from ``column`` on replaced by ``text`` (colour codes kept)."""
+    out, visible, index = [], 0, 0
+    while index < len(line):
+        escape = _ESCAPE.match(line, index)
+        if escape:
+            out.append(escape.group())
+            index = escape.end()
+            continue
+        offset = visible - column
+        out.append(text[offset] if 0 <= offset < len(text) else line[index])
+        visible += 1
+        index += 1
+    return "".join(out)

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from ... import Pareta
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-Handler: TypeAlias = "Callable[[Pareta, argparse.Namespace, Output], None]"
+# A handler returns its exit status, or None for 0.
+Handler: TypeAlias = "Callable[[Pareta, argparse.Namespace, Output], int | None]"
 
 
 def command(

@@ -16,13 +16,13 @@ def register(sub: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
     text = "send a prompt to an endpoint and print the answer as it streams"
     parser = sub.add_parser("chat", help=text, description=text, parents=parents)
     parser.add_argument("endpoint_id", metavar="ENDPOINT", help="an endpoint id, e.g. ep_a1b2c3")
-    parser.add_argument("prompt", metavar="PROMPT")
+    parser.add_argument("prompt", metavar="PROMPT", help="the user message")
     parser.add_argument("--system", metavar="TEXT", help="a system message to send first")
     parser.add_argument(
         "--no-stream", dest="stream", action="store_false", help="wait for the whole answer"
     )
-    parser.add_argument("--max-tokens", type=int, metavar="N")
-    parser.add_argument("--temperature", type=float, metavar="T")
+    parser.add_argument("--max-tokens", type=int, metavar="N", help="cap the answer's length")
+    parser.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
     parser.set_defaults(handler=chat)
 
 

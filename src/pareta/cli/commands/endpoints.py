@@ -28,23 +28,23 @@ def register(sub: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
         ("delete", delete_endpoint, "remove an endpoint"),
     ):
         command(actions, name, handler, help=text, parents=parents).add_argument(
-            "endpoint_id", metavar="ENDPOINT"
+            "endpoint_id", metavar="ENDPOINT", help="an endpoint id, e.g. ep_a1b2c3"
         )
     deploy = command(
         actions, "deploy", deploy_endpoint, help="deploy a model for a task", parents=parents
     )
-    deploy.add_argument("--task", required=True, metavar="TASK")
+    deploy.add_argument("--task", required=True, metavar="TASK", help="the task it serves")
     deploy.add_argument(
         "--model",
         default="recommended",
         metavar="MODEL",
         help="a per-task alias (default: %(default)s)",
     )
-    deploy.add_argument("--name", metavar="NAME")
+    deploy.add_argument("--name", metavar="NAME", help="the endpoint's name (default: chosen)")
     metrics = command(
         actions, "metrics", show_metrics, help="an endpoint's metrics", parents=parents
     )
-    metrics.add_argument("endpoint_id", metavar="ENDPOINT")
+    metrics.add_argument("endpoint_id", metavar="ENDPOINT", help="an endpoint id")
     metrics.add_argument(
         "--dimension", choices=DIMENSIONS, help="one dimension (default: all five)"
     )

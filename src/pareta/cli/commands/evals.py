@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..._exceptions import ParetaError
+from ..._exceptions import printable
 from ..._models import EvalRun
 from ..chart import run_chart
 from ..console import Output
-from ..errors import UsageError
+from ..errors import EXIT_RUN_FAILED, EXIT_RUN_TIMEOUT, UsageError
 from ..plot import add_plot_option, check_plot, show, write_for_scripts
 from ..progress import Stages, run_step
 from ..render import Records, cell, eval_sets_table, fields_table, results_table, run_summary
-from ..rows import read_rows
+from ..rows import RowsError, plural, read_rows
 from . import Subparsers, command, group
 
 if TYPE_CHECKING:
@@ -38,13 +38,14 @@ def _register_sets(sets: Subparsers, parents: list[argparse.ArgumentParser]) -> 
         sets, "create", create_set, help="an eval set from a JSONL or CSV file", parents=parents
     )
     create.add_argument("file", metavar="FILE", help="rows as JSONL, a JSON array, or CSV")
-    create.add_argument("--task", required=True, metavar="TASK")
-    create.add_argument("--name", metavar="NAME")
+    create.add_argument("--task", required=True, metavar="TASK", help="the task the rows are for")
+    create.add_argument("--name", metavar="NAME", help="a label for the set")
+    add_check_option(create)
     upload = command(
         sets, "upload", upload_document, help="attach a document to a row", parents=parents
     )
-    upload.add_argument("eval_set_id", metavar="SET_ID")
-    upload.add_argument("file", metavar="FILE")
+    upload.add_argument("eval_set_id", metavar="SET_ID", help="the eval set")
+    upload.add_argument("file", metavar="FILE", help="the document (PDF, image)")
     upload.add_argument("--idx", type=int, required=True, metavar="I", help="0-based row index")
     upload.add_argument("--field", required=True, metavar="F", help="the row's document field")
     upload.add_argument("--mime", metavar="M", help="the MIME type (default: from the name)")
@@ -54,7 +55,7 @@ def _register_sets(sets: Subparsers, parents: list[argparse.ArgumentParser]) -> 
         ("delete", delete_set, "delete an eval set"),
     ):
         command(sets, name, handler, help=text, parents=parents).add_argument(
-            "eval_set_id", metavar="SET_ID"
+            "eval_set_id", metavar="SET_ID", help="an eval set id"
         )
 
 
@@ -80,15 +81,53 @@ def _register_runs(runs: Subparsers, parents: list[argparse.ArgumentParser]) -> 
         metavar="WHICH",
         help="benchmarked, all, none (default) or a comma-separated list of frontier ids",
     )
-    create.add_argument("--name", metavar="NAME")
-    create.add_argument("--wait", action="store_true", help="follow the run until it finishes")
-    create.add_argument("--poll-interval", type=float, default=1.0, metavar="SECONDS")
-    create.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS")
+    create.add_argument("--name", metavar="NAME", help="a label for the run (and its set)")
+    add_check_option(create)
+    create.add_argument(
+        "--wait",
+        action="store_true",
+        help=f"follow the run until it finishes; exit {EXIT_RUN_FAILED} if it failed, "
+        f"{EXIT_RUN_TIMEOUT} if it is still running at --timeout",
+    )
+    create.add_argument(
+        "--poll-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="with --wait: seconds between two looks at the run (default: %(default)s)",
+    )
+    create.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="with --wait: stop following after this long (default: %(default)s)",
+    )
     show_parser = command(
         runs, "show", show_run, help="an eval run and its results", parents=parents
     )
-    show_parser.add_argument("run_id", metavar="RUN_ID")
+    show_parser.add_argument("run_id", metavar="RUN_ID", help="an eval run id")
     add_plot_option(show_parser)
+
+
+def add_check_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-check",
+        dest="check",
+        action="store_false",
+        help="send the rows even if they do not fit the task's input_schema",
+    )
+
+
+def _checked_rows(pa: Pareta, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The file's rows, checked against the task before anything is created or billed."""
+    rows = read_rows(args.file)
+    if args.check:
+        try:
+            pa.evals.sets.check_items(args.task, rows)
+        except ValueError as exc:
+            raise RowsError(f"{args.file}: {exc}") from None
+    return rows
 
 
 def _frontier(text: str) -> str | list[str]:
@@ -101,12 +140,13 @@ def _frontier(text: str) -> str | list[str]:
 
 
 def create_set(pa: Pareta, args: argparse.Namespace, out: Output) -> None:
-    rows = read_rows(args.file)
-    eval_set = pa.evals.sets.create(task=args.task, items=rows, name=args.name)
+    rows = _checked_rows(pa, args)
+    eval_set = pa.evals.sets.create(task=args.task, items=rows, name=args.name, check_items=False)
     if out.as_json:
         out.data(eval_set)
         return
-    out.line(f"eval set {eval_set.id}: {eval_set.item_count} rows for {eval_set.task_id}")
+    count = plural(eval_set.item_count or 0, "row")
+    out.line(f"eval set {eval_set.id}: {count} for {eval_set.task_id}")
     out.line(f"score models on it: pareta evals runs create --set {eval_set.id} --model MODEL")
 
 
@@ -144,12 +184,12 @@ def delete_set(pa: Pareta, args: argparse.Namespace, out: Output) -> None:
         out.line(f"eval set {args.eval_set_id} deleted")
 
 
-def create_run(pa: Pareta, args: argparse.Namespace, out: Output) -> None:
+def create_run(pa: Pareta, args: argparse.Namespace, out: Output) -> int:
     if args.eval_set and (args.task or args.file):
         raise UsageError("pass either --set SET_ID, or --task TASK with --file FILE, not both")
     if not args.eval_set and not (args.task and args.file):
         raise UsageError("pass --set SET_ID, or --task TASK with --file FILE")
-    rows = read_rows(args.file) if args.file else None
+    rows = _checked_rows(pa, args) if args.file else None
     run = pa.evals.runs.create(
         eval_set=args.eval_set,
         task=args.task,
@@ -157,36 +197,56 @@ def create_run(pa: Pareta, args: argparse.Namespace, out: Output) -> None:
         models=args.models,
         frontier=args.frontier,
         name=args.name,
+        check_items=False,
     )
+    timed_out = False
     if args.wait:
-        run = follow_run(pa, run, out, poll_interval=args.poll_interval, timeout=args.timeout)
+        run, timed_out = follow_run(
+            pa, run, out, poll_interval=args.poll_interval, timeout=args.timeout
+        )
     _print_run(run, out)
+    if timed_out:
+        out.error(
+            f"eval run {run.id} did not finish within {args.timeout:g}s; it keeps running: "
+            f"pareta evals runs show {run.id}"
+        )
+        return EXIT_RUN_TIMEOUT
     if not run.is_terminal and not out.as_json:
         out.line(f"follow it with: pareta evals runs show {run.id}")
+    return _run_status(run, out)
 
 
 def follow_run(
     pa: Pareta, run: EvalRun, out: Output, *, poll_interval: float, timeout: float
-) -> EvalRun:
-    """Poll ``run`` until it is terminal, with a progress bar (the SDK's ``wait`` has none)."""
+) -> tuple[EvalRun, bool]:
+    """Poll ``run`` until it is terminal, with a progress bar (the SDK's ``wait`` has none);
+    the last state read, and whether ``timeout`` passed first."""
     run_id = run.id or ""
     deadline = time.monotonic() + timeout
     with Stages(out, f"eval run {run_id}") as stages:
         while not run.is_terminal:
             if time.monotonic() >= deadline:
-                raise ParetaError(
-                    f"eval run {run_id} did not finish within {timeout:g}s; it keeps running: "
-                    f"pareta evals runs show {run_id}"
-                )
+                return run, True
             time.sleep(poll_interval)
             run = pa.evals.runs.retrieve(run_id)
             stages.update(*run_step(run))
-    return run
+    return run, False
 
 
-def show_run(pa: Pareta, args: argparse.Namespace, out: Output) -> None:
+def _run_status(run: EvalRun, out: Output) -> int:
+    """0, or ``EXIT_RUN_FAILED`` (saying why on stderr) for a run that failed."""
+    if run.status != "failed":
+        return 0
+    if not out.as_json:
+        out.error(f"eval run {run.id} failed: {printable(run.error_detail or 'no detail given')}")
+    return EXIT_RUN_FAILED
+
+
+def show_run(pa: Pareta, args: argparse.Namespace, out: Output) -> int:
     check_plot(args.plot, out)
-    _print_run(pa.evals.runs.retrieve(args.run_id), out, plot=args.plot)
+    run = pa.evals.runs.retrieve(args.run_id)
+    _print_run(run, out, plot=args.plot)
+    return _run_status(run, out)
 
 
 def _print_run(run: EvalRun, out: Output, *, plot: str | None = None) -> None:

@@ -22,17 +22,19 @@ def register(sub: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
     actions = group(sub, "tasks", help="the benchmark catalog: list, show, match, leaderboard")
     command(actions, "list", list_tasks, help="every task in the catalog", parents=parents)
     show = command(actions, "show", show_task, help="one task's schema", parents=parents)
-    show.add_argument("task_id", metavar="TASK")
+    show.add_argument("task_id", metavar="TASK", help="a task id, e.g. contract-key-fields")
     show.add_argument("--examples", type=int, metavar="N", help="also show N sample rows")
     match = command(
         actions, "match", match_tasks, help="rank tasks against a description", parents=parents
     )
     match.add_argument("query", metavar="QUERY", help='e.g. "extract key fields from contracts"')
-    match.add_argument("--top-k", type=int, default=5, metavar="K")
+    match.add_argument(
+        "--top-k", type=int, default=5, metavar="K", help="how many tasks to rank (default: 5)"
+    )
     board = command(
         actions, "leaderboard", show_leaderboard, help="models ranked on a task", parents=parents
     )
-    board.add_argument("task_id", metavar="TASK")
+    board.add_argument("task_id", metavar="TASK", help="a task id, e.g. contract-key-fields")
     add_plot_option(board)
 
 

@@ -35,6 +35,7 @@ from ..render import (
     results_table,
     score,
 )
+from ..rows import plural
 
 INTENT = "extract the key fields from a contract"
 NAME = "pareta-demo"
@@ -121,12 +122,13 @@ class Story:
     def evaluating(self, task_id: str, items: list[dict[str, Any]], models: list[str]) -> None:
         self._title(
             "Evaluate on your own rows",
-            f"pa.evals.runs.create(task={task_id!r}, items=<{len(items)} rows>, "
+            f"pa.evals.runs.create(task={task_id!r}, items=<{plural(len(items), 'row')}>, "
             f"models={models!r}, frontier='benchmarked')",
         )
         first = items[0]
         self._say(
-            f"{len(items)} sample rows stand in for your data, like: ",
+            f"{plural(len(items), 'sample row')} stand{'s' if len(items) == 1 else ''} in for "
+            "your data, like: ",
             (_clip(first["input"], 70), "italic"),
         )
         self._say("expected: ", (_clip(json.dumps(first["expected"]), 70), "italic"))
