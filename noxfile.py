@@ -115,7 +115,7 @@ def cluster(session: nox.Session) -> None:
     session.run("coverage", "combine", success_codes=[0, 1])
     # The default report omits these modules (see pyproject): an --omit of its own
     # replaces that list.
-    cluster_modules = "*/pareta/ray.py,*/pareta/dask.py,*/pareta/_table_*.py"
+    cluster_modules = "*/pareta/ray.py,*/pareta/dask.py,*/pareta/_tables/*.py"
     session.run(
         "coverage",
         "report",

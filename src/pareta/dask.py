@@ -45,7 +45,7 @@ except ImportError as exc:  # pragma: no cover - exercised where dask is not ins
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from ._table_batch import CHAT, OUTPUTS, Connection, RowCalls, answer_batch, row_calls
+from ._tables.batches import CHAT, OUTPUTS, Connection, RowCalls, answer_batch, row_calls
 
 __all__ = ["OUTPUTS", "batch"]
 
@@ -118,7 +118,7 @@ def _is_dataframe(collection: Any) -> bool:
 
 
 def _with_outputs(empty: Any, calls: RowCalls) -> Any:
-    from ._table_formats import with_columns
+    from ._tables.columns import with_columns
 
     return with_columns(empty, {name: [] for name in calls.outputs}, calls.outputs)
 

@@ -46,7 +46,7 @@ except ImportError as exc:  # pragma: no cover - exercised where ray is not inst
     ) from exc
 
 from ._checks import require_positive_int
-from ._table_batch import CHAT, OUTPUTS, Connection, answer_batch, row_calls
+from ._tables.batches import CHAT, OUTPUTS, Connection, answer_batch, row_calls
 
 __all__ = ["OUTPUTS", "ChatCompletions", "Requests", "batch"]
 

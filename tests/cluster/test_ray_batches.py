@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 from pareta import AsyncPareta, ParetaError
-from pareta._table_batch import FIRST_IN_FLIGHT
+from pareta._tables.batches import FIRST_IN_FLIGHT
 from pareta.local import LocalServer
 from pareta.ray import OUTPUTS, ChatCompletions, Requests
 

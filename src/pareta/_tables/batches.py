@@ -21,13 +21,13 @@ from typing import Any
 
 import anyio
 
-from ._async._client import AsyncPareta
-from ._batch.keys import call_name, require_job
-from ._batch.state import BatchResult
-from ._checks import require_positive_int
-from ._exceptions import ParetaError
-from ._observers import Observer, current_observer
-from ._table_formats import COUNT, FLAG, INT, STR, column_names, from_rows, rows_of, with_columns
+from .._async._client import AsyncPareta
+from .._batch.keys import call_name, require_job
+from .._batch.state import BatchResult
+from .._checks import require_positive_int
+from .._exceptions import ParetaError
+from .._observers import Observer, current_observer
+from .columns import COUNT, FLAG, INT, STR, column_names, from_rows, rows_of, with_columns
 
 CHAT = "chat.completions.create"
 
