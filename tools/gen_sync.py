@@ -69,9 +69,10 @@ RENAMES = {
     "aiter_bytes": "iter_bytes",
     "aiter_raw": "iter_raw",
     # httpcore
-    "AsyncConnectionPool": "ConnectionPool",
     "AsyncConnectionInterface": "ConnectionInterface",
     "AsyncHTTPConnection": "HTTPConnection",
+    # our pools' network layer (src/pareta/_network)
+    "AsyncNativePool": "NativePool",
 }
 CLASS_RE = re.compile(r"^\s*class (Async\w+)", re.MULTILINE)
 ASYNC_NAME_RE = re.compile(r"^Async[A-Z]")

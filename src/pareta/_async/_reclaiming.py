@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import httpcore
 
+from .._network import AsyncNativePool
 from .._pools import reclaim_orphans
 
 
-class AsyncReclaimingPool(httpcore.AsyncConnectionPool):
+class AsyncReclaimingPool(AsyncNativePool):
     """httpcore's pool, reclaiming connections that no request owns (see ``_pools``)."""
 
     def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import httpcore
 
+from .._network import NativePool
 from .._pools import reclaim_orphans
 
 
-class ReclaimingPool(httpcore.ConnectionPool):
+class ReclaimingPool(NativePool):
     """httpcore's pool, reclaiming connections that no request owns (see ``_pools``)."""
 
     def _assign_requests_to_connections(self) -> list[httpcore.ConnectionInterface]:
