@@ -465,6 +465,15 @@ async def test_a_connect_that_never_completes_times_out(anyio_backend: str) -> N
             await _connected(0.05, anyio.sleep_forever(), None)  # type: ignore[arg-type]
 
 
+async def test_a_connection_refuses_a_request_for_another_origin() -> None:
+    pool = AsyncNativePool()
+    async with pool:
+        pool._bind()
+        connection = pool.create_connection(httpcore.URL("http://one.test/").origin)
+        with pytest.raises(RuntimeError, match="Attempted to send request"):
+            await connection.handle_async_request(httpcore.Request("GET", "http://two.test/"))
+
+
 def test_a_pool_lends_httpcores_own_connections_for_proxies_and_before_its_first_request() -> None:
     origin = httpcore.URL("http://example.test/").origin
     proxied = AsyncNativePool(proxy=httpcore.Proxy("http://127.0.0.1:9"))

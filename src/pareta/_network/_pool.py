@@ -15,7 +15,6 @@ with those primitives in place of its own; subclasses still see the same
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import httpcore
@@ -149,23 +148,38 @@ class AsyncNativePool(httpcore.AsyncConnectionPool):
 
 
 class _HTTPConnection(httpcore.AsyncHTTPConnection):
-    """httpcore's connection; once open, its requests skip the lock that guards opening,
-    and its HTTP/1.1 state lock is the backend's."""
+    """httpcore's connection, opening HTTP/1.1 under the backend's locks; once open, its
+    requests skip the lock that guards opening. (HTTP/2, which the SDK never asks for,
+    keeps httpcore's own flow.)"""
 
     def __init__(self, backend: LoopBackend, **options: Any) -> None:
         super().__init__(**options)
         self._backend = backend
+        self._request_lock = backend.lock()
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        connection = self._connection
-        if connection is None or not self.can_handle_request(request.url.origin):
-            response = await super().handle_async_request(request)
-            # HTTP/2, which the SDK never asks for, keeps httpcore's own locks.
-            if isinstance(self._connection, httpcore.AsyncHTTP11Connection):  # pragma: no branch
-                # Released by now: the request holds it only to change the state.
-                self._connection._state_lock = self._backend.lock()
-            return response
-        return await connection.handle_async_request(request)
+        if self._http2 or not self.can_handle_request(request.url.origin):
+            return await super().handle_async_request(request)
+        if self._connection is None:
+            await self._open(request)
+        assert self._connection is not None
+        return await self._connection.handle_async_request(request)
+
+    async def _open(self, request: httpcore.Request) -> None:
+        # httpcore's own opening (AsyncHTTPConnection.handle_async_request), for HTTP/1.1.
+        try:
+            async with self._request_lock:
+                # The pool lends an HTTP/1.1 connection to one request at a time.
+                if self._connection is None:  # pragma: no branch
+                    stream = await self._connect(request)
+                    connection = httpcore.AsyncHTTP11Connection(
+                        origin=self._origin, stream=stream, keepalive_expiry=self._keepalive_expiry
+                    )
+                    connection._state_lock = self._backend.lock()
+                    self._connection = connection
+        except BaseException:
+            self._connect_failed = True
+            raise
 
 
 class _PoolStream:
@@ -177,10 +191,16 @@ class _PoolStream:
         self._pool = pool
         self._closed = False
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> _PoolStream:
+        # An iterator, not an async generator: one generator fewer for each response.
+        self._parts = self._stream.__aiter__()
+        return self
+
+    async def __anext__(self) -> bytes:
         try:
-            async for part in self._stream:
-                yield part
+            return await self._parts.__anext__()  # type: ignore[no-any-return]
+        except StopAsyncIteration:
+            raise
         except BaseException:
             await self.aclose()
             raise
