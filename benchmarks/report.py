@@ -90,6 +90,28 @@ def results_table(stats: dict[str, dict[str, Any]], runs: dict[str, dict[str, An
     return "\n".join(lines)
 
 
+SYNC = "pareta-sync"
+ASYNC_TWINS = ("pareta-asyncio", "pareta-trio")
+
+
+def twins_table(stats: dict[str, dict[str, Any]]) -> str:
+    """The async clients' CPU as a ratio of the sync client's, measured in the same run."""
+    shown = [(metric, title) for metric, title in METRICS if metric != RSS]
+    lines = [
+        "| client | " + " | ".join(f"{title} ×{SYNC}" for _, title in shown) + " |",
+        "|---|" + "---|" * len(shown),
+    ]
+    for client in ASYNC_TWINS:
+        if client not in stats:
+            continue
+        cells = []
+        for metric, _ in shown:
+            value = ratio(stats, client, metric, SYNC)
+            cells.append("–" if value is None else f"×{value:.2f}")
+        lines.append(f"| {client} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def imports_table(imports: dict[str, list[float]]) -> str:
     lines = ["| import | median ms | min–max ms | × httpx |", "|---|---|---|---|"]
     base = statistics.median(imports["httpx"]) if imports.get("httpx") else None
@@ -132,6 +154,16 @@ CHECKS: tuple[Check, ...] = (
             ("pareta-asyncio", "httpx-asyncio"),
             ("pareta-trio", "httpx-trio"),
             ("pareta-sync", "httpx-sync"),
+        )
+    ),
+    # The async clients against their generated sync twin (256 threads at 256 concurrent).
+    *(
+        Check(f"{p}: {label} ≤ {limit:g} × {SYNC}", (p, metric), (SYNC, metric), limit)
+        for p, label, metric, limit in (
+            ("pareta-asyncio", "sequential", SEQ, 1.2),
+            ("pareta-trio", "sequential", SEQ, 1.2),
+            ("pareta-asyncio", "256 concurrent", C256, 1.1),
+            ("pareta-trio", "256 concurrent", C256, 1.2),
         )
     ),
     _no_collapse("pareta-asyncio"),
