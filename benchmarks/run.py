@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     print("## Client CPU (µs, median (min–max) ×ratio to the `vs` client's median)\n")
     print(results_table(stats, runs))
     print("\n## The async clients against the sync client (ratios of medians, same run)\n")
-    print(twins_table(stats))
+    print(twins_table(stats, runs))
     if imports:
         print("\n## Import time (wall, fresh interpreter)\n")
         print(imports_table(imports))
