@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -221,8 +222,10 @@ async def cpu_per_row(name: str, n: int, previous: Callable[..., Awaitable[Any]]
 
 def twins(quick: bool) -> list[str]:
     """``pa.batch`` against ``python -m pareta.local`` in its own process: the client's CPU
-    per row on asyncio and trio against the sync twin (256 threads), rounds interleaved."""
-    total, rounds = (1000, 2) if quick else (3000, 3)
+    per row on asyncio and trio against the sync twin (256 threads), rounds interleaved.
+    The ratio is the median of each round's own ratio: a round's three jobs run within a
+    minute of each other, while this machine's load swings from one minute to the next."""
+    total, rounds = (1000, 3) if quick else (3000, 5)
     port = free_port()
     server = subprocess.Popen(
         [
@@ -244,12 +247,18 @@ def twins(quick: bool) -> list[str]:
     finally:
         server.terminate()
         server.wait()
-    median = {name: sorted(values)[len(values) // 2] for name, values in per_row.items()}
     for name, values in per_row.items():
         runs = ", ".join(f"{value:.0f}" for value in values)
-        print(f"twins: {name:<8} {median[name]:6.0f} µs of client CPU a row (median; runs {runs})")
-    on_asyncio, on_trio = median["asyncio"] / median["sync"], median["trio"] / median["sync"]
-    print(f"twins: asyncio {on_asyncio:.2f}× and trio {on_trio:.2f}× the sync twin's CPU a row")
+        print(f"twins: {name:<8} {statistics.median(values):6.0f} µs of client CPU a row "
+              f"(median; rounds {runs})")  # fmt: skip
+    on_asyncio, on_trio = (
+        statistics.median(a / b for a, b in zip(per_row[lib], per_row["sync"], strict=True))
+        for lib in ("asyncio", "trio")
+    )
+    print(
+        f"twins: asyncio {on_asyncio:.2f}× and trio {on_trio:.2f}× the sync twin's CPU a row "
+        "(median of the rounds' own ratios)"
+    )
     return [
         verdict(
             on_asyncio <= 0.65,

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import anyio
 import httpcore
+from anyio.abc import AsyncBackend
 from httpcore._utils import is_socket_readable
 
 T = TypeVar("T")
@@ -218,6 +219,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
     """Connections on asyncio's transports; the lock and shield its pools use."""
 
+    def __init__(self, anyio_backend: type[AsyncBackend]) -> None:
+        self._anyio = anyio_backend
+
     async def connect_tcp(
         self,
         host: str,
@@ -248,10 +252,11 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         """A lock that takes no trip through the loop when nobody holds it."""
         return asyncio.Lock()
 
-    @staticmethod
-    def shield() -> anyio.CancelScope:
+    def shield(self) -> anyio.CancelScope:
         """Protects clean-up from the cancel scopes (anyio's, the SDK's deadline) around it."""
-        return anyio.CancelScope(shield=True)
+        # anyio's own backend makes the scope: ``anyio.CancelScope()`` would first ask,
+        # again, which library runs this loop.
+        return self._anyio.create_cancel_scope(shield=True)
 
     @staticmethod
     def waiter() -> AsyncioWaiter:

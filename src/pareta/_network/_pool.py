@@ -41,13 +41,14 @@ def loop_backend() -> httpcore.AsyncNetworkBackend:
     """The backend for the library running this task's event loop."""
     from anyio.lowlevel import current_token
 
-    if current_token().backend_class.__module__.endswith("_trio"):
+    anyio_backend = current_token().backend_class
+    if anyio_backend.__module__.endswith("_trio"):
         from ._trio import TrioBackend
 
         return TrioBackend()
     from ._asyncio import AsyncioBackend
 
-    return AsyncioBackend()
+    return AsyncioBackend(anyio_backend)
 
 
 class _PoolRequest(AsyncPoolRequest):
