@@ -3,6 +3,7 @@
     python benchmarks/batch.py rate      # 6,000 rows against --rate-limit 100 (about 70 s)
     python benchmarks/batch.py memory    # peak RSS for 100k and 1M rows (about 5 min)
     python benchmarks/batch.py cpu       # CPU per row: the engine against the previous fan-out
+    python benchmarks/batch.py twins     # CPU per row against pareta.local: async vs sync twin
     python benchmarks/batch.py all --quick
 
 Resuming a job of a million rows, and its status, are measured by ``resume.py``.
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +30,7 @@ from typing import Any
 import anyio
 import httpx
 
-from pareta import AsyncPareta
+from pareta import AsyncPareta, Pareta
 
 HERE = Path(__file__).resolve().parent
 ANSWER = json.dumps(
@@ -216,7 +218,78 @@ async def cpu_per_row(name: str, n: int, previous: Callable[..., Awaitable[Any]]
         return (time.process_time() - started) / n * 1e6
 
 
-BENCHMARKS = {"rate": rate, "memory": memory, "cpu": cpu}
+# --- twins: the async client's CPU per row against its sync twin's, over sockets ----------
+
+
+def twins(quick: bool) -> list[str]:
+    """``pa.batch`` against ``python -m pareta.local`` in its own process: the client's CPU
+    per row on asyncio and trio against the sync twin (256 threads), rounds interleaved.
+    The ratio is the median of each round's own ratio: a round's three jobs run within a
+    minute of each other, while this machine's load swings from one minute to the next."""
+    total, rounds = (1000, 3) if quick else (3000, 5)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "pareta.local", "--port", str(port),
+            "--api-key", "pareta_sk_local_bench", "--balance", str(10**15),
+            "--log-level", "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    per_row: dict[str, list[float]] = {"asyncio": [], "trio": [], "sync": []}
+    try:
+        wait_for(port)
+        for _ in range(rounds):
+            per_row["asyncio"].append(anyio.run(async_batch_cpu, url, total))
+            per_row["trio"].append(anyio.run(async_batch_cpu, url, total, backend="trio"))
+            per_row["sync"].append(sync_batch_cpu(url, total))
+    finally:
+        server.terminate()
+        server.wait()
+    for name, values in per_row.items():
+        runs = ", ".join(f"{value:.0f}" for value in values)
+        print(f"twins: {name:<8} {statistics.median(values):6.0f} µs of client CPU a row "
+              f"(median; rounds {runs})")  # fmt: skip
+    on_asyncio, on_trio = (
+        statistics.median(a / b for a, b in zip(per_row[lib], per_row["sync"], strict=True))
+        for lib in ("asyncio", "trio")
+    )
+    print(
+        f"twins: asyncio {on_asyncio:.2f}× and trio {on_trio:.2f}× the sync twin's CPU a row "
+        "(median of the rounds' own ratios)"
+    )
+    return [
+        verdict(
+            on_asyncio <= 0.65,
+            f"pa.batch of {total:,} rows: asyncio CPU a row ≤ 0.65 × the sync twin's "
+            f"({on_asyncio:.2f}×)",
+        )
+    ]
+
+
+async def async_batch_cpu(url: str, total: int) -> float:
+    async with AsyncPareta(api_key="pareta_sk_local_bench", base_url=url) as pa:
+        await pa.batch(pa.chat.completions.create, rows(64), max_in_flight=256).wait()
+        started = time.process_time()
+        stats = await pa.batch(pa.chat.completions.create, rows(total), max_in_flight=256).wait()
+        spent = time.process_time() - started
+    assert stats.done == total, stats
+    return spent / total * 1e6
+
+
+def sync_batch_cpu(url: str, total: int) -> float:
+    with Pareta(api_key="pareta_sk_local_bench", base_url=url) as pa:
+        pa.batch(pa.chat.completions.create, rows(64), max_in_flight=256).wait()
+        started = time.process_time()
+        stats = pa.batch(pa.chat.completions.create, rows(total), max_in_flight=256).wait()
+        spent = time.process_time() - started
+    assert stats.done == total, stats
+    return spent / total * 1e6
+
+
+BENCHMARKS = {"rate": rate, "memory": memory, "cpu": cpu, "twins": twins}
 
 
 def main() -> None:

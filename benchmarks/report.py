@@ -90,6 +90,44 @@ def results_table(stats: dict[str, dict[str, Any]], runs: dict[str, dict[str, An
     return "\n".join(lines)
 
 
+SYNC = "pareta-sync"
+ASYNC_TWINS = ("pareta-asyncio", "pareta-trio")
+
+
+def paired_ratio(runs: dict[str, dict[str, Any]], a: str, b: str, metric: str) -> float | None:
+    """The median over repetitions of ``a``'s value over ``b``'s in the same repetition.
+
+    Clients next to each other in a repetition's order run within a minute of each other;
+    on a shared machine whose load swings by 2x from one minute to the next, the ratio of
+    such neighbours varies far less than either client's own values."""
+    top = runs.get(a, {}).get("values", {}).get(metric, [])
+    bottom = runs.get(b, {}).get("values", {}).get(metric, [])
+    if not top or len(top) != len(bottom) or not all(bottom):
+        return None
+    return float(statistics.median(t / u for t, u in zip(top, bottom, strict=True)))
+
+
+def twins_table(stats: dict[str, dict[str, Any]], runs: dict[str, dict[str, Any]]) -> str:
+    """The async clients' CPU as a ratio of the sync client's, measured in the same run:
+    the ratio of medians, then the median of the ratios within each repetition."""
+    shown = [(metric, title) for metric, title in METRICS if metric != RSS]
+    lines = [
+        "| client | " + " | ".join(f"{title} ×{SYNC}" for _, title in shown) + " |",
+        "|---|" + "---|" * len(shown),
+    ]
+    for client in ASYNC_TWINS:
+        if client not in stats:
+            continue
+        cells = []
+        for metric, _ in shown:
+            value = ratio(stats, client, metric, SYNC)
+            paired = paired_ratio(runs, client, SYNC, metric)
+            cell = "–" if value is None else f"×{value:.2f}"
+            cells.append(cell if paired is None else f"{cell} (paired ×{paired:.2f})")
+        lines.append(f"| {client} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def imports_table(imports: dict[str, list[float]]) -> str:
     lines = ["| import | median ms | min–max ms | × httpx |", "|---|---|---|---|"]
     base = statistics.median(imports["httpx"]) if imports.get("httpx") else None
@@ -117,6 +155,7 @@ class Check:
     denominator: tuple[str, str]
     limit: float
     at_least: bool = False  # True: the ratio must be >= limit, else <= limit
+    paired: bool = False  # True: the median of the ratios within each repetition
 
 
 def _no_collapse(client: str) -> Check:
@@ -132,6 +171,22 @@ CHECKS: tuple[Check, ...] = (
             ("pareta-asyncio", "httpx-asyncio"),
             ("pareta-trio", "httpx-trio"),
             ("pareta-sync", "httpx-sync"),
+        )
+    ),
+    # The async clients against their generated sync twin (256 threads at 256 concurrent).
+    *(
+        Check(
+            f"{p}: {label} ≤ {limit:g} × {SYNC} (paired)",
+            (p, metric),
+            (SYNC, metric),
+            limit,
+            paired=True,
+        )
+        for p, label, metric, limit in (
+            ("pareta-asyncio", "sequential", SEQ, 1.2),
+            ("pareta-trio", "sequential", SEQ, 1.2),
+            ("pareta-asyncio", "256 concurrent", C256, 1.1),
+            ("pareta-trio", "256 concurrent", C256, 1.2),
         )
     ),
     _no_collapse("pareta-asyncio"),
@@ -196,7 +251,10 @@ def evaluate(
     outcomes = []
     for check in CHECKS:
         (a, metric_a), (b, metric_b) = check.numerator, check.denominator
-        value = ratio(merged, a, metric_a, b, metric_b)
+        if check.paired:
+            value = paired_ratio(runs, a, b, metric_a)
+        else:
+            value = ratio(merged, a, metric_a, b, metric_b)
         if value is None:
             missing = [
                 name

@@ -24,7 +24,15 @@ from typing import Any
 from figures import write as write_figures
 from imports import pareta_extras, time_imports
 from procs import Pinning, choose_pinning, loopback_server, run_worker
-from report import RSS, checks_text, evaluate, imports_table, results_table, summaries
+from report import (
+    RSS,
+    checks_text,
+    evaluate,
+    imports_table,
+    results_table,
+    summaries,
+    twins_table,
+)
 from spec import BY_NAME, C64, C256, CLIENTS, IMPORTS, SEQ, STREAM
 
 HERE = Path(__file__).resolve().parent
@@ -217,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("## Client CPU (µs, median (min–max) ×ratio to the `vs` client's median)\n")
     print(results_table(stats, runs))
+    print("\n## The async clients against the sync client (ratios of medians, same run)\n")
+    print(twins_table(stats, runs))
     if imports:
         print("\n## Import time (wall, fresh interpreter)\n")
         print(imports_table(imports))

@@ -83,6 +83,8 @@ RENAMES = {
     "AsyncConnectionInterface": "ConnectionInterface",
     "AsyncHTTPConnection": "HTTPConnection",
     "AsyncHTTPProxy": "HTTPProxy",
+    # our pools' network layer (src/pareta/_network)
+    "AsyncNativePool": "NativePool",
 }
 CLASS_RE = re.compile(r"^\s*class (Async\w+)", re.MULTILINE)
 ASYNC_NAME_RE = re.compile(r"^Async[A-Z]")

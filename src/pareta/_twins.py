@@ -162,17 +162,28 @@ class AsyncLoopGuard:
     or from another async library, fails in obscure ways or hangs. This says so clearly.
     """
 
-    __slots__ = ("_token",)
+    __slots__ = ("_native", "_token")
 
     def __init__(self) -> None:
         self._token: Any = None
+        self._native: Any = None  # the first loop's own way to name the running loop
 
     def check(self) -> None:
+        # The first loop's backend answers "which loop is this?" without anyio first asking
+        # which library runs it; anything but "the same loop" takes the full check.
+        native = self._native
+        if native is not None:
+            try:
+                if native() is self._token.native_token:
+                    return
+            except RuntimeError:  # not running on that library at all
+                pass
         from anyio.lowlevel import current_token
 
         token = current_token()
         if self._token is None:
             self._token = token
+            self._native = token.backend_class.current_token
         elif token.native_token is not self._token.native_token:
             first, now = _library(self._token), _library(token)
             raise _wrong_loop(first, now)

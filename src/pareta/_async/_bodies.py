@@ -35,6 +35,7 @@ async def aread_within(
     # A BytesIO hands its buffer over without a copy: the body is held once, not twice.
     body = io.BytesIO()
     chunks = response.aiter_raw()
+    ended = False
     try:
         async for chunk in chunks:
             for piece in decoder.decode(chunk):
@@ -43,11 +44,14 @@ async def aread_within(
                 break
         else:
             body.write(decoder.flush())
+            ended = True
     finally:
-        # Stopped early (a limit): close the response and finish the body's generators,
-        # so none is left suspended (trio warns about each one collected that way).
         await response.aclose()
-        await aunwind(chunks, UNWIND_S)
+        if not ended:
+            # Stopped early (a limit, an error): finish the body's generators, so none is
+            # left suspended (trio warns about each one collected that way). A body read
+            # to its end has none left.
+            await aunwind(chunks, UNWIND_S)
     # What ``aread()`` would have stored: ``content``, ``text`` and ``json()`` read it.
     response._content = body.getvalue()
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import httpcore
 
+from .._network import AsyncNativePool
 from .._pools import drop_leftovers, reclaim_orphans
 
 
-class AsyncReclaimingPool(httpcore.AsyncConnectionPool):
-    """httpcore's pool, reclaiming connections that no request owns, and closing those
-    with bytes left over after an answer (see ``_pools``)."""
+class AsyncReclaimingPool(AsyncNativePool):
+    """httpcore's pool on the event loop's own I/O, reclaiming connections that no request
+    owns, and closing those with bytes left over after an answer (see ``_pools``)."""
 
     def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
         orphans = reclaim_orphans(self._connections, self._requests)
@@ -33,5 +34,7 @@ _KINDS: dict[type[httpcore.AsyncConnectionPool], type[AsyncReclaimingPool]] = {}
 def _reclaiming_kind(kind: type[httpcore.AsyncConnectionPool]) -> type[AsyncReclaimingPool]:
     made = _KINDS.get(kind)
     if made is None:
-        made = _KINDS[kind] = type(f"Reclaiming{kind.__name__}", (AsyncReclaimingPool, kind), {})
+        # A proxy's own connections (through the proxy) are the ones it opens.
+        own = {"create_connection": kind.create_connection}
+        made = _KINDS[kind] = type(f"Reclaiming{kind.__name__}", (AsyncReclaimingPool, kind), own)
     return made

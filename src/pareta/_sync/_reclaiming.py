@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import httpcore
 
+from .._network import NativePool
 from .._pools import drop_leftovers, reclaim_orphans
 
 
-class ReclaimingPool(httpcore.ConnectionPool):
-    """httpcore's pool, reclaiming connections that no request owns, and closing those
-    with bytes left over after an answer (see ``_pools``)."""
+class ReclaimingPool(NativePool):
+    """httpcore's pool on the event loop's own I/O, reclaiming connections that no request
+    owns, and closing those with bytes left over after an answer (see ``_pools``)."""
 
     def _assign_requests_to_connections(self) -> list[httpcore.ConnectionInterface]:
         orphans = reclaim_orphans(self._connections, self._requests)
@@ -34,5 +35,7 @@ _KINDS: dict[type[httpcore.ConnectionPool], type[ReclaimingPool]] = {}
 def _reclaiming_kind(kind: type[httpcore.ConnectionPool]) -> type[ReclaimingPool]:
     made = _KINDS.get(kind)
     if made is None:
-        made = _KINDS[kind] = type(f"Reclaiming{kind.__name__}", (ReclaimingPool, kind), {})
+        # A proxy's own connections (through the proxy) are the ones it opens.
+        own = {"create_connection": kind.create_connection}
+        made = _KINDS[kind] = type(f"Reclaiming{kind.__name__}", (ReclaimingPool, kind), own)
     return made
