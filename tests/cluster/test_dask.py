@@ -42,8 +42,10 @@ def client(
     monkeypatch.setenv("PARETA_API_KEY", key)
     monkeypatch.setenv("PARETA_BASE_URL", local.base_url)
     with (
+        # A free port for the scheduler's HTTP server: with None it still tries 8787, and
+        # warns (an error here) when another cluster on the machine holds it.
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as dask_client,
     ):
