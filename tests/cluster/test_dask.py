@@ -46,8 +46,10 @@ def org(local: LocalServer, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def cluster(workers: int = 2, threads: int = 1) -> tuple[LocalCluster, Client]:
+    # A free port for the scheduler's HTTP server: with None it still tries 8787, and
+    # warns (an error here) when another cluster on the machine holds it.
     started = LocalCluster(
-        n_workers=workers, threads_per_worker=threads, processes=True, dashboard_address=None
+        n_workers=workers, threads_per_worker=threads, processes=True, dashboard_address=":0"
     )
     return started, Client(started)
 
