@@ -269,9 +269,7 @@ def test_every_option_has_help() -> None:
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 for name, child in action.choices.items():
-                    # The batch command's options are its own module's to describe.
-                    if name != "batch":
-                        found += bare(child, f"{path} {name}")
+                    found += bare(child, f"{path} {name}")
             elif not action.help:
                 found.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
         return found
