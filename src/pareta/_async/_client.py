@@ -133,7 +133,9 @@ class AsyncPareta:
     def with_raw_response(self) -> AsyncParetaWithRawResponse:
         """The same resources, each method returning an ``APIResponse`` (status, headers,
         request id, and ``parse()`` for the object): ``client.with_raw_response.models.list()``."""
-        return AsyncParetaWithRawResponse(self)
+        return AsyncParetaWithRawResponse(
+            self.chat, self.models, self.endpoints, self.tasks, self.evals
+        )
 
     def with_options(
         self,

@@ -18,8 +18,7 @@ from .._raw import APIResponse, AsyncMethod, P, capturing, raw_response
 from ._streaming import AsyncDeployStream, AsyncSSEStream, AsyncStream
 
 if TYPE_CHECKING:
-    from ._client import AsyncPareta
-    from .chat import AsyncCompletions
+    from .chat import AsyncChat, AsyncCompletions
     from .endpoints import AsyncEndpoints
     from .evals import AsyncEvalRuns, AsyncEvals, AsyncEvalSets
     from .models import AsyncModels
@@ -208,9 +207,16 @@ class AsyncEvalsWithRawResponse:
 class AsyncParetaWithRawResponse:
     """The client's resources, each method returning an ``APIResponse``."""
 
-    def __init__(self, client: AsyncPareta) -> None:
-        self.chat = AsyncChatWithRawResponse(client.chat.completions)
-        self.models = AsyncModelsWithRawResponse(client.models)
-        self.endpoints = AsyncEndpointsWithRawResponse(client.endpoints)
-        self.tasks = AsyncTasksWithRawResponse(client.tasks)
-        self.evals = AsyncEvalsWithRawResponse(client.evals)
+    def __init__(
+        self,
+        chat: AsyncChat,
+        models: AsyncModels,
+        endpoints: AsyncEndpoints,
+        tasks: AsyncTasks,
+        evals: AsyncEvals,
+    ) -> None:
+        self.chat = AsyncChatWithRawResponse(chat.completions)
+        self.models = AsyncModelsWithRawResponse(models)
+        self.endpoints = AsyncEndpointsWithRawResponse(endpoints)
+        self.tasks = AsyncTasksWithRawResponse(tasks)
+        self.evals = AsyncEvalsWithRawResponse(evals)

@@ -134,7 +134,9 @@ class Pareta:
     def with_raw_response(self) -> ParetaWithRawResponse:
         """The same resources, each method returning an ``APIResponse`` (status, headers,
         request id, and ``parse()`` for the object): ``client.with_raw_response.models.list()``."""
-        return ParetaWithRawResponse(self)
+        return ParetaWithRawResponse(
+            self.chat, self.models, self.endpoints, self.tasks, self.evals
+        )
 
     def with_options(
         self,

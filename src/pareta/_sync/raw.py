@@ -19,8 +19,7 @@ from .._raw import APIResponse, SyncMethod, P, capturing, raw_response
 from ._streaming import DeployStream, SSEStream, Stream
 
 if TYPE_CHECKING:
-    from ._client import Pareta
-    from .chat import Completions
+    from .chat import Chat, Completions
     from .endpoints import Endpoints
     from .evals import EvalRuns, Evals, EvalSets
     from .models import Models
@@ -209,9 +208,16 @@ class EvalsWithRawResponse:
 class ParetaWithRawResponse:
     """The client's resources, each method returning an ``APIResponse``."""
 
-    def __init__(self, client: Pareta) -> None:
-        self.chat = ChatWithRawResponse(client.chat.completions)
-        self.models = ModelsWithRawResponse(client.models)
-        self.endpoints = EndpointsWithRawResponse(client.endpoints)
-        self.tasks = TasksWithRawResponse(client.tasks)
-        self.evals = EvalsWithRawResponse(client.evals)
+    def __init__(
+        self,
+        chat: Chat,
+        models: Models,
+        endpoints: Endpoints,
+        tasks: Tasks,
+        evals: Evals,
+    ) -> None:
+        self.chat = ChatWithRawResponse(chat.completions)
+        self.models = ModelsWithRawResponse(models)
+        self.endpoints = EndpointsWithRawResponse(endpoints)
+        self.tasks = TasksWithRawResponse(tasks)
+        self.evals = EvalsWithRawResponse(evals)
