@@ -153,7 +153,7 @@ def test_undelivered_eval_run_is_forgotten_and_unbilled(
 
 
 def test_store_forgets_the_oldest_answers_beyond_its_limit() -> None:
-    store = idempotency.IdempotencyStore(max_keys=2)
+    store = idempotency.IdempotencyStore(ttl=3600, max_keys=2)
     answer = idempotency.Recorded("fp", 200, (), (b"{}",), store.clock())
     keys = [("pareta_sk_a", f"k{i}") for i in range(3)]
     for key in keys:
@@ -171,7 +171,7 @@ def test_store_forgets_the_oldest_answers_beyond_its_limit() -> None:
 
 def test_store_forgets_answers_older_than_its_retention() -> None:
     now = [1000.0]
-    store = idempotency.IdempotencyStore(ttl=60, clock=lambda: now[0])
+    store = idempotency.IdempotencyStore(ttl=60, max_keys=100, clock=lambda: now[0])
     key = ("pareta_sk_a", "k")
     assert store.begin(key) is None
     store.finish(key, idempotency.Recorded("fp", 200, (), (b"{}",), now[0]))

@@ -44,4 +44,4 @@ def test_a_dropped_org_leaves_nothing_behind() -> None:
         assert server.state.org_by_id(org.id) is None
         assert server.state.idempotency.count(key) == 0
         assert server.faults() == []
-        assert server.balance(api_key=key) == server.state.config.starting_balance
+        assert server.balance(api_key=key) == server.state.config.balance

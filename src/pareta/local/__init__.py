@@ -12,16 +12,10 @@ From a terminal (``pareta local serve`` runs the same thing)::
     # Pareta local server running at http://127.0.0.1:8000
     # export PARETA_BASE_URL=http://127.0.0.1:8000 PARETA_API_KEY=pareta_sk_local_...
 
-Flags: ``--host``, ``--port`` (0 picks a free port), ``--balance`` (every org's
-starting balance, micro-USD), ``--deploy-seconds`` (how long a deploy or start
-takes), ``--eval-seconds-per-item`` (eval speed, per item per model),
-``--fault SPEC`` (repeatable), ``--upstream URL`` with ``--upstream-api-key``
-and ``--upstream-model`` (relay inference to a real OpenAI-compatible server,
-such as a model you run locally), ``--rate-limit`` and ``--rate-burst``,
-``--idempotency-ttl`` and ``--idempotency-max-keys``, ``--max-upload-bytes``,
-``--max-chat-bytes`` and ``--max-json-bytes``, ``--max-orgs``,
-``--allow-server-faults`` (see Limits below), ``--seed``, ``--api-key``,
-``--log-level``.
+Every option is a field of `Config` (``pareta.local.config``), declared there
+once with its default and help text: the command line's flags are its fields
+(``--max-orgs`` for ``max_orgs``; ``python -m pareta.local --help`` lists them)
+and so are the keywords of `LocalServer` and `serve`.
 `main(argv)` and `serve(**options)` are the same entry points as functions.
 
 In-process, `LocalServer` binds 127.0.0.1 on a free port in a background
@@ -33,14 +27,9 @@ thread; it works from sync, asyncio and trio code::
         server.base_url      # "http://127.0.0.1:54321" (no trailing slash, no /v1)
         server.api_key       # "pareta_sk_local_..."
 
-Options: ``balance``, ``deploy_seconds`` (default 0.2), ``eval_seconds_per_item``
-(default 0.001, so a small run completes well within a second), ``faults``
-(`Fault` objects or spec strings), ``upstream``, ``upstream_api_key``,
-``upstream_model``, ``seed``, ``max_upload_bytes`` (default 64 MiB),
-``upload_url_ttl`` (seconds, default 900), ``rate_limit``, ``rate_burst``,
-``idempotency_ttl``, ``idempotency_max_keys``, ``max_chat_bytes``,
-``max_json_bytes``, ``max_orgs``, ``allow_server_faults`` (see Limits),
-``api_key``, ``host``, ``port``.
+Its options are `Config`'s fields, as keywords (``deploy_seconds`` is 0.2 s
+and ``eval_seconds_per_item`` 0.001 s here, so a small run completes well
+within a second; the command line starts them at 3 s and 0.01 s).
 Admin helpers: ``balance()``, ``set_balance(micro_usd)``, ``ledger()``,
 ``inject_fault(fault)``, ``clear_faults()``, ``faults()`` and ``mint_key()``
 (a key for another org); the balance, ledger and inject_fault helpers take an
@@ -204,8 +193,9 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from .app import create_app
 from .cli import main, serve
+from .config import Config
 from .faults import Fault
 from .server import LocalServer
-from .state import Config, ServerState
+from .state import ServerState
 
 __all__ = ["Config", "Fault", "LocalServer", "ServerState", "create_app", "main", "serve"]

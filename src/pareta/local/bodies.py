@@ -23,17 +23,14 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-if TYPE_CHECKING:
-    from .state import Config
+from .config import Config
 
 MULTIPART_OVERHEAD = 1 << 20
-DEFAULT_MAX_JSON_BYTES = 1 << 20
-DEFAULT_MAX_CHAT_BYTES = 16 << 20
 SPOOL_IN_MEMORY = 1 << 20
 REPLAY_CHUNK = 1 << 16
 _WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}

@@ -11,7 +11,8 @@ from fastapi.responses import Response
 
 from .auth import require_api_key
 from .metering import SETTLEMENT_KEY, Settlement
-from .state import Org, ServerState
+from .records import Org
+from .state import ServerState
 
 
 # The dependencies are coroutines: FastAPI runs a plain function dependency on a worker

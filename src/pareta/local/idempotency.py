@@ -7,8 +7,8 @@ key free, so a retry runs the request for real. Reusing a key for a different
 request (method, path or body) answers 422.
 
 Retention, so that a batch job can resume a day later: an answer is kept for
-`DEFAULT_TTL_SECONDS` (24 h) after it was delivered, and each org keeps at most
-its `DEFAULT_MAX_KEYS` (1,000,000) most recent keys, the oldest evicted first.
+``idempotency_ttl`` (24 h) after it was delivered, and each org keeps at most
+its ``idempotency_max_keys`` (1,000,000) most recent keys, the oldest evicted first.
 A replay is byte-identical (status, headers and body; it adds
 ``idempotent-replayed: true``). Answers are stored as plain tuples of bytes,
 which the garbage collector stops tracking, so a large store costs it nothing.
@@ -27,9 +27,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .auth import api_key_from_headers
 from .bodies import Spool, json_error
 
-DEFAULT_TTL_SECONDS = 24 * 3600.0
-DEFAULT_MAX_KEYS = 1_000_000
-
 
 class Recorded(NamedTuple):
     fingerprint: str
@@ -44,8 +41,8 @@ class IdempotencyStore:
 
     def __init__(
         self,
-        ttl: float = DEFAULT_TTL_SECONDS,
-        max_keys: int = DEFAULT_MAX_KEYS,
+        ttl: float,
+        max_keys: int,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.ttl = ttl

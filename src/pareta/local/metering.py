@@ -22,8 +22,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .rolling import Rolling
 
 SETTLEMENT_KEY = "pareta.settlement"
-# Each org's ledger keeps its most recent entries; balances are running totals, never sums.
-DEFAULT_LEDGER_KEPT = 1_000_000
 
 
 class LedgerEntry(NamedTuple):
@@ -70,7 +68,7 @@ class InsufficientCredits(Exception):
 class Meter:
     """Balances and ledgers for every org; safe to call from any thread."""
 
-    def __init__(self, starting_balance: int, ledger_kept: int = DEFAULT_LEDGER_KEPT) -> None:
+    def __init__(self, starting_balance: int, ledger_kept: int) -> None:
         self.starting_balance = starting_balance
         self.ledger_kept = ledger_kept
         self._lock = threading.Lock()

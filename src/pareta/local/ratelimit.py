@@ -24,7 +24,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import api_key_from_headers
 
-DEFAULT_RATE_BURST = 10
 # Buckets of orgs idle the longest are forgotten first; one reborn is simply full.
 MAX_BUCKETS = 100_000
 

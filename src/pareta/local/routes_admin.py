@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .deps import CurrentOrg, State, json_response
 from .faults import Fault
-from .state import Org, ServerState
+from .records import Org
+from .state import ServerState
 
 router = APIRouter(prefix="/admin")
 

@@ -21,7 +21,8 @@ from .deps import (
     not_found,
     sse_event,
 )
-from .state import NAME_RE, Endpoint, Org, ServerState
+from .records import Endpoint, Org
+from .state import NAME_RE, ServerState
 
 router = APIRouter()
 

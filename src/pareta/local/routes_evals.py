@@ -26,8 +26,9 @@ from .deps import (
     parse_json,
     settlement,
 )
+from .records import EvalRun, EvalSet, Org
 from .runs import score_run
-from .state import EvalRun, EvalSet, Org, ServerState
+from .state import ServerState
 from .storage import Blob, TokenRejected
 from .tasks import Task
 

@@ -25,8 +25,9 @@ from .deps import (
     sse_event,
 )
 from .engine import document_text, render_output
+from .records import Endpoint, Org, Traffic
 from .scoring import SCORERS
-from .state import Endpoint, Org, ServerState, Traffic
+from .state import ServerState
 from .tasks import Task
 
 router = APIRouter()

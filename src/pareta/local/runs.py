@@ -15,13 +15,11 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
+from .catalog import ModelRef
+from .evals import evaluate
 from .metering import InsufficientCredits, Meter
-
-if TYPE_CHECKING:
-    from .catalog import ModelRef
-    from .state import EvalRun, EvalSet, Org
+from .records import EvalRun, EvalSet, Org
 
 logger = logging.getLogger("pareta.local")
 WORKERS = 2
@@ -66,8 +64,6 @@ def score_run(
     def progress(items: int) -> bool:
         run.items_scored = items
         return not closing.is_set()
-
-    from .evals import evaluate  # evals needs the catalog, which state loads first
 
     try:
         outcomes = evaluate(eval_set.task, eval_set.rows, eval_set.blobs, models, progress)
