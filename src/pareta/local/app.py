@@ -1,6 +1,7 @@
 """The ASGI application: routes plus the middleware stack that makes them faithful.
 
-Outermost first: request ids on every response, rate limiting (a refused request
+Outermost first: request ids on every response, the caller's identity read once
+(`pareta.local.identity`), rate limiting (a refused request
 costs nothing further down), body limits (413 past a route's limit, see
 `pareta.local.bodies`), injected faults,
 `Idempotency-Key` replay, then settlement (bill only what was delivered).
@@ -20,8 +21,9 @@ from fastapi.responses import Response
 from . import routes_admin, routes_catalog, routes_endpoints, routes_evals, routes_inference
 from .bodies import BodyLimitMiddleware
 from .deps import json_response
-from .faults import FaultMiddleware
+from .fault_middleware import FaultMiddleware
 from .idempotency import IdempotencyMiddleware
+from .identity import IdentityMiddleware
 from .metering import InsufficientCredits, SettlementMiddleware
 from .middleware import RequestIdMiddleware
 from .ratelimit import RateLimitMiddleware
@@ -94,5 +96,6 @@ def create_app(state: ServerState | None = None) -> FastAPI:
     app.add_middleware(FaultMiddleware, injector=state.faults)
     app.add_middleware(BodyLimitMiddleware, config=state.config)
     app.add_middleware(RateLimitMiddleware, limiter=state.rate_limiter)
+    app.add_middleware(IdentityMiddleware, config=state.config)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -138,6 +138,12 @@ class Config:
     max_json_bytes: int = option(
         MiB, "largest request body of every other route", metavar="N", minimum=1, shown="1 MiB"
     )
+    max_api_key_chars: int = option(
+        256, "longest API key accepted (401 past it)", metavar="N", minimum=16
+    )
+    max_idempotency_key_chars: int = option(
+        255, "longest Idempotency-Key accepted (400 past it)", metavar="N", minimum=1
+    )
     max_orgs: int = option(
         10_000,
         "orgs kept (one per key seen); past it the org idle the longest is dropped",

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from fastapi.responses import Response
 
 from .auth import require_api_key
+from .identity import identity_of
 from .metering import SETTLEMENT_KEY, Settlement
 from .records import Org
 from .state import ServerState
@@ -23,8 +24,10 @@ async def state_of(request: Request) -> ServerState:
 
 
 async def org_of(request: Request, authorization: Annotated[str | None, Header()] = None) -> Org:
+    # The header parameter documents the key in the schema; the value used is the one
+    # `IdentityMiddleware` read for every layer.
     state: ServerState = request.app.state.pareta
-    return state.org(require_api_key(authorization))
+    return state.org(require_api_key(identity_of(request.scope).authorization))
 
 
 CurrentOrg = Annotated[Org, Depends(org_of)]

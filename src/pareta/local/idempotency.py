@@ -24,8 +24,8 @@ from typing import Any, NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import api_key_from_headers
 from .bodies import Spool, json_error
+from .identity import identity_of
 
 
 class Recorded(NamedTuple):
@@ -113,9 +113,8 @@ class IdempotencyMiddleware:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        raw_key = headers.get(b"idempotency-key")
-        api_key = api_key_from_headers(headers)
+        identity = identity_of(scope)
+        raw_key, api_key = identity.idempotency_key, identity.api_key
         if not raw_key or api_key is None:
             await self.app(scope, receive, send)
             return
@@ -123,7 +122,7 @@ class IdempotencyMiddleware:
         try:
             await spool.fill(receive)
             if not spool.disconnected:
-                key = (api_key, raw_key.decode("latin-1"))
+                key = (api_key, raw_key)
                 await self._answer(
                     scope, spool.replay(receive), spool.digest.hexdigest(), key, send
                 )

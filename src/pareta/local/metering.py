@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .identity import identity_of
 from .rolling import Rolling
 
 SETTLEMENT_KEY = "pareta.settlement"
@@ -254,10 +255,8 @@ class SettlementMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        key = headers.get(b"idempotency-key")
         settlement = Settlement(
-            self.meter, scope.get("pareta.request_id"), key.decode("latin-1") if key else None
+            self.meter, scope.get("pareta.request_id"), identity_of(scope).idempotency_key
         )
         scope[SETTLEMENT_KEY] = settlement
         delivered = False
