@@ -144,6 +144,19 @@ class Config:
     max_idempotency_key_chars: int = option(
         255, "longest Idempotency-Key accepted (400 past it)", metavar="N", minimum=1
     )
+    max_stored_bytes: int = option(
+        256 * MiB,
+        "bytes of eval sets and documents each org may store (413 past it)",
+        metavar="N",
+        minimum=1,
+        shown="256 MiB",
+    )
+    max_endpoints: int = option(
+        100, "endpoints each org may create (409 past it)", metavar="N", minimum=0
+    )
+    max_faults_per_org: int = option(
+        100, "faults each org may hold over /admin/faults (409 past it)", metavar="N", minimum=0
+    )
     max_orgs: int = option(
         10_000,
         "orgs kept (one per key seen); past it the org idle the longest is dropped",

@@ -83,6 +83,8 @@ class EvalSet:
     name: str
     rows: list[dict[str, Any]]
     created: float
+    # The bytes its rows took as JSONL, counted against the org's storage.
+    size: int = 0
     blobs: dict[tuple[int, str], Blob] = field(default_factory=dict)
     staged: dict[tuple[int, str], tuple[UploadClaims, Blob]] = field(default_factory=dict)
 
@@ -153,3 +155,5 @@ class Org:
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     eval_sets: dict[str, EvalSet] = field(default_factory=dict)
     runs: dict[str, EvalRun] = field(default_factory=dict)
+    # Eval sets and documents, counted against `Config.max_stored_bytes`.
+    stored_bytes: int = 0

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect
 
+from . import quotas
 from .deps import (
     CurrentOrg,
     State,
@@ -77,10 +78,12 @@ async def _form_text(form: FormData, name: str) -> str | None:
     return value
 
 
-def _parse_rows(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
-    """JSONL rows, one line in memory at a time (run in a worker thread: it is CPU-bound)."""
+def _parse_rows(lines: Iterable[bytes | str]) -> tuple[list[dict[str, Any]], int]:
+    """JSONL rows and their size, one line in memory at a time (CPU-bound: run off the loop)."""
     rows: list[dict[str, Any]] = []
+    size = 0
     for number, line in enumerate(lines, start=1):
+        size += len(line)
         if not line.strip():
             continue
         loc: list[str | int] = ["body", "items", number]
@@ -92,10 +95,10 @@ def _parse_rows(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
         rows.append(row)
     if not rows:
         raise invalid(["body", "items"], "items must hold at least one JSONL row")
-    return rows
+    return rows, size
 
 
-async def _rows_of(form: FormData) -> list[dict[str, Any]]:
+async def _rows_of(form: FormData) -> tuple[list[dict[str, Any]], int]:
     items = form.get("items")
     if items is None:
         raise invalid(["body", "items"], "items (a JSONL file part) is required")
@@ -119,14 +122,16 @@ async def create_eval_set(request: Request, org: CurrentOrg, state: State) -> Re
         task = state.catalog.tasks.get(task_id)
         if task is None:
             raise not_found("Task", task_id)
-        rows = await _rows_of(form)
+        rows, size = await _rows_of(form)
     eval_set = EvalSet(
         id=state.new_id("es", 8),
         task=task,
         name=name or f"eval set ({len(rows)} items)",
         rows=rows,
         created=time.time(),
+        size=size,
     )
+    quotas.store(org, quotas.eval_set_bytes(eval_set), state.config.max_stored_bytes)
     org.eval_sets[eval_set.id] = eval_set
     return json_response({"eval_set": eval_set.to_json()})
 
@@ -143,7 +148,7 @@ async def retrieve_eval_set(eval_set_id: str, org: CurrentOrg) -> Response:
 
 @router.delete("/v1/eval-sets/{eval_set_id}")
 async def delete_eval_set(eval_set_id: str, org: CurrentOrg) -> Response:
-    _eval_set(org, eval_set_id)
+    quotas.release(org, quotas.eval_set_bytes(_eval_set(org, eval_set_id)))
     del org.eval_sets[eval_set_id]
     return json_response({"id": eval_set_id, "object": "eval_set", "deleted": True})
 
@@ -193,6 +198,9 @@ async def attach_blob(
     idx = int(idx_raw)
     _check_slot(eval_set, idx, field_name)
     blob_mime = mime if isinstance(mime, str) and mime else part_mime or "application/octet-stream"
+    replaced = eval_set.blobs.get((idx, field_name))
+    growth = len(data) - (replaced.size + quotas.RECORD_BYTES if replaced else 0)
+    quotas.store(org, growth + quotas.RECORD_BYTES, state.config.max_stored_bytes)
     return json_response(_attached(eval_set, idx, field_name, Blob(data, blob_mime)))
 
 
@@ -238,14 +246,18 @@ async def put_blob(
         raise HTTPException(403, str(exc)) from None
     org = state.org_by_id(claims.org_id)
     eval_set = org.eval_sets.get(eval_set_id) if org else None
-    if eval_set is None:
+    if org is None or eval_set is None:
         raise not_found("Eval set", eval_set_id)
     chunks, size = [], 0
+    staged = eval_set.staged.get((idx, field_name))
+    held = org.stored_bytes - (staged[1].size + quotas.RECORD_BYTES if staged else 0)
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > claims.max_bytes:
                 raise _too_large(claims.max_bytes)
+            # Refused as it grows, so an org over its storage holds nothing more meanwhile.
+            quotas.store_check(org, held, size, state.config.max_stored_bytes)
             chunks.append(chunk)
     except ClientDisconnect:
         # Cut off mid-body: nothing is stored and the token stays valid for the retry.
@@ -255,6 +267,7 @@ async def put_blob(
     except TokenRejected as exc:  # a concurrent PUT with the same token finished first
         raise HTTPException(403, str(exc)) from None
     blob = Blob(b"".join(chunks), claims.mime)
+    org.stored_bytes = held + size + quotas.RECORD_BYTES
     eval_set.staged[(idx, field_name)] = (claims, blob)
     return json_response({"upload_id": claims.upload_id, "stored": True, **blob.describe()})
 
@@ -273,6 +286,9 @@ async def blob_upload_complete(
             "PUT them to the upload URL first.",
         )
     del eval_set.staged[(body.idx, body.field_name)]
+    replaced = eval_set.blobs.get((body.idx, body.field_name))
+    if replaced is not None:
+        quotas.release(org, replaced.size + quotas.RECORD_BYTES)
     claims, blob = staged
     return json_response(
         {**_attached(eval_set, body.idx, body.field_name, blob), "upload_id": claims.upload_id}

@@ -63,7 +63,9 @@ class ServerState:
         self.catalog = default_catalog()
         self.matcher = TaskMatcher(TASKS)
         self.meter = Meter(config.balance, config.ledger_kept)
-        self.faults = FaultInjector(config.parsed_faults(), seed=config.seed)
+        self.faults = FaultInjector(
+            config.parsed_faults(), seed=config.seed, max_per_org=config.max_faults_per_org
+        )
         self.idempotency = IdempotencyStore(config.idempotency_ttl, config.idempotency_max_keys)
         self.rate_limiter = (
             None if config.rate_limit is None else RateLimiter(config.rate_limit, config.rate_burst)
