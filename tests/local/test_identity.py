@@ -93,7 +93,7 @@ def test_two_idempotency_keys_are_400(server: LocalServer) -> None:
 
 
 def test_overlong_keys_are_refused_naming_the_option(server: LocalServer) -> None:
-    long_key = "pareta_sk_" + "k" * 1_000_000
+    long_key = "pareta_sk_" + "k" * 10_000
     response = httpx.get(
         f"{server.base_url}/v1/models", headers={"Authorization": f"Bearer {long_key}"}
     )

@@ -10,10 +10,9 @@ from typing import Any
 
 import uvicorn
 
-from .app import create_app
 from .auth import mint_api_key
 from .config import Config, as_options, build_parser, config_from_args
-from .server import _configured, bind_socket, quiet_injected_drops
+from .server import _configured, bind_socket, quiet_injected_drops, uvicorn_config
 from .state import ServerState
 
 __all__ = ["build_parser", "main", "serve"]
@@ -36,14 +35,7 @@ def serve(config: Config | None = None, /, **options: Any) -> None:
         print(f"Pareta local server running at {base_url}", flush=True)
         print(f"export PARETA_BASE_URL={base_url} PARETA_API_KEY={api_key}", flush=True)
         quiet_injected_drops()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(state),
-                log_level=config.log_level,
-                lifespan="off",
-                timeout_graceful_shutdown=5,
-            )
-        )
+        server = uvicorn.Server(uvicorn_config(state, timeout_graceful_shutdown=5))
         server.run(sockets=[sock])
     finally:
         state.close()

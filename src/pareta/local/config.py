@@ -138,6 +138,37 @@ class Config:
     max_json_bytes: int = option(
         MiB, "largest request body of every other route", metavar="N", minimum=1, shown="1 MiB"
     )
+    header_timeout: float = option(
+        10.0,
+        "seconds a connection has to send a request's headers; slow or silent ones are closed",
+        metavar="SECONDS",
+        positive=True,
+    )
+    idle_timeout: float = option(
+        5.0,
+        "seconds a kept-alive connection may sit idle between requests",
+        metavar="SECONDS",
+        positive=True,
+    )
+    body_timeout: float = option(
+        30.0,
+        "longest pause while a request body arrives; a stalled upload is dropped",
+        metavar="SECONDS",
+        positive=True,
+    )
+    max_header_bytes: int = option(
+        64 * 1024,
+        "request line and headers, in bytes (431 past it)",
+        metavar="N",
+        minimum=1024,
+        shown="64 KiB",
+    )
+    max_connections: int = option(
+        512,
+        "open connections; past it a request is answered 503 with Retry-After",
+        metavar="N",
+        minimum=1,
+    )
     max_api_key_chars: int = option(
         256, "longest API key accepted (401 past it)", metavar="N", minimum=16
     )

@@ -16,6 +16,7 @@ import uvicorn
 from .app import create_app
 from .auth import mint_api_key
 from .config import Config
+from .connections import bounded_protocol
 from .faults import DropLogFilter, Fault
 from .state import ServerState
 
@@ -43,6 +44,19 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def uvicorn_config(state: ServerState, **options: Any) -> uvicorn.Config:
+    """uvicorn's settings for serving `state`, with the connection bounds of its config."""
+    config = state.config
+    return uvicorn.Config(
+        create_app(state),
+        http=bounded_protocol(config),
+        timeout_keep_alive=config.idle_timeout,  # type: ignore[arg-type]
+        log_level=config.log_level,
+        lifespan="off",
+        **options,
+    )
 
 
 def as_faults(faults: Iterable[Fault | str]) -> list[Fault]:
@@ -126,13 +140,8 @@ class LocalServer:
             raise RuntimeError("LocalServer already started")
         quiet_injected_drops()
         self._socket = bind_socket(self.host, self.config.port)
-        config = uvicorn.Config(
-            create_app(self.state),
-            log_config=None,
-            log_level=self.config.log_level,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
+        config = uvicorn_config(
+            self.state, log_config=None, access_log=False, timeout_graceful_shutdown=2
         )
         self._server = _ThreadedServer(config)
         self._thread = threading.Thread(
