@@ -16,7 +16,7 @@ from .._config import USER_AGENT, Bounds
 from .._exceptions import ParetaError, status_error
 from .._forks import reset_in_children
 from .._logs import log_response, log_retry
-from .._request_bodies import plain_body
+from .._request_bodies import multipart_content_type, plain_body
 from .._responses import (
     ACCEPT_ENCODING,
     Breach,
@@ -106,6 +106,8 @@ class AsyncAPIClient:
             # One key per call, reused by every retry, so the server bills a call once; a
             # caller's own key makes that hold across processes too (a resumed batch).
             headers["Idempotency-Key"] = idempotency_key or f"pareta-{uuid.uuid4().hex}"
+            if files is not None:
+                headers["Content-Type"] = multipart_content_type(headers["Idempotency-Key"])
         request = self.http_client.build_request(
             method,
             self._url(path),

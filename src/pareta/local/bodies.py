@@ -14,15 +14,15 @@ byte is read). The limits (`body_limit`):
 - every other route: ``max_json_bytes`` (1 MiB).
 
 `Spool` holds a body that a middleware must see whole (the ``Idempotency-Key``
-fingerprint) in memory up to 1 MiB and on disk beyond, so the route that reads
-it next holds the only copy in memory.
+fingerprint, `pareta.local.fingerprints`) in memory up to 1 MiB and on disk
+beyond, so the route that reads it next holds the only copy in memory.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
+from collections.abc import Iterator
 from typing import IO
 
 from fastapi import HTTPException
@@ -114,10 +114,9 @@ class BodyLimitMiddleware:
 
 
 class Spool:
-    """A request body read to its end and hashed: in memory up to 1 MiB, then on disk."""
+    """A request body read to its end: in memory up to 1 MiB, then on disk."""
 
-    def __init__(self, prefix: bytes = b"") -> None:
-        self.digest = hashlib.sha256(prefix)
+    def __init__(self) -> None:
         self.disconnected = False
         self._chunks: list[bytes] = []
         self._size = 0
@@ -134,7 +133,6 @@ class Spool:
                 return
 
     def _write(self, chunk: bytes) -> None:
-        self.digest.update(chunk)
         self._size += len(chunk)
         if self._file is None and self._size <= SPOOL_IN_MEMORY:
             self._chunks.append(chunk)
@@ -144,6 +142,19 @@ class Spool:
             self._file.writelines(self._chunks)
             self._chunks = []
         self._file.write(chunk)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body again, chunk by chunk (before `replay`, which hands it over)."""
+        if self._file is None:
+            yield from self._chunks
+            return
+        self._file.seek(0)
+        while chunk := self._file.read(REPLAY_CHUNK):
+            yield chunk
 
     def replay(self, receive: Receive) -> Receive:
         """A `receive` that hands the body over again, then defers to the real one."""

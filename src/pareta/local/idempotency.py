@@ -4,7 +4,8 @@ Keys are scoped per org (per API key). A key whose first request is still in
 flight answers 409, which clients retry. Only a fully delivered 2xx answer is
 remembered: an error, a 429, an injected fault or a dropped stream leaves the
 key free, so a retry runs the request for real. Reusing a key for a different
-request (method, path or body) answers 422.
+request (method, path or body content, see `pareta.local.fingerprints`)
+answers 422.
 
 Retention, so that a batch job can resume a day later: an answer is kept for
 ``idempotency_ttl`` (24 h) after it was delivered, and each org keeps at most
@@ -16,16 +17,22 @@ which the garbage collector stops tracking, so a large store costs it nothing.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .bodies import Spool, json_error
+from .fingerprints import fingerprint
 from .identity import identity_of
+
+# Bodies up to this size are fingerprinted on the event loop; larger ones off it.
+INLINE_FINGERPRINT_BYTES = 64 * 1024
 
 
 class Recorded(NamedTuple):
@@ -118,16 +125,22 @@ class IdempotencyMiddleware:
         if not raw_key or api_key is None:
             await self.app(scope, receive, send)
             return
-        spool = Spool(f"{scope['method']} {scope['path']}\n".encode())
+        spool = Spool()
         try:
             await spool.fill(receive)
             if not spool.disconnected:
-                key = (api_key, raw_key)
-                await self._answer(
-                    scope, spool.replay(receive), spool.digest.hexdigest(), key, send
-                )
+                content = await self._fingerprint(scope, spool)
+                await self._answer(scope, spool.replay(receive), content, (api_key, raw_key), send)
         finally:
             spool.close()
+
+    async def _fingerprint(self, scope: Scope, spool: Spool) -> str:
+        prefix = f"{scope['method']} {scope['path']}\n".encode()
+        content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
+        digest = functools.partial(fingerprint, prefix, content_type, spool.chunks())
+        if spool.size <= INLINE_FINGERPRINT_BYTES:
+            return digest()
+        return await anyio.to_thread.run_sync(digest)
 
     async def _answer(
         self, scope: Scope, receive: Receive, fingerprint: str, key: tuple[str, str], send: Send
