@@ -169,6 +169,26 @@ class Config:
         metavar="N",
         minimum=1,
     )
+    workers: int = option(
+        2, "worker processes for large chat bodies and eval scoring", metavar="N", minimum=1
+    )
+    inline_work_bytes: int = option(
+        4 * 1024,
+        "chat bodies and texts up to this size are handled on the event loop, larger ones "
+        "by the workers",
+        metavar="N",
+        minimum=0,
+        shown="4 KiB",
+    )
+    max_queued_per_org: int = option(
+        8, "worker jobs each org may have waiting or running (429 past it)", metavar="N", minimum=1
+    )
+    max_queued: int = option(
+        256, "worker jobs waiting across all orgs (503 past it)", metavar="N", minimum=1
+    )
+    max_queued_runs: int = option(
+        4, "eval runs each org may have waiting or scoring (429 past it)", metavar="N", minimum=1
+    )
     max_api_key_chars: int = option(
         256, "longest API key accepted (401 past it)", metavar="N", minimum=16
     )

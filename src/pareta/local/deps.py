@@ -114,11 +114,17 @@ def parse_json(raw: bytes | bytearray | str, loc: list[str | int], what: str) ->
     return value
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    # One growing buffer: the body is held once (its size is bounded by `bodies`).
+async def raw_body(request: Request) -> bytes:
+    """The whole body; its size is bounded by `pareta.local.bodies`."""
+    # One growing buffer: the body is held once.
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
+    return bytes(raw)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    raw = await raw_body(request)
     body = parse_json(raw, ["body"], "request body") if raw else None
     if not isinstance(body, dict):
         raise invalid(["body"], "request body must be a JSON object", _shown(body))

@@ -85,6 +85,9 @@ class EvalSet:
     created: float
     # The bytes its rows took as JSONL, counted against the org's storage.
     size: int = 0
+    # Tokens of its rows' text inputs, and how many rows have one: a run's cost estimate.
+    text_tokens: int = 0
+    text_rows: int = 0
     blobs: dict[tuple[int, str], Blob] = field(default_factory=dict)
     staged: dict[tuple[int, str], tuple[UploadClaims, Blob]] = field(default_factory=dict)
 
@@ -119,6 +122,8 @@ class EvalRun:
     # Written by the scoring thread; the run is terminal once scored and its time is up.
     scored: bool = False
     items_scored: int = 0
+    # Set when its org is dropped: scoring stops and nothing is charged.
+    cancelled: bool = False
 
     def status(self, now: float | None = None) -> str:
         now = time.time() if now is None else now

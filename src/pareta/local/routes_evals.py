@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import time
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote
 
 import anyio
@@ -27,11 +28,14 @@ from .deps import (
     parse_json,
     settlement,
 )
+from .engine import count_tokens
+from .evals import estimate_cost
 from .records import EvalRun, EvalSet, Org
-from .runs import score_run
+from .runs import RunScoring
 from .state import ServerState
 from .storage import Blob, TokenRejected
 from .tasks import Task
+from .work import Busy
 
 router = APIRouter()
 MAX_ROWS = 100_000
@@ -78,10 +82,17 @@ async def _form_text(form: FormData, name: str) -> str | None:
     return value
 
 
-def _parse_rows(lines: Iterable[bytes | str]) -> tuple[list[dict[str, Any]], int]:
-    """JSONL rows and their size, one line in memory at a time (CPU-bound: run off the loop)."""
+class Rows(NamedTuple):
+    rows: list[dict[str, Any]]
+    size: int  # bytes of JSONL
+    text_tokens: int  # of the rows' text inputs, for a run's cost estimate
+    text_rows: int
+
+
+def _parse_rows(lines: Iterable[bytes | str]) -> Rows:
+    """JSONL rows, one line in memory at a time (CPU-bound: run off the loop)."""
     rows: list[dict[str, Any]] = []
-    size = 0
+    size = text_tokens = text_rows = 0
     for number, line in enumerate(lines, start=1):
         size += len(line)
         if not line.strip():
@@ -93,12 +104,16 @@ def _parse_rows(lines: Iterable[bytes | str]) -> tuple[list[dict[str, Any]], int
         if len(rows) == MAX_ROWS:
             raise invalid(["body", "items"], f"at most {MAX_ROWS} rows per eval set")
         rows.append(row)
+        text = row.get("input")
+        if text is not None:
+            text_rows += 1
+            text_tokens += count_tokens(text if isinstance(text, str) else json.dumps(text))
     if not rows:
         raise invalid(["body", "items"], "items must hold at least one JSONL row")
-    return rows, size
+    return Rows(rows, size, text_tokens, text_rows)
 
 
-async def _rows_of(form: FormData) -> tuple[list[dict[str, Any]], int]:
+async def _rows_of(form: FormData) -> Rows:
     items = form.get("items")
     if items is None:
         raise invalid(["body", "items"], "items (a JSONL file part) is required")
@@ -122,14 +137,16 @@ async def create_eval_set(request: Request, org: CurrentOrg, state: State) -> Re
         task = state.catalog.tasks.get(task_id)
         if task is None:
             raise not_found("Task", task_id)
-        rows, size = await _rows_of(form)
+        parsed = await _rows_of(form)
     eval_set = EvalSet(
         id=state.new_id("es", 8),
         task=task,
-        name=name or f"eval set ({len(rows)} items)",
-        rows=rows,
+        name=name or f"eval set ({len(parsed.rows)} items)",
+        rows=parsed.rows,
         created=time.time(),
-        size=size,
+        size=parsed.size,
+        text_tokens=parsed.text_tokens,
+        text_rows=parsed.text_rows,
     )
     quotas.store(org, quotas.eval_set_bytes(eval_set), state.config.max_stored_bytes)
     org.eval_sets[eval_set.id] = eval_set
@@ -329,26 +346,56 @@ async def create_eval_run(
         run.scored = True
         org.runs[run.id] = run
         return json_response({"run_id": run.id, "status": "running"})
-    models = [state.catalog.resolve_candidate(task, m) for m in model_ids]
+    models = [
+        m for m in map(functools.partial(state.catalog.resolve_candidate, task), model_ids) if m
+    ]
+    _check_queued_runs(org, state.config.max_queued_runs)
     work = len(eval_set.rows) * len(models)
     run.finishes_at = now + work * state.config.eval_seconds_per_item
-    # Nothing is owed yet (the run is charged when scored), but an empty balance is a 402.
-    hold = state.meter.reserve(org.id, 0, "eval.run")
+    # An empty balance is a 402 before anything else; then the run's estimated cost is
+    # reserved (402 if the balance cannot cover it), to be settled when it is scored.
+    delivered = state.meter.reserve(org.id, 0, "eval.run")
+    estimate = estimate_cost(task, eval_set.text_tokens, eval_set.text_rows, eval_set.blobs, models)
+    reserved = state.meter.reserve(org.id, estimate, "eval.run", **_ledger_detail(run, eval_set))
     org.runs[run.id] = run
     paid = settlement(request)
-    billing = (paid.request_id, paid.idempotency_key)
-
-    def start_scoring() -> None:
-        chosen = [m for m in models if m is not None]
-        job = functools.partial(score_run, run, org, eval_set, chosen, state.meter, billing)
-        state.scoring.submit(job)
+    scoring = RunScoring(
+        run,
+        org,
+        eval_set,
+        models,
+        state.meter,
+        state.work,
+        reserved,
+        (paid.request_id, paid.idempotency_key),
+    )
 
     def forget_run() -> None:
         # An undelivered answer is unbilled, so the run must not exist either.
+        state.meter.release(reserved)
         org.runs.pop(run.id, None)
 
-    paid.add(hold, on_commit=start_scoring, on_abort=forget_run)
+    paid.add(delivered, on_commit=scoring.start, on_abort=forget_run)
     return json_response({"run_id": run.id, "status": "running"})
+
+
+def _check_queued_runs(org: Org, limit: int) -> None:
+    queued = sum(1 for run in org.runs.values() if not run.scored)
+    if queued >= limit:
+        raise Busy(
+            429,
+            f"This org has {queued} eval runs waiting or scoring; at most {limit} are "
+            "(max_queued_runs, --max-queued-runs). Retry once one has finished.",
+        )
+
+
+def _ledger_detail(run: EvalRun, eval_set: EvalSet) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "eval_set_id": eval_set.id,
+        "items": len(eval_set.rows),
+        "models": list(run.candidates),
+    }
 
 
 @router.get("/v1/eval-runs/{run_id}")

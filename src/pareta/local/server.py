@@ -139,6 +139,7 @@ class LocalServer:
         if self._thread is not None:
             raise RuntimeError("LocalServer already started")
         quiet_injected_drops()
+        self.state.work.closed = False  # a server stopped and started again scores again
         self._socket = bind_socket(self.host, self.config.port)
         config = uvicorn_config(
             self.state, log_config=None, access_log=False, timeout_graceful_shutdown=2

@@ -26,9 +26,9 @@ from .matcher import TaskMatcher
 from .metering import Meter
 from .ratelimit import RateLimiter
 from .records import Endpoint, EvalRun, EvalSet, Org
-from .runs import ScoringPool
 from .storage import UploadSigner
 from .tasks import TASKS, Task
+from .work import WorkPool
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -78,12 +78,12 @@ class ServerState:
         self._pinned: set[str] = set()
         self._lock = threading.Lock()
         self._rng = random.Random(self.config.seed)
-        self.scoring = ScoringPool()
+        self.work = WorkPool(config.workers, config.max_queued_per_org, config.max_queued)
         self.started = time.time()
 
     def close(self) -> None:
-        """Stop the scoring threads (runs in progress stop at their next batch of rows)."""
-        self.scoring.close()
+        """Stop scoring (runs in progress stop at their next chunk of rows)."""
+        self.work.close()
 
     def new_id(self, prefix: str, nbytes: int = 6) -> str:
         with self._lock:
@@ -134,6 +134,10 @@ class ServerState:
         return None  # pragma: no cover - only when every org is pinned
 
     def _forget(self, org: Org) -> None:
+        # Its runs stop and its queued work goes: nothing it started charges it after this.
+        for run in list(org.runs.values()):
+            run.cancelled = True
+        self.work.cancel_org(org.id)
         self.meter.close_account(org.id)
         self.idempotency.forget_org(org.api_key)
         self.faults.clear(org.id)
@@ -191,6 +195,5 @@ def _seed_run(catalog: Catalog) -> tuple[list[dict[str, Any]], list[dict[str, An
     task = catalog.tasks[task_id]
     rows: list[dict[str, Any]] = catalog.task_json(task, n)["examples"]
     models = [catalog.resolve_candidate(task, m) for m in SEED_RUN[1]]
-    # Scored whole, never stopped: only a run's own progress callback can stop scoring.
-    outcomes = evaluate(task, rows, {}, [m for m in models if m is not None]) or []
+    outcomes = evaluate(task, rows, {}, [m for m in models if m is not None])
     return rows, [o.to_json() for o in outcomes], sum(o.cost_micro_usd for o in outcomes)
