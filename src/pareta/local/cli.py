@@ -10,6 +10,7 @@ from typing import Any
 
 import uvicorn
 
+from . import work
 from .auth import mint_api_key
 from .config import Config, as_options, build_parser, config_from_args
 from .server import _configured, bind_socket, quiet_injected_drops, uvicorn_config
@@ -39,6 +40,7 @@ def serve(config: Config | None = None, /, **options: Any) -> None:
         server.run(sockets=[sock])
     finally:
         state.close()
+        work.shutdown()
         sock.close()
 
 

@@ -17,6 +17,7 @@ import functools
 import multiprocessing
 import os
 import threading
+import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
@@ -27,6 +28,7 @@ from fastapi import HTTPException
 
 T = TypeVar("T")
 
+PARENT_CHECK_SECONDS = 0.5
 _executors: dict[int, ProcessPoolExecutor] = {}
 _executors_lock = threading.Lock()
 
@@ -39,15 +41,37 @@ def _executor(workers: int) -> ProcessPoolExecutor:
             # Spawned, not forked: the server runs threads, and a fork copies their locks.
             context = multiprocessing.get_context("spawn")
             executor = _executors[workers] = ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_lower_priority
+                workers, mp_context=context, initializer=_start_worker
             )
         return executor
 
 
-def _lower_priority() -> None:  # pragma: no cover - runs in the worker processes
+def shutdown() -> None:
+    """Stop the worker processes now, running jobs included (a server process exiting)."""
+    with _executors_lock:
+        executors = list(_executors.values())
+        _executors.clear()
+    for executor in executors:
+        executor.shutdown(wait=False, cancel_futures=True)
+    # Otherwise the interpreter waits at exit for whatever job a worker is running.
+    for child in multiprocessing.active_children():
+        child.terminate()
+
+
+def _start_worker() -> None:  # pragma: no cover - runs in the worker processes
     # Heavy work yields the CPU to the server's event loop when both want it.
     if hasattr(os, "nice"):
         os.nice(10)
+    # A worker outlives a server killed outright (its queue's pipe stays open in the
+    # other workers): it leaves as soon as its parent has gone.
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="pareta-parent-watch", daemon=True).start()
 
 
 class Busy(HTTPException):
