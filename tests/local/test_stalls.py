@@ -88,16 +88,35 @@ def _latencies(client: httpx.Client, n: int) -> list[float]:
 
 
 def _hammer(base_url: str, body: bytes, stop: threading.Event, sent: threading.Event) -> None:
-    headers = {"Content-Type": "application/json"}
     with _org(base_url) as client:
         while not stop.is_set():
+            # A fresh Idempotency-Key each time: its fingerprint parses the body too.
+            headers = {"Content-Type": "application/json", "Idempotency-Key": os.urandom(8).hex()}
             answer = client.post("/v1/chat/completions", content=body, headers=headers)
             assert answer.status_code in (200, 429, 503), answer.text[:200]
             sent.set()
 
 
+def _hammer_runs(base_url: str, stop: threading.Event, sent: threading.Event) -> None:
+    """Eval runs over rows of 12 KB of capitalised words, as many as the org may queue."""
+    row = json.dumps({"input": "A " * 6000, "expected": {"parties": ["A", "B"]}})
+    with _org(base_url) as client:
+        created = client.post(
+            "/v1/eval-sets",
+            data={"task_id": "contract-key-fields"},
+            files={"items": ("items.jsonl", "\n".join([row] * 200).encode())},
+        )
+        body = {"eval_set_id": created.json()["eval_set"]["id"], "candidate_model_ids": ["qwen-1"]}
+        while not stop.is_set():
+            answer = client.post("/v1/eval-runs", json=body)
+            assert answer.status_code in (200, 429), answer.text[:200]
+            sent.set()
+
+
 @pytest.mark.slow
-def test_another_orgs_get_is_not_stalled_by_hostile_chat_bodies(served: tuple[str, str]) -> None:
+def test_another_orgs_get_is_not_stalled_by_hostile_bodies_and_runs(
+    served: tuple[str, str],
+) -> None:
     base_url, _ = served
     with _org(base_url) as warm:  # the first heavy request starts the worker processes
         headers = {"Content-Type": "application/json"}
@@ -106,11 +125,13 @@ def test_another_orgs_get_is_not_stalled_by_hostile_chat_bodies(served: tuple[st
     with _org(base_url) as other:
         baseline = _latencies(other, 40)
         stop = threading.Event()
-        started = {name: threading.Event() for name in HOSTILE}
+        started = {name: threading.Event() for name in [*HOSTILE, "eval runs"]}
         threads = [
             threading.Thread(target=_hammer, args=(base_url, body, stop, started[name]))
             for name, body in HOSTILE.items()
         ]
+        runs = threading.Thread(target=_hammer_runs, args=(base_url, stop, started["eval runs"]))
+        threads.append(runs)
         for thread in threads:
             thread.start()
         try:

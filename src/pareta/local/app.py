@@ -92,7 +92,7 @@ def create_app(state: ServerState | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     # add_middleware wraps, so the last one added runs first.
     app.add_middleware(SettlementMiddleware, meter=state.meter)
-    app.add_middleware(IdempotencyMiddleware, store=state.idempotency)
+    app.add_middleware(IdempotencyMiddleware, store=state.idempotency, work=state.work)
     app.add_middleware(FaultMiddleware, injector=state.faults)
     app.add_middleware(BodyLimitMiddleware, config=state.config)
     app.add_middleware(RateLimitMiddleware, limiter=state.rate_limiter)

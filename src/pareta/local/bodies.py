@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -57,9 +57,12 @@ class BodyTooLarge(HTTPException):
         )
 
 
-async def json_error(send: Send, status: int, detail: str) -> None:
+async def json_error(
+    send: Send, status: int, detail: Any, extra: Mapping[str, str] | None = None
+) -> None:
     body = json.dumps({"detail": detail}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -27,9 +27,11 @@ from typing import Any, NamedTuple
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .auth import org_id_for
 from .bodies import Spool, json_error
 from .fingerprints import fingerprint
 from .identity import identity_of
+from .work import Busy, WorkPool
 
 # Bodies up to this size are fingerprinted on the event loop; larger ones off it.
 INLINE_FINGERPRINT_BYTES = 64 * 1024
@@ -112,9 +114,10 @@ class IdempotencyStore:
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
+    def __init__(self, app: ASGIApp, store: IdempotencyStore, work: WorkPool) -> None:
         self.app = app
         self.store = store
+        self.work = work
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -129,17 +132,26 @@ class IdempotencyMiddleware:
         try:
             await spool.fill(receive)
             if not spool.disconnected:
-                content = await self._fingerprint(scope, spool)
+                try:
+                    content = await self._fingerprint(scope, spool, api_key)
+                except Busy as busy:
+                    await json_error(send, busy.status_code, busy.detail, busy.headers)
+                    return
                 await self._answer(scope, spool.replay(receive), content, (api_key, raw_key), send)
         finally:
             spool.close()
 
-    async def _fingerprint(self, scope: Scope, spool: Spool) -> str:
+    async def _fingerprint(self, scope: Scope, spool: Spool, api_key: str) -> str:
         prefix = f"{scope['method']} {scope['path']}\n".encode()
         content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
-        digest = functools.partial(fingerprint, prefix, content_type, spool.chunks())
         if spool.size <= INLINE_FINGERPRINT_BYTES:
-            return digest()
+            return fingerprint(prefix, content_type, spool.chunks())
+        if b"json" in content_type:
+            # Parsing JSON holds the GIL for as long as it takes: a worker process does it.
+            body = [b"".join(spool.chunks())]
+            return await self.work.run(org_id_for(api_key), fingerprint, prefix, content_type, body)
+        # Multipart and raw bodies are mostly hashed, which releases the GIL.
+        digest = functools.partial(fingerprint, prefix, content_type, spool.chunks())
         return await anyio.to_thread.run_sync(digest)
 
     async def _answer(
