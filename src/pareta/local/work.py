@@ -113,7 +113,7 @@ class WorkPool:
             self._queues.setdefault(org_id, deque()).append(_Job(call, args, future))
             self._held[org_id] += 1
             self._waiting += 1
-            self._dispatch()
+        self._dispatch()
         return future
 
     def _admit(self, org_id: str) -> None:
@@ -132,42 +132,56 @@ class WorkPool:
             )
 
     def _dispatch(self) -> None:
-        while self._running < self.workers and self._queues:
-            org_id, queue = next(iter(self._queues.items()))
-            job = queue.popleft()
-            if queue:
-                self._queues.move_to_end(org_id)  # the others are served before its next job
-            else:
-                del self._queues[org_id]
-            self._waiting -= 1
-            if not job.future.set_running_or_notify_cancel():
-                self._held[org_id] -= 1
-                continue
-            self._running += 1
-            inner = _executor(self.workers).submit(job.call, *job.args)
+        # Called without the lock: a job that ends at once calls `_finished` on this thread.
+        while (taken := self._take()) is not None:
+            org_id, job = taken
+            try:
+                inner = _executor(self.workers).submit(job.call, *job.args)
+            except RuntimeError as exc:  # pragma: no cover - the pool was shut down
+                inner = Future()
+                inner.set_exception(exc)
             inner.add_done_callback(functools.partial(self._finished, org_id, job))
+
+    def _take(self) -> tuple[str, _Job] | None:
+        """The next job to run, in the next org's turn, if a worker is free."""
+        with self._lock:
+            while self._running < self.workers and self._queues:
+                org_id, queue = next(iter(self._queues.items()))
+                job = queue.popleft()
+                if queue:
+                    self._queues.move_to_end(org_id)  # the others go before its next job
+                else:
+                    del self._queues[org_id]
+                self._waiting -= 1
+                if job.future.set_running_or_notify_cancel():
+                    self._running += 1
+                    return org_id, job
+                self._release(org_id)  # cancelled while it waited
+            return None
+
+    def _release(self, org_id: str, jobs: int = 1) -> None:
+        self._held[org_id] -= jobs
+        if self._held[org_id] <= 0:
+            del self._held[org_id]
 
     def _finished(self, org_id: str, job: _Job, done: Future[Any]) -> None:
         with self._lock:
             self._running -= 1
-            self._held[org_id] -= 1
-            if not self._held[org_id]:
-                del self._held[org_id]
-            self._dispatch()
+            self._release(org_id)
         error = done.exception()
         if error is not None:
             job.future.set_exception(error)
         else:
             job.future.set_result(done.result())
+        self._dispatch()
 
     def cancel_org(self, org_id: str) -> None:
         """Drop the org's waiting jobs (its running ones finish, unread)."""
         with self._lock:
             queue = self._queues.pop(org_id, deque())
             self._waiting -= len(queue)
-            self._held[org_id] -= len(queue)
-            if self._held[org_id] <= 0:
-                del self._held[org_id]
+            if queue:
+                self._release(org_id, len(queue))
         for job in queue:
             job.future.cancel()
 
