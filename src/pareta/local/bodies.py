@@ -57,6 +57,22 @@ class BodyTooLarge(HTTPException):
         )
 
 
+class TooManyValues(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413,
+            f"Request body holds more than {limit} JSON values (max_json_values, "
+            "--max-json-values). Send fewer, or start the server with a higher limit.",
+        )
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return b"json" in value.lower()
+    return False
+
+
 async def json_error(
     send: Send, status: int, detail: Any, extra: Mapping[str, str] | None = None
 ) -> None:
@@ -91,15 +107,27 @@ class BodyLimitMiddleware:
             await json_error(send, 413, BodyTooLarge(method, path, limit).detail)
             return
         received = 0
+        values = 0
         started = False
+        # A JSON body parsed on the event loop is bounded in values too: a 1 MiB body of
+        # tiny objects costs the parser far more than 1 MiB of text. Chat bodies are
+        # parsed by the workers past `inline_work_bytes`, so they are bounded in bytes only.
+        count_values = path != "/v1/chat/completions" and _is_json(scope)
+        max_values = self.config.max_json_values
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, values
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                body = message.get("body", b"")
+                received += len(body)
                 if received > limit:
                     raise BodyTooLarge(method, path, limit)
+                if count_values:
+                    # An upper bound (a comma in a string counts), found at C speed.
+                    values += body.count(b",") + body.count(b"{") + body.count(b"[")
+                    if values > max_values:
+                        raise TooManyValues(max_values)
             return message
 
         async def tracked_send(message: Message) -> None:
@@ -109,7 +137,7 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, counted_receive, tracked_send)
-        except BodyTooLarge as exc:
+        except (BodyTooLarge, TooManyValues) as exc:
             if started:  # pragma: no cover - every route reads its whole body before answering
                 raise
             # The server discards the rest of the body; nothing past the limit is kept.

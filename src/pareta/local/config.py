@@ -208,6 +208,13 @@ class Config:
     max_faults_per_org: int = option(
         100, "faults each org may hold over /admin/faults (409 past it)", metavar="N", minimum=0
     )
+    max_json_values: int = option(
+        100_000,
+        "JSON values (objects, arrays, items) in a body parsed on the event loop (413 past it)",
+        metavar="N",
+        minimum=1,
+        shown="100,000",
+    )
     max_orgs: int = option(
         10_000,
         "orgs kept (one per key seen); past it the org idle the longest is dropped",
