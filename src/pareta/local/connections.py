@@ -48,6 +48,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._reading_headers = True
         self._header_bytes = 0
         self._over_capacity = False
+        self._body_seen = 0.0
 
     # -- timers -------------------------------------------------------------------
 
@@ -69,8 +70,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._timer = None
         if self.transport.is_closing() or self.cycle is None or not self.cycle.more_body:
             return
-        if self.flow.read_paused:  # the server is not reading: not the client's stall
-            self._arm(self.bounds.body_timeout, self._body_stalled)
+        quiet = self.loop.time() - self._body_seen
+        if self.flow.read_paused or quiet < self.bounds.body_timeout:
+            # Bytes came meanwhile, or the server is not reading (not the client's stall).
+            self._arm(max(self.bounds.body_timeout - quiet, 0.01), self._body_stalled)
             return
         self.transport.close()
 
@@ -90,15 +93,18 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if not self._reading_headers:
-            super().data_received(data)
-            return
-        if self._timer is None:  # the first byte of a request on a kept-alive connection
-            self._arm(self.bounds.header_timeout, self._headers_late)
-        self._header_bytes += len(data)
+        # Timers are armed only for what is still incomplete after this chunk: a request
+        # that arrives whole (most do) costs no timer, and no cancelled one lingers.
+        if self._reading_headers:
+            self._header_bytes += len(data)
         super().data_received(data)
-        if self._reading_headers and self._header_bytes > self.bounds.max_header_bytes:
-            self._refuse_now(431)
+        if self._reading_headers and self._header_bytes:
+            if self._header_bytes > self.bounds.max_header_bytes:
+                self._refuse_now(431)
+            elif self._timer is None:  # a request begun on a kept-alive connection
+                self._arm(self.bounds.header_timeout, self._headers_late)
+        elif self._timer is None and self.cycle is not None and self.cycle.more_body:
+            self._arm(self.bounds.body_timeout, self._body_stalled)
 
     def _refuse_now(self, status: int) -> None:
         if self.transport.is_closing():
@@ -115,7 +121,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._reading_headers = False
-        self._arm(self.bounds.body_timeout, self._body_stalled)
+        self._disarm()
+        self._body_seen = self.loop.time()
         size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
         status = 431 if size > self.bounds.max_header_bytes else None
         status = 503 if self._over_capacity else status
@@ -130,8 +137,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         super().on_body(body)
-        if self.cycle is not None and self.cycle.more_body:
-            self._arm(self.bounds.body_timeout, self._body_stalled)
+        self._body_seen = self.loop.time()
 
     def on_message_complete(self) -> None:
         self._disarm()
