@@ -24,7 +24,7 @@ from .deps import json_response
 from .fault_middleware import FaultMiddleware
 from .idempotency import IdempotencyMiddleware
 from .identity import IdentityMiddleware
-from .metering import InsufficientCredits, SettlementMiddleware
+from .metering import AccountClosed, InsufficientCredits, SettlementMiddleware
 from .middleware import RequestIdMiddleware
 from .ratelimit import RateLimitMiddleware
 from .state import ServerState
@@ -58,6 +58,11 @@ async def _insufficient_credits(request: Request, exc: Exception) -> Response:
     return json_response({"detail": str(exc)}, 402)
 
 
+async def _account_closed(request: Request, exc: Exception) -> Response:
+    # The org was dropped while this request ran: nothing was charged; a retry opens it anew.
+    return json_response({"detail": str(exc)}, 409)
+
+
 def _echoable(value: Any) -> Any:
     """The offending input, if it can be echoed as strict JSON; else a short description."""
     try:
@@ -88,6 +93,7 @@ def create_app(state: ServerState | None = None) -> FastAPI:
     for module in (routes_inference, routes_endpoints, routes_catalog, routes_evals, routes_admin):
         app.include_router(module.router)
     app.add_exception_handler(InsufficientCredits, _insufficient_credits)
+    app.add_exception_handler(AccountClosed, _account_closed)
     # FastAPI's own handler echoes the input, which fails on NaN and floods on a big body.
     app.add_exception_handler(RequestValidationError, _invalid_request)
     # add_middleware wraps, so the last one added runs first.
