@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -54,9 +55,13 @@ def create_eval_set(
     return eval_set
 
 
-def wait_for_run(client: httpx.Client, run_id: str) -> dict[str, Any]:
-    """Poll until terminal; each GET is a real round trip, so no sleeping is needed."""
-    for _ in range(10_000):
+def wait_for_run(client: httpx.Client, run_id: str, patience: float = 120.0) -> dict[str, Any]:
+    """Poll until terminal; each GET is a real round trip, so no sleeping is needed.
+
+    `patience` bounds a run that never ends (its first chunk may wait for the worker
+    processes to start), it is not a measure of speed."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
         body: dict[str, Any] = client.get(f"/v1/eval-runs/{run_id}").json()
         if body["run"]["status"] in ("completed", "failed"):
             return body

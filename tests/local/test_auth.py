@@ -4,7 +4,8 @@ import httpx
 import pytest
 
 from pareta.local import LocalServer
-from pareta.local.auth import api_key_from_headers
+from pareta.local.config import Config
+from pareta.local.identity import read_identity
 
 from .helpers import chat_body
 
@@ -19,8 +20,9 @@ from .helpers import chat_body
         ({b"authorization": b"Bearer sk-openai"}, None),
     ],
 )
-def test_api_key_from_headers(headers: dict[bytes, bytes], expected: str | None) -> None:
-    assert api_key_from_headers(headers) == expected
+def test_the_pareta_key_of_a_request(headers: dict[bytes, bytes], expected: str | None) -> None:
+    scope = {"type": "http", "headers": list(headers.items()), "query_string": b""}
+    assert read_identity(scope, Config()).api_key == expected
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer sk-not-pareta"])

@@ -163,3 +163,13 @@ def test_echoed_inputs_are_strict_json() -> None:
     assert _echoable(float("nan")) == "(a float that JSON cannot carry)"
     assert _echoable("x" * 5000).endswith("...")
     assert _echoable({"a": 1}) == {"a": 1}
+
+
+def test_a_json_body_of_tiny_values_is_413_naming_the_option(client: httpx.Client) -> None:
+    # 600 KB, within the byte limit, but 200,000 objects for the parser on the event loop.
+    body = b'{"query": "contracts", "pad": [' + b"{}," * 200_000 + b"{}]}"
+    headers = {"Content-Type": "application/json"}
+    refused = client.post("/v1/tasks/match", content=body, headers=headers)
+    assert refused.status_code == 413
+    assert "--max-json-values" in refused.json()["detail"]
+    assert client.post("/v1/tasks/match", json={"query": "contracts"}).status_code == 200

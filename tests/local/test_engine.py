@@ -76,8 +76,8 @@ def test_aliases_differ_deterministically() -> None:
 
 
 def test_impossible_dates_are_ignored() -> None:
-    assert find_dates("2026-13-01 and 2026-02-40") == []
-    assert find_dates("00/12/2026, then 2026-02-03") == [(17, "2026-02-03")]
+    assert find_dates("2026-13-01 and 2026-02-40") == ()
+    assert find_dates("00/12/2026, then 2026-02-03") == ((17, "2026-02-03"),)
 
 
 def test_contract_term_in_years() -> None:

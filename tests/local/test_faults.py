@@ -288,7 +288,7 @@ def test_an_org_holds_a_bounded_number_of_faults(client: httpx.Client) -> None:
     for _ in range(100):
         assert client.post("/admin/faults", json={"spec": "GET /v1/x status=500"}).is_success
     refused = client.post("/admin/faults", json={"spec": "GET /v1/x status=500"})
-    assert refused.status_code == 422
-    assert "at most 100 faults" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert "at most 100 (max_faults_per_org, --max-faults-per-org)" in refused.json()["detail"]
     listed = client.get("/admin/faults")
     assert len(json.loads(listed.content, parse_constant=float)["faults"]) == 100

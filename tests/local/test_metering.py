@@ -121,14 +121,20 @@ def test_eval_runs_are_metered(server: LocalServer, client: httpx.Client, api_ke
     assert entry["kind"] == "eval.run"
     assert entry["detail"]["run_id"] == run_id
     assert entry["amount_micro_usd"] == run["cost_micro_usd"] > 0
-    # The charge is taken when scoring ends: a balance short of it fails the run, unbilled.
+    # The run reserves its estimated cost at creation: a balance short of it is a 402,
+    # before anything is scored or charged.
     server.set_balance(run["cost_micro_usd"] - 1, api_key=api_key)
-    short = client.post("/v1/eval-runs", json=body).json()["run_id"]
-    failed = wait_for_run(client, short)["run"]
-    assert failed["status"] == "failed"
-    assert "Insufficient credits" in failed["error_detail"]
-    assert failed["cost_micro_usd"] == 0
+    short = client.post("/v1/eval-runs", json=body)
+    assert short.status_code == 402
+    assert "Insufficient credits" in short.json()["detail"]
     assert len(server.ledger(api_key=api_key)) == 1
+    # Once scored it is charged what it cost, and the rest of the reservation is released.
+    server.set_balance(10 * run["cost_micro_usd"], api_key=api_key)
+    again = client.post("/v1/eval-runs", json=body).json()["run_id"]
+    wait_for_run(client, again)
+    assert server.balance(api_key=api_key) == 9 * run["cost_micro_usd"]
+    balance = client.get("/admin/balance").json()
+    assert balance["available_micro_usd"] == balance["balance_micro_usd"]
     server.set_balance(0, api_key=api_key)
     refused = client.post("/v1/eval-runs", json=body)
     assert refused.status_code == 402
@@ -153,7 +159,7 @@ def test_undelivered_eval_run_is_forgotten_and_unbilled(
 
 
 def test_store_forgets_the_oldest_answers_beyond_its_limit() -> None:
-    store = idempotency.IdempotencyStore(max_keys=2)
+    store = idempotency.IdempotencyStore(ttl=3600, max_keys=2)
     answer = idempotency.Recorded("fp", 200, (), (b"{}",), store.clock())
     keys = [("pareta_sk_a", f"k{i}") for i in range(3)]
     for key in keys:
@@ -171,7 +177,7 @@ def test_store_forgets_the_oldest_answers_beyond_its_limit() -> None:
 
 def test_store_forgets_answers_older_than_its_retention() -> None:
     now = [1000.0]
-    store = idempotency.IdempotencyStore(ttl=60, clock=lambda: now[0])
+    store = idempotency.IdempotencyStore(ttl=60, max_keys=100, clock=lambda: now[0])
     key = ("pareta_sk_a", "k")
     assert store.begin(key) is None
     store.finish(key, idempotency.Recorded("fp", 200, (), (b"{}",), now[0]))

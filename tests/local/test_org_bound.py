@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import anyio
 import httpx
+import pytest
+from starlette.requests import Request
 
 from pareta.local import LocalServer
+from pareta.local.app import _account_closed
+from pareta.local.metering import AccountClosed, Hold
 
 
 def _get(server: LocalServer, key: str, path: str) -> httpx.Response:
@@ -44,4 +49,23 @@ def test_a_dropped_org_leaves_nothing_behind() -> None:
         assert server.state.org_by_id(org.id) is None
         assert server.state.idempotency.count(key) == 0
         assert server.faults() == []
-        assert server.balance(api_key=key) == server.state.config.starting_balance
+        assert server.balance(api_key=key) == server.state.config.balance
+
+
+def test_a_dropped_orgs_account_is_never_reopened_and_its_request_is_409() -> None:
+    with LocalServer(max_orgs=2) as server:
+        key = server.mint_key()
+        org = server.state.org(key)
+        server.mint_key()  # a third org: the idle one goes
+        meter = server.state.meter
+        # What a route still holding the dropped org meets: no account, and none made.
+        with pytest.raises(AccountClosed):
+            meter.require_credit(org.id)
+        hold = Hold(org.id, 5, "chat.completion", {})
+        meter.commit(hold, None, None)  # a charge landing late bills nobody
+        with pytest.raises(AccountClosed):
+            meter.balance(org.id)
+        request = Request({"type": "http", "headers": []})
+        answer = anyio.run(_account_closed, request, AccountClosed(org.id))
+        assert answer.status_code == 409
+        assert b"--max-orgs" in answer.body

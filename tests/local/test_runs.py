@@ -14,7 +14,7 @@ ROWS = 100_000
 
 
 def test_another_org_is_served_while_a_100k_row_run_is_scored() -> None:
-    with LocalServer(eval_seconds_per_item=0) as server:
+    with LocalServer(eval_seconds_per_item=0, balance=10**12) as server:
         owner = httpx.Client(
             base_url=server.base_url,
             headers={"Authorization": f"Bearer {server.mint_key()}"},
@@ -52,8 +52,8 @@ def test_another_org_is_served_while_a_100k_row_run_is_scored() -> None:
                 if owner.get(f"/v1/eval-runs/{run_id}").json()["run"]["status"] == "evaluating":
                     break
             assert owner.get(f"/v1/eval-runs/{run_id}").json()["run"]["status"] == "evaluating"
-        # Stopping the server stops the scoring threads at their next batch of rows.
-    assert server.state.scoring.closing.is_set()
+        # Stopping the server stops scoring at the run's next chunk of rows.
+    assert server.state.work.closed
 
 
 def test_a_scored_run_completes_and_a_restarted_server_scores_again(

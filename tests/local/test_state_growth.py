@@ -12,8 +12,8 @@ import gc
 import httpx
 
 from pareta.local import LocalServer
+from pareta.local.records import Traffic
 from pareta.local.rolling import Rolling
-from pareta.local.state import Traffic
 
 from .helpers import chat_body
 

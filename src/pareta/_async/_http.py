@@ -17,7 +17,7 @@ from .._logs import log_response, log_retry
 from .._observers import Observer, current_observer
 from .._options import RequestOptions
 from .._raw import Answer, noted
-from .._request_bodies import plain_body
+from .._request_bodies import multipart_content_type, plain_body
 from .._responses import (
     ACCEPT_ENCODING,
     Breach,
@@ -113,6 +113,8 @@ class AsyncAPIClient:
             # One key per call, reused by every retry, so the server bills a call once; a
             # caller's own key makes that hold across processes too (a resumed batch).
             headers["Idempotency-Key"] = idempotency_key or f"pareta-{uuid.uuid4().hex}"
+            if files is not None:
+                headers["Content-Type"] = multipart_content_type(headers["Idempotency-Key"])
         timeout: Any = self.timeout or httpx.USE_CLIENT_DEFAULT
         if options is not None:
             headers.update(options.extra_headers or {})

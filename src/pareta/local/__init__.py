@@ -12,16 +12,10 @@ From a terminal (``pareta local serve`` runs the same thing)::
     # Pareta local server running at http://127.0.0.1:8000
     # export PARETA_BASE_URL=http://127.0.0.1:8000 PARETA_API_KEY=pareta_sk_local_...
 
-Flags: ``--host``, ``--port`` (0 picks a free port), ``--balance`` (every org's
-starting balance, micro-USD), ``--deploy-seconds`` (how long a deploy or start
-takes), ``--eval-seconds-per-item`` (eval speed, per item per model),
-``--fault SPEC`` (repeatable), ``--upstream URL`` with ``--upstream-api-key``
-and ``--upstream-model`` (relay inference to a real OpenAI-compatible server,
-such as a model you run locally), ``--rate-limit`` and ``--rate-burst``,
-``--idempotency-ttl`` and ``--idempotency-max-keys``, ``--max-upload-bytes``,
-``--max-chat-bytes`` and ``--max-json-bytes``, ``--max-orgs``,
-``--allow-server-faults`` (see Limits below), ``--seed``, ``--api-key``,
-``--log-level``.
+Every option is a field of `Config` (``pareta.local.config``), declared there
+once with its default and help text: the command line's flags are its fields
+(``--max-orgs`` for ``max_orgs``; ``python -m pareta.local --help`` lists them)
+and so are the keywords of `LocalServer` and `serve`.
 `main(argv)` and `serve(**options)` are the same entry points as functions.
 
 In-process, `LocalServer` binds 127.0.0.1 on a free port in a background
@@ -33,14 +27,9 @@ thread; it works from sync, asyncio and trio code::
         server.base_url      # "http://127.0.0.1:54321" (no trailing slash, no /v1)
         server.api_key       # "pareta_sk_local_..."
 
-Options: ``balance``, ``deploy_seconds`` (default 0.2), ``eval_seconds_per_item``
-(default 0.001, so a small run completes well within a second), ``faults``
-(`Fault` objects or spec strings), ``upstream``, ``upstream_api_key``,
-``upstream_model``, ``seed``, ``max_upload_bytes`` (default 64 MiB),
-``upload_url_ttl`` (seconds, default 900), ``rate_limit``, ``rate_burst``,
-``idempotency_ttl``, ``idempotency_max_keys``, ``max_chat_bytes``,
-``max_json_bytes``, ``max_orgs``, ``allow_server_faults`` (see Limits),
-``api_key``, ``host``, ``port``.
+Its options are `Config`'s fields, as keywords (``deploy_seconds`` is 0.2 s
+and ``eval_seconds_per_item`` 0.001 s here, so a small run completes well
+within a second; the command line starts them at 3 s and 0.01 s).
 Admin helpers: ``balance()``, ``set_balance(micro_usd)``, ``ledger()``,
 ``inject_fault(fault)``, ``clear_faults()``, ``faults()`` and ``mint_key()``
 (a key for another org); the balance, ledger and inject_fault helpers take an
@@ -79,22 +68,24 @@ What it implements
   answers 503.
 - Metering: inference (per token, per alias price) and eval runs (per item
   per model) debit the org's balance; an empty balance answers 402 before any
-  work. An eval run is charged when its scoring ends; a balance that cannot
-  cover it then fails the run, unbilled. A charge is committed only once the
+  work. An eval run reserves its estimated cost when it is created (402 when
+  the balance cannot cover it) and is charged its actual cost when scored, the
+  rest released. A charge is committed only once the
   response was fully handed to the client, so a request dropped by a fault or
   a client is never billed. A POST with an ``Idempotency-Key`` already
   answered (2xx) for the org is replayed
   (same status and body, streams included, header ``idempotent-replayed:
   true``) without billing; a duplicate still in flight answers 409; the same
-  key on a different request answers 422.
+  key on a different request (by content: multipart fields and file digests,
+  parsed JSON) answers 422.
 - Evals: eval sets from JSONL (multipart), documents attached inline
   (``attach-blob``) or through signed URLs, runs scored by the task's scorer
   with 95% confidence intervals (Student-t, or Wilson when the scores have no
-  spread). Scoring runs on worker threads, off the event loop, once the run's
-  creation was delivered: its status moves from ``running`` to
-  ``evaluating`` as rows are scored and to ``completed`` when all are (and
-  ``eval_seconds_per_item`` has elapsed), and every other request is served
-  meanwhile.
+  spread). Scoring runs on worker processes, a chunk of rows at a time in its
+  org's turn, once the run's creation was delivered: its status moves from
+  ``running`` to ``evaluating`` as rows are scored and to ``completed`` when
+  all are (and ``eval_seconds_per_item`` has elapsed), and every other
+  request is served meanwhile.
 - Signed uploads: ``POST /v1/eval-sets/{id}/blob-upload-url`` with JSON
   ``{"idx", "field_name", "mime"?, "size"?}`` returns ``{"upload_url",
   "method": "PUT", "headers", "upload_id", "expires_at", "max_bytes"}``.
@@ -161,12 +152,28 @@ Limits
   422 (on the pydantic-validated routes deep nesting may be FastAPI's 400).
 - Faults: latency at most 300 s, ``retry_after`` at most 3600 s, counts at
   most 10^9, texts at most 500 characters, all finite; an org holds at most
-  100 faults. ``/admin/*`` always answers strict JSON.
+  ``max_faults_per_org``. ``/admin/*`` always answers strict JSON.
+- Identity: one ``Authorization`` header and one ``Idempotency-Key`` per
+  request (a second one, or a key also sent as ``X-Api-Key``, ``Api-Key`` or
+  ``?api_key=``, is a 400); every layer uses that one reading.
+- Heavy work: chat bodies past ``inline_work_bytes`` and all eval scoring run
+  on ``workers`` processes, each org's jobs queued apart and served in turn;
+  past ``max_queued_per_org`` jobs of one org 429, past ``max_queued`` in all
+  503, both with ``Retry-After``; at most ``max_queued_runs`` eval runs per org
+  wait or score. The built-in models match with RE2 (linear time) and read at
+  most 1 MiB of any text.
+- Connections: ``header_timeout``, ``idle_timeout``, ``body_timeout``,
+  ``max_header_bytes`` (431) and ``max_connections`` (503 with
+  ``Retry-After``), see `pareta.local.connections`.
+- Quotas per org: ``max_stored_bytes`` of eval sets and documents (413),
+  ``max_endpoints`` (409), ``max_faults_per_org`` (409); each answer names
+  the option to raise.
 - Orgs: every new key opens an org (about 5 kB). At most 10,000 are kept
   (``--max-orgs``, ``max_orgs``); opening one more drops the org idle the
-  longest, with its balance, ledger, idempotency keys and faults (its key
-  would open a fresh org). The server's own key (printed at start, or
-  ``LocalServer.api_key``) is never dropped.
+  longest, with its balance, ledger, idempotency keys and faults, and its
+  runs and queued work cancelled unbilled (its key would open a fresh org).
+  The server's own key (printed at start, or ``LocalServer.api_key``) is
+  never dropped.
 
 Fault specs
 -----------
@@ -204,8 +211,9 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from .app import create_app
 from .cli import main, serve
+from .config import Config
 from .faults import Fault
 from .server import LocalServer
-from .state import Config, ServerState
+from .state import ServerState
 
 __all__ = ["Config", "Fault", "LocalServer", "ServerState", "create_app", "main", "serve"]

@@ -1,6 +1,7 @@
 """The ASGI application: routes plus the middleware stack that makes them faithful.
 
-Outermost first: request ids on every response, rate limiting (a refused request
+Outermost first: request ids on every response, the caller's identity read once
+(`pareta.local.identity`), rate limiting (a refused request
 costs nothing further down), body limits (413 past a route's limit, see
 `pareta.local.bodies`), injected faults,
 `Idempotency-Key` replay, then settlement (bill only what was delivered).
@@ -20,9 +21,10 @@ from fastapi.responses import Response
 from . import routes_admin, routes_catalog, routes_endpoints, routes_evals, routes_inference
 from .bodies import BodyLimitMiddleware
 from .deps import json_response
-from .faults import FaultMiddleware
+from .fault_middleware import FaultMiddleware
 from .idempotency import IdempotencyMiddleware
-from .metering import InsufficientCredits, SettlementMiddleware
+from .identity import IdentityMiddleware
+from .metering import AccountClosed, InsufficientCredits, SettlementMiddleware
 from .middleware import RequestIdMiddleware
 from .ratelimit import RateLimitMiddleware
 from .state import ServerState
@@ -56,6 +58,11 @@ async def _insufficient_credits(request: Request, exc: Exception) -> Response:
     return json_response({"detail": str(exc)}, 402)
 
 
+async def _account_closed(request: Request, exc: Exception) -> Response:
+    # The org was dropped while this request ran: nothing was charged; a retry opens it anew.
+    return json_response({"detail": str(exc)}, 409)
+
+
 def _echoable(value: Any) -> Any:
     """The offending input, if it can be echoed as strict JSON; else a short description."""
     try:
@@ -86,13 +93,15 @@ def create_app(state: ServerState | None = None) -> FastAPI:
     for module in (routes_inference, routes_endpoints, routes_catalog, routes_evals, routes_admin):
         app.include_router(module.router)
     app.add_exception_handler(InsufficientCredits, _insufficient_credits)
+    app.add_exception_handler(AccountClosed, _account_closed)
     # FastAPI's own handler echoes the input, which fails on NaN and floods on a big body.
     app.add_exception_handler(RequestValidationError, _invalid_request)
     # add_middleware wraps, so the last one added runs first.
     app.add_middleware(SettlementMiddleware, meter=state.meter)
-    app.add_middleware(IdempotencyMiddleware, store=state.idempotency)
+    app.add_middleware(IdempotencyMiddleware, store=state.idempotency, work=state.work)
     app.add_middleware(FaultMiddleware, injector=state.faults)
     app.add_middleware(BodyLimitMiddleware, config=state.config)
     app.add_middleware(RateLimitMiddleware, limiter=state.rate_limiter)
+    app.add_middleware(IdentityMiddleware, config=state.config)
     app.add_middleware(RequestIdMiddleware)
     return app

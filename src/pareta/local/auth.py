@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
 
 from fastapi import HTTPException
 
@@ -18,18 +17,6 @@ def mint_api_key() -> str:
 
 def org_id_for(api_key: str) -> str:
     return "org_" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
-
-
-def api_key_from_headers(headers: Mapping[bytes, bytes]) -> str | None:
-    """The bearer token when it is a Pareta key, else None."""
-    raw = headers.get(b"authorization")
-    if raw is None:
-        return None
-    scheme, _, token = raw.decode("latin-1").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX):
-        return None
-    return token
 
 
 def require_api_key(authorization: str | None) -> str:

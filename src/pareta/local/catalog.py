@@ -15,6 +15,7 @@ from typing import Any
 
 from .engine import (
     EXTRACTORS,
+    MAX_SCAN_CHARS,
     Fields,
     classify,
     count_tokens,
@@ -58,7 +59,8 @@ class Usage:
 
 
 def solve(task: Task, text: str) -> Fields | str:
-    """What a perfect model answers on this task."""
+    """What a perfect model answers on this task (it reads at most `MAX_SCAN_CHARS`)."""
+    text = text[:MAX_SCAN_CHARS]
     if task.extractor is not None:
         return EXTRACTORS[task.extractor](text)
     return classify(text, task.lexicon, task.default_label)

@@ -10,8 +10,10 @@ from fastapi import Depends, Header, HTTPException, Request
 from fastapi.responses import Response
 
 from .auth import require_api_key
+from .identity import identity_of
 from .metering import SETTLEMENT_KEY, Settlement
-from .state import Org, ServerState
+from .records import Org
+from .state import ServerState
 
 
 # The dependencies are coroutines: FastAPI runs a plain function dependency on a worker
@@ -22,8 +24,10 @@ async def state_of(request: Request) -> ServerState:
 
 
 async def org_of(request: Request, authorization: Annotated[str | None, Header()] = None) -> Org:
+    # The header parameter documents the key in the schema; the value used is the one
+    # `IdentityMiddleware` read for every layer.
     state: ServerState = request.app.state.pareta
-    return state.org(require_api_key(authorization))
+    return state.org(require_api_key(identity_of(request.scope).authorization))
 
 
 CurrentOrg = Annotated[Org, Depends(org_of)]
@@ -110,11 +114,17 @@ def parse_json(raw: bytes | bytearray | str, loc: list[str | int], what: str) ->
     return value
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    # One growing buffer: the body is held once (its size is bounded by `bodies`).
+async def raw_body(request: Request) -> bytes:
+    """The whole body; its size is bounded by `pareta.local.bodies`."""
+    # One growing buffer: the body is held once.
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
+    return bytes(raw)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    raw = await raw_body(request)
     body = parse_json(raw, ["body"], "request body") if raw else None
     if not isinstance(body, dict):
         raise invalid(["body"], "request body must be a JSON object", _shown(body))

@@ -9,11 +9,16 @@ a real, repeatable quality gap.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
+import itertools
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
+
+from .patterns import WORD, Pattern, linear, linear_bytes, search_in
 
 JSONValue = Any
 Fields = dict[str, JSONValue]
@@ -40,16 +45,33 @@ _MONTHS = {
     for name in names
 }
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), "ymd"),
-    (re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I), "mdy"),
-    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.I), "dmy"),
-    (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), "us"),
+_DATE_PATTERNS: tuple[tuple[Pattern, str], ...] = (
+    (linear(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), "ymd"),
+    (
+        linear(
+            rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b",
+            ignore_case=True,
+        ),
+        "mdy",
+    ),
+    (
+        linear(
+            rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b",
+            ignore_case=True,
+        ),
+        "dmy",
+    ),
+    (linear(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), "us"),
 )
-_MONEY_RE = re.compile(
+_MONEY_RE = linear(
     r"(?:(?:USD|EUR|GBP)\s?|[$€£])\s?(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s?(?:USD|EUR|GBP)"
 )
-_ENTITY = r"([A-Z][\w&.,'-]*(?:\s+(?:[A-Z][\w&.,'-]*|of|&))*)"
+_ENTITY = rf"([A-Z][{WORD}&.,'-]*(?:\s+(?:[A-Z][{WORD}&.,'-]*|of|&))*)"
+# The models read at most this much of any text, as of any document.
+MAX_SCAN_CHARS = 1 << 20
+# The first lines that may name a vendor, and the label lines read for generic fields.
+VENDOR_LINES = 50
+LABEL_LINES = 1000
 
 
 def count_tokens(text: str) -> int:
@@ -69,8 +91,13 @@ def _iso(year: int, month: int, day: int) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-def find_dates(text: str) -> list[tuple[int, str]]:
-    """Every date in the text as (offset, ISO date), in order of appearance."""
+@functools.lru_cache(maxsize=8)
+def find_dates(text: str) -> tuple[tuple[int, str], ...]:
+    """Every date in the text as (offset, ISO date), in order of appearance.
+
+    Remembered for the last few texts: one extraction asks for a text's dates
+    several times, and a long text's dates are the costly part.
+    """
     found: dict[int, str] = {}
     for pattern, order in _DATE_PATTERNS:
         for m in pattern.finditer(text):
@@ -85,15 +112,17 @@ def find_dates(text: str) -> list[tuple[int, str]]:
                 iso = _iso(int(c), int(a), int(b))
             if iso is not None and m.start() not in found:
                 found[m.start()] = iso
-    return sorted(found.items())
+    return tuple(sorted(found.items()))
 
 
-def _date_near(text: str, cue: re.Pattern[str], window: int = 80) -> str | None:
+def _date_near(text: str, cue: Pattern, window: int = 80) -> str | None:
     dates = find_dates(text)
+    offsets = [offset for offset, _ in dates]
     for cue_match in cue.finditer(text):
-        for offset, iso in dates:
-            if cue_match.start() - 10 <= offset <= cue_match.end() + window:
-                return iso
+        # The first date at or after the cue's start (less 10), if it is close enough.
+        i = bisect.bisect_left(offsets, cue_match.start() - 10)
+        if i < len(dates) and dates[i][0] <= cue_match.end() + window:
+            return dates[i][1]
     return None
 
 
@@ -102,9 +131,9 @@ def normalize_amount(raw: str) -> str:
     return raw.replace(",", "").strip()
 
 
-def _money_after(text: str, cue: re.Pattern[str], window: int = 60) -> str | None:
+def _money_after(text: str, cue: Pattern, window: int = 60) -> str | None:
     for cue_match in cue.finditer(text):
-        m = _MONEY_RE.search(text, cue_match.end(), cue_match.end() + window)
+        m = search_in(_MONEY_RE, text, cue_match.end(), cue_match.end() + window)
         if m:
             return normalize_amount(m.group(1) or m.group(2))
     return None
@@ -117,20 +146,20 @@ def _clean_entity(raw: str) -> str:
 
 
 _PARTIES_PATTERNS = (
-    re.compile(rf"\bbetween\s+{_ENTITY}\s*(?:\([^)]*\))?,?\s+and\s+{_ENTITY}"),
-    re.compile(rf"\bby\s+{_ENTITY}\s+for\s+{_ENTITY}"),
-    re.compile(rf"\b{_ENTITY}\s+agrees\s+to\s+pay\s+{_ENTITY}"),
+    linear(rf"\bbetween\s+{_ENTITY}\s*(?:\([^)]*\))?,?\s+and\s+{_ENTITY}"),
+    linear(rf"\bby\s+{_ENTITY}\s+for\s+{_ENTITY}"),
+    linear(rf"\b{_ENTITY}\s+agrees\s+to\s+pay\s+{_ENTITY}"),
 )
-_EFFECTIVE = re.compile(r"effective|dated|commenc|entered into|made on", re.I)
-_TERMINATION = re.compile(r"terminat|expir|end date|ends on|until", re.I)
-_GOVERNING = re.compile(
+_EFFECTIVE = linear(r"effective|dated|commenc|entered into|made on", ignore_case=True)
+_TERMINATION = linear(r"terminat|expir|end date|ends on|until", ignore_case=True)
+_GOVERNING = linear(
     r"governed by (?:and construed in accordance with )?the laws? of (?:the )?"
-    r"(?:State of |Commonwealth of )?([A-Z][\w]*(?:\s+[A-Z][\w]*)*)"
+    rf"(?:State of |Commonwealth of )?([A-Z][{WORD}]*(?:\s+[A-Z][{WORD}]*)*)"
 )
-_TERM_MONTHS = re.compile(r"\bterm\b[^.\n]{0,30}?(\d{1,3})\s*(?:-\s*)?months?", re.I)
-_TERM_YEARS = re.compile(r"\bterm\b[^.\n]{0,30}?(\d{1,2})\s*(?:-\s*)?years?", re.I)
-_FEE = re.compile(r"\b(?:annual fee|fee|fees|price|consideration)\b", re.I)
-_PAYMENT = re.compile(r"\b(?:pay|payment|total|amount|due|fee|sum of)\b", re.I)
+_TERM_MONTHS = linear(r"\bterm\b[^.\n]{0,30}?(\d{1,3})\s*(?:-\s*)?months?", ignore_case=True)
+_TERM_YEARS = linear(r"\bterm\b[^.\n]{0,30}?(\d{1,2})\s*(?:-\s*)?years?", ignore_case=True)
+_FEE = linear(r"\b(?:annual fee|fee|fees|price|consideration)\b", ignore_case=True)
+_PAYMENT = linear(r"\b(?:pay|payment|total|amount|due|fee|sum of)\b", ignore_case=True)
 
 
 def extract_contract(text: str) -> Fields:
@@ -174,14 +203,17 @@ def _as_number(raw: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-_INVOICE_NUMBER = re.compile(
-    r"\b(?:invoice\s*(?:no\.?|number|#)|inv\s*#)\s*:?\s*([A-Z0-9][A-Z0-9-]*)|\b(INV-\d+)\b", re.I
+_INVOICE_NUMBER = linear(
+    r"\b(?:invoice\s*(?:no\.?|number|#)|inv\s*#)\s*:?\s*([A-Z0-9][A-Z0-9-]*)|\b(INV-\d+)\b",
+    ignore_case=True,
 )
-_INVOICE_DATE = re.compile(r"\b(?:invoice date|date of issue|issued|date)\b", re.I)
-_DUE_DATE = re.compile(r"\b(?:due date|due by|payment due|due)\b", re.I)
-_TOTAL = re.compile(r"\b(?:total due|amount due|grand total|balance due|total)\b", re.I)
-_VENDOR = re.compile(
-    r"^\s*(?:vendor|from|seller|supplier|bill from|merchant)\s*:\s*(.+)$", re.I | re.M
+_INVOICE_DATE = linear(r"\b(?:invoice date|date of issue|issued|date)\b", ignore_case=True)
+_DUE_DATE = linear(r"\b(?:due date|due by|payment due|due)\b", ignore_case=True)
+_TOTAL = linear(r"\b(?:total due|amount due|grand total|balance due|total)\b", ignore_case=True)
+_VENDOR = linear(
+    r"^\s*(?:vendor|from|seller|supplier|bill from|merchant)\s*:\s*(.+)$",
+    ignore_case=True,
+    multiline=True,
 )
 _CURRENCIES = (
     ("€", "EUR"),
@@ -191,14 +223,24 @@ _CURRENCIES = (
     ("$", "USD"),
     ("USD", "USD"),
 )
-_HEADER_WORDS = re.compile(r"^(?:invoice|receipt|tax invoice|statement|bill)\b", re.I)
+_HEADER_WORDS = linear(r"^(?:invoice|receipt|tax invoice|statement|bill)\b", ignore_case=True)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines, found one at a time (a caller reading the first few reads no more)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
 
 
 def _vendor(text: str) -> str | None:
     m = _VENDOR.search(text)
     if m:
         return _clean_entity(m.group(1))
-    for line in text.splitlines():
+    for line in itertools.islice(_lines(text), VENDOR_LINES):
         line = line.strip()
         if line and ":" not in line and not _HEADER_WORDS.match(line) and not find_dates(line):
             return _clean_entity(line)
@@ -232,13 +274,13 @@ def extract_invoice(text: str) -> Fields:
     return fields
 
 
-_LABEL_VALUE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 _/#.-]{0,40}?)\s*:\s*(.+?)\s*$", re.M)
+_LABEL_VALUE = linear(r"^\s*([A-Za-z][A-Za-z0-9 _/#.-]{0,40}?)\s*:\s*(.+?)\s*$", multiline=True)
 
 
 def extract_key_values(text: str) -> Fields:
     """Generic document fields: every 'Label: value' line, plus totals and dates."""
     fields: Fields = {}
-    for m in _LABEL_VALUE.finditer(text):
+    for m in itertools.islice(_LABEL_VALUE.finditer(text), LABEL_LINES):
         key = re.sub(r"[^a-z0-9]+", "_", m.group(1).lower()).strip("_")
         value = m.group(2)
         money = _MONEY_RE.fullmatch(value.strip())
@@ -260,10 +302,11 @@ def extract_key_values(text: str) -> Fields:
     return fields
 
 
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_PHONE = re.compile(r"(?<!\w)(?:\+?\d{1,2}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b")
-_YEARS = re.compile(r"(\d{1,2})\+?\s+years?(?:\s+of)?\s+experience", re.I)
-_NAME = re.compile(r"^\s*(?:name\s*:\s*)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\s*$", re.M)
+_EMAIL = linear(rf"\b[{WORD}.+-]+@[{WORD}-]+(?:\.[{WORD}-]+)+\b")
+# RE2 has no look-behind: the character before a phone number is matched, not looked at.
+_PHONE = linear(rf"(?:^|[^{WORD}])((?:\+?\d{{1,2}}[ .-]?)?\(?\d{{3}}\)?[ .-]\d{{3}}[ .-]\d{{4}})\b")
+_YEARS = linear(r"(\d{1,2})\+?\s+years?(?:\s+of)?\s+experience", ignore_case=True)
+_NAME = linear(r"^\s*(?:name\s*:\s*)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\s*$", multiline=True)
 
 
 def extract_resume(text: str) -> Fields:
@@ -276,7 +319,7 @@ def extract_resume(text: str) -> Fields:
         fields["email"] = email.group(0).lower()
     phone = _PHONE.search(text)
     if phone:
-        fields["phone"] = re.sub(r"\D", "", phone.group(0))[-10:]
+        fields["phone"] = re.sub(r"\D", "", phone.group(1))[-10:]
     years = _YEARS.search(text)
     if years:
         fields["years_experience"] = int(years.group(1))
@@ -297,13 +340,13 @@ def extract_receipt(text: str) -> Fields:
     return fields
 
 
-_SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
+_SSN = linear(r"\b\d{3}-\d{2}-\d{4}\b")
 
 
 def extract_pii(text: str) -> Fields:
     fields: Fields = {}
     emails = sorted({m.group(0).lower() for m in _EMAIL.finditer(text)})
-    phones = sorted({re.sub(r"\D", "", m.group(0))[-10:] for m in _PHONE.finditer(text)})
+    phones = sorted({re.sub(r"\D", "", m.group(1))[-10:] for m in _PHONE.finditer(text)})
     ssns = sorted({m.group(0) for m in _SSN.finditer(text)})
     if emails:
         fields["emails"] = emails
@@ -400,10 +443,9 @@ def render_output(output: Fields | str) -> str:
     return json.dumps(output, ensure_ascii=False)
 
 
-_PDF_TEXT = re.compile(rb"\(((?:\\.|[^\\)])*)\)\s*Tj|\[((?:[^\]])*)\]\s*TJ")
-_PDF_STRING = re.compile(rb"\(((?:\\.|[^\\)])*)\)")
+_PDF_TEXT = linear_bytes(rb"\(((?:\\.|[^\\)])*)\)\s*Tj|\[((?:[^\]])*)\]\s*TJ")
+_PDF_STRING = linear_bytes(rb"\(((?:\\.|[^\\)])*)\)")
 _PDF_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"(": b"(", b")": b")", b"\\": b"\\"}
-_MAX_DOCUMENT_SCAN = 1 << 20
 
 
 def _pdf_unescape(raw: bytes) -> bytes:
@@ -418,7 +460,7 @@ def document_text(data: bytes) -> str:
     without text carry nothing a regex model can read, which the scorer then
     measures honestly.
     """
-    data = data[:_MAX_DOCUMENT_SCAN]
+    data = data[:MAX_SCAN_CHARS]
     if data.startswith(b"%PDF"):
         lines: list[bytes] = []
         for m in _PDF_TEXT.finditer(data):

@@ -21,27 +21,21 @@ operator sets those, with ``--fault`` or `LocalServer.inject_fault` (or over
 from __future__ import annotations
 
 import fnmatch
-import json
+import heapq
 import logging
 import math
 import random
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import count as counter
 from typing import Any
-
-import anyio
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from .auth import api_key_from_headers, org_id_for
 
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"}
 MAX_LATENCY = 300.0
 MAX_RETRY_AFTER = 3600.0
 MAX_COUNT = 10**9
 MAX_TEXT = 500
-MAX_FAULTS_PER_ORG = 100
 _fault_ids = counter(1)
 
 
@@ -191,52 +185,75 @@ class Fault:
         }
 
 
-class FaultInjector:
-    """The active faults and the seeded RNG that rolls their probabilities."""
+class FaultQuotaExceeded(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
 
-    def __init__(self, faults: Iterable[Fault] = (), seed: int | None = None) -> None:
+
+class FaultInjector:
+    """The active faults and the seeded RNG that rolls their probabilities.
+
+    Faults are shelved by owner (None for server-wide ones), so picking one for a
+    request reads the server-wide shelf and its org's only: the cost does not grow
+    with the number of orgs, and an org's shelf holds at most `max_per_org`.
+    """
+
+    def __init__(
+        self, faults: Iterable[Fault] = (), seed: int | None = None, max_per_org: int = 100
+    ) -> None:
         self._lock = threading.Lock()
-        self._faults: list[Fault] = list(faults)
         self._rng = random.Random(seed)
+        self.max_per_org = max_per_org
+        self._added = counter()
+        # (order added, fault) per owner: the order is kept across shelves.
+        self._shelves: dict[str | None, list[tuple[int, Fault]]] = {}
+        for fault in faults:
+            self._shelves.setdefault(fault.org_id, []).append((next(self._added), fault))
 
     def add(self, fault: Fault) -> Fault:
         with self._lock:
-            if fault.org_id is not None:
-                owned = sum(1 for f in self._faults if f.org_id == fault.org_id)
-                if owned >= MAX_FAULTS_PER_ORG:
-                    raise ValueError(f"an org may hold at most {MAX_FAULTS_PER_ORG} faults")
-            self._faults.append(fault)
+            shelf = self._shelves.setdefault(fault.org_id, [])
+            if fault.org_id is not None and len(shelf) >= self.max_per_org:
+                raise FaultQuotaExceeded(self.max_per_org)
+            shelf.append((next(self._added), fault))
         return fault
 
     def remove(self, fault_id: str, org_id: str | None = None) -> bool:
         """Remove a fault (only `org_id`'s when given)."""
         with self._lock:
-            before = len(self._faults)
-            self._faults = [
-                f
-                for f in self._faults
-                if f.id != fault_id or (org_id is not None and f.org_id != org_id)
-            ]
-            return len(self._faults) != before
+            owners = [org_id] if org_id is not None else list(self._shelves)
+            for owner in owners:
+                shelf = self._shelves.get(owner, [])
+                for i, (_, fault) in enumerate(shelf):
+                    if fault.id == fault_id:
+                        del shelf[i]
+                        return True
+            return False
 
     def clear(self, org_id: str | None = None) -> int:
         """Remove every fault (only `org_id`'s when given); how many were removed."""
         with self._lock:
-            kept = [f for f in self._faults if org_id is not None and f.org_id != org_id]
-            cleared = len(self._faults) - len(kept)
-            self._faults = kept
+            if org_id is not None:
+                return len(self._shelves.pop(org_id, ()))
+            cleared = sum(len(shelf) for shelf in self._shelves.values())
+            self._shelves.clear()
             return cleared
 
     def list(self, org_id: str | None = None) -> list[Fault]:
         """Every fault, or those that can hit `org_id` (its own and server-wide ones)."""
         with self._lock:
-            return [f for f in self._faults if org_id is None or f.org_id in (None, org_id)]
+            return list(self._candidates(org_id, every=org_id is None))
+
+    def _candidates(self, org_id: str | None, *, every: bool = False) -> Iterator[Fault]:
+        owners = list(self._shelves) if every else [None, org_id] if org_id else [None]
+        shelves = [self._shelves.get(owner, []) for owner in owners]
+        for _, fault in heapq.merge(*shelves, key=lambda entry: entry[0]):
+            yield fault
 
     def pick(self, method: str, path: str, org_id: str | None = None) -> Fault | None:
         with self._lock:
-            for fault in self._faults:
-                if fault.org_id is not None and fault.org_id != org_id:
-                    continue
+            for fault in self._candidates(org_id):
                 if fault.count == 0 or not fault.matches(method, path):
                     continue
                 if fault.probability < 1.0 and self._rng.random() >= fault.probability:
@@ -246,117 +263,3 @@ class FaultInjector:
                 fault.hits += 1
                 return fault
         return None
-
-
-async def _read_body(receive: Receive) -> tuple[list[Message], bool]:
-    messages: list[Message] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return messages, True
-        messages.append(message)
-        if not message.get("more_body", False):
-            return messages, False
-
-
-async def _delay_unless_client_leaves(
-    seconds: float, receive: Receive
-) -> tuple[list[Message], bool]:
-    """Sleep, but give up as soon as the client disconnects, so it is never billed.
-
-    After the body an ASGI server's next message is the disconnect, so waiting for it
-    under a deadline is the sleep (one cancel scope per request, no watcher task)."""
-    messages, gone = await _read_body(receive)
-    if gone:
-        return messages, True
-    with anyio.move_on_after(seconds):
-        while (await receive())["type"] != "http.disconnect":
-            pass  # pragma: no cover - after the body an ASGI server sends only a disconnect
-        return messages, True
-    return messages, False
-
-
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    pending = list(messages)
-
-    async def replay() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay
-
-
-class FaultMiddleware:
-    def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
-        self.app = app
-        self.injector = injector
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fault = None
-        if scope["type"] == "http" and not scope["path"].startswith("/admin"):
-            api_key = api_key_from_headers(dict(scope["headers"]))
-            org_id = org_id_for(api_key) if api_key else None
-            fault = self.injector.pick(scope["method"], scope["path"], org_id)
-        if fault is None:
-            await self.app(scope, receive, send)
-            return
-        if fault.latency > 0:
-            messages, left = await _delay_unless_client_leaves(fault.latency, receive)
-            if left:
-                return
-            receive = _replay(messages, receive)
-        if fault.status is not None:
-            await _send_error(send, fault)
-        elif fault.drop:
-            await _send_truncated(send)
-        elif fault.drop_after is not None:
-            await self.app(scope, receive, _dropping_send(send, fault.drop_after))
-        else:
-            await self.app(scope, receive, send)
-
-
-async def _send_error(send: Send, fault: Fault) -> None:
-    assert fault.status is not None
-    body = json.dumps({"detail": fault.detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if fault.retry_after is not None:
-        value = fault.retry_after
-        text = str(int(value)) if float(value).is_integer() else f"{value:g}"
-        headers.append((b"retry-after", text.encode()))
-    await send({"type": "http.response.start", "status": fault.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _send_truncated(send: Send) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": b'{"id": "', "more_body": True})
-    raise InjectedDrop("connection dropped by an injected fault")
-
-
-def _dropping_send(send: Send, events_allowed: int) -> Send:
-    delivered = 0
-    streaming = False
-
-    async def dropping_send(message: Message) -> None:
-        nonlocal delivered, streaming
-        if message["type"] == "http.response.start":
-            headers = dict(message.get("headers", []))
-            streaming = headers.get(b"content-type", b"").startswith(b"text/event-stream")
-            await send(message)
-            return
-        body: bytes = message.get("body", b"")
-        if not streaming:
-            # A plain response has no events to count: cut it off mid-body.
-            await send(
-                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
-            )
-            raise InjectedDrop("connection dropped by an injected fault")
-        events = body.count(b"\n\n")
-        if events and delivered + events > events_allowed:
-            raise InjectedDrop(f"connection dropped after {delivered} events by an injected fault")
-        delivered += events
-        await send(message)
-
-    return dropping_send

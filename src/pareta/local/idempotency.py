@@ -4,11 +4,12 @@ Keys are scoped per org (per API key). A key whose first request is still in
 flight answers 409, which clients retry. Only a fully delivered 2xx answer is
 remembered: an error, a 429, an injected fault or a dropped stream leaves the
 key free, so a retry runs the request for real. Reusing a key for a different
-request (method, path or body) answers 422.
+request (method, path or body content, see `pareta.local.fingerprints`)
+answers 422.
 
 Retention, so that a batch job can resume a day later: an answer is kept for
-`DEFAULT_TTL_SECONDS` (24 h) after it was delivered, and each org keeps at most
-its `DEFAULT_MAX_KEYS` (1,000,000) most recent keys, the oldest evicted first.
+``idempotency_ttl`` (24 h) after it was delivered, and each org keeps at most
+its ``idempotency_max_keys`` (1,000,000) most recent keys, the oldest evicted first.
 A replay is byte-identical (status, headers and body; it adds
 ``idempotent-replayed: true``). Answers are stored as plain tuples of bytes,
 which the garbage collector stops tracking, so a large store costs it nothing.
@@ -16,19 +17,24 @@ which the garbage collector stops tracking, so a large store costs it nothing.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import api_key_from_headers
+from .auth import org_id_for
 from .bodies import Spool, json_error
+from .fingerprints import fingerprint
+from .identity import identity_of
+from .work import Busy, WorkPool
 
-DEFAULT_TTL_SECONDS = 24 * 3600.0
-DEFAULT_MAX_KEYS = 1_000_000
+# Bodies up to this size are fingerprinted on the event loop; larger ones off it.
+INLINE_FINGERPRINT_BYTES = 64 * 1024
 
 
 class Recorded(NamedTuple):
@@ -44,8 +50,8 @@ class IdempotencyStore:
 
     def __init__(
         self,
-        ttl: float = DEFAULT_TTL_SECONDS,
-        max_keys: int = DEFAULT_MAX_KEYS,
+        ttl: float,
+        max_keys: int,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.ttl = ttl
@@ -108,30 +114,45 @@ class IdempotencyStore:
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
+    def __init__(self, app: ASGIApp, store: IdempotencyStore, work: WorkPool) -> None:
         self.app = app
         self.store = store
+        self.work = work
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        raw_key = headers.get(b"idempotency-key")
-        api_key = api_key_from_headers(headers)
+        identity = identity_of(scope)
+        raw_key, api_key = identity.idempotency_key, identity.api_key
         if not raw_key or api_key is None:
             await self.app(scope, receive, send)
             return
-        spool = Spool(f"{scope['method']} {scope['path']}\n".encode())
+        spool = Spool()
         try:
             await spool.fill(receive)
             if not spool.disconnected:
-                key = (api_key, raw_key.decode("latin-1"))
-                await self._answer(
-                    scope, spool.replay(receive), spool.digest.hexdigest(), key, send
-                )
+                try:
+                    content = await self._fingerprint(scope, spool, api_key)
+                except Busy as busy:
+                    await json_error(send, busy.status_code, busy.detail, busy.headers)
+                    return
+                await self._answer(scope, spool.replay(receive), content, (api_key, raw_key), send)
         finally:
             spool.close()
+
+    async def _fingerprint(self, scope: Scope, spool: Spool, api_key: str) -> str:
+        prefix = f"{scope['method']} {scope['path']}\n".encode()
+        content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
+        if spool.size <= INLINE_FINGERPRINT_BYTES:
+            return fingerprint(prefix, content_type, spool.chunks())
+        if b"json" in content_type:
+            # Parsing JSON holds the GIL for as long as it takes: a worker process does it.
+            body = [b"".join(spool.chunks())]
+            return await self.work.run(org_id_for(api_key), fingerprint, prefix, content_type, body)
+        # Multipart and raw bodies are mostly hashed, which releases the GIL.
+        digest = functools.partial(fingerprint, prefix, content_type, spool.chunks())
+        return await anyio.to_thread.run_sync(digest)
 
     async def _answer(
         self, scope: Scope, receive: Receive, fingerprint: str, key: tuple[str, str], send: Send

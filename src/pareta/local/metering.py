@@ -19,11 +19,10 @@ from typing import Any, NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .identity import identity_of
 from .rolling import Rolling
 
 SETTLEMENT_KEY = "pareta.settlement"
-# Each org's ledger keeps its most recent entries; balances are running totals, never sums.
-DEFAULT_LEDGER_KEPT = 1_000_000
 
 
 class LedgerEntry(NamedTuple):
@@ -67,10 +66,20 @@ class InsufficientCredits(Exception):
         )
 
 
+class AccountClosed(Exception):
+    """The org was dropped (``max_orgs``): its account is gone and is never reopened."""
+
+    def __init__(self, org_id: str) -> None:
+        super().__init__(
+            f"Org {org_id} was dropped (the server keeps at most max_orgs, --max-orgs); "
+            "its key opens a fresh org on its next request."
+        )
+
+
 class Meter:
     """Balances and ledgers for every org; safe to call from any thread."""
 
-    def __init__(self, starting_balance: int, ledger_kept: int = DEFAULT_LEDGER_KEPT) -> None:
+    def __init__(self, starting_balance: int, ledger_kept: int) -> None:
         self.starting_balance = starting_balance
         self.ledger_kept = ledger_kept
         self._lock = threading.Lock()
@@ -113,30 +122,35 @@ class Meter:
             self._ledgers.pop(org_id, None)
 
     def _open(self, org_id: str) -> None:
-        # Also reopens the account of an org dropped while one of its requests was in flight.
         if org_id not in self._balances:
             self._balances[org_id] = self.starting_balance
             self._held[org_id] = 0
             self._ledgers[org_id] = Rolling(LedgerEntry, self.ledger_kept)
 
+    def _check_open(self, org_id: str) -> None:
+        # Only `open_account` opens one: a charge landing after its org was dropped must
+        # not bring the account back.
+        if org_id not in self._balances:
+            raise AccountClosed(org_id)
+
     def balance(self, org_id: str) -> int:
         with self._lock:
-            self._open(org_id)
+            self._check_open(org_id)
             return self._balances[org_id]
 
     def available(self, org_id: str) -> int:
         with self._lock:
-            self._open(org_id)
+            self._check_open(org_id)
             return self._balances[org_id] - self._held[org_id]
 
     def set_balance(self, org_id: str, amount: int) -> None:
         with self._lock:
-            self._open(org_id)
+            self._check_open(org_id)
             self._balances[org_id] = amount
 
     def ledger(self, org_id: str) -> list[LedgerEntry]:
         with self._lock:
-            self._open(org_id)
+            self._check_open(org_id)
             return list(self._ledgers[org_id])
 
     def require_credit(self, org_id: str) -> None:
@@ -147,7 +161,7 @@ class Meter:
 
     def reserve(self, org_id: str, amount: int, kind: str, **detail: Any) -> Hold:
         with self._lock:
-            self._open(org_id)
+            self._check_open(org_id)
             available = self._balances[org_id] - self._held[org_id]
             if available <= 0 or amount > available:
                 raise InsufficientCredits(amount, available)
@@ -156,10 +170,11 @@ class Meter:
 
     def commit(self, hold: Hold, request_id: str | None, idempotency_key: str | None) -> None:
         with self._lock:
-            self._open(hold.org_id)
             if hold.settled:  # pragma: no cover - settled once; this keeps a repeat harmless
                 return
             hold.settled = True
+            if hold.org_id not in self._balances:  # dropped meanwhile: nobody left to bill
+                return
             self._held[hold.org_id] -= hold.amount
             if hold.amount == 0:
                 return
@@ -191,17 +206,34 @@ class Meter:
     def resize(self, hold: Hold, amount: int) -> None:
         """Settle a hold at its real price once known (streams relayed from upstream)."""
         with self._lock:
-            self._open(hold.org_id)
-            if not hold.settled:
+            if not hold.settled and hold.org_id in self._held:
                 self._held[hold.org_id] += amount - hold.amount
                 hold.amount = amount
 
+    def settle(
+        self, hold: Hold, amount: int, request_id: str | None, idempotency_key: str | None
+    ) -> None:
+        """Charge `amount` against a reservation, releasing the rest of it.
+
+        More than was reserved is charged only if the balance covers the difference
+        (`InsufficientCredits` otherwise, the hold untouched); `AccountClosed` if the org
+        was dropped.
+        """
+        with self._lock:
+            self._check_open(hold.org_id)
+            extra = amount - hold.amount
+            available = self._balances[hold.org_id] - self._held[hold.org_id]
+            if extra > 0 and extra > available:
+                raise InsufficientCredits(amount, available + hold.amount)
+        self.resize(hold, amount)
+        self.commit(hold, request_id, idempotency_key)
+
     def release(self, hold: Hold) -> None:
         with self._lock:
-            self._open(hold.org_id)
             if not hold.settled:
                 hold.settled = True
-                self._held[hold.org_id] -= hold.amount
+                if hold.org_id in self._held:
+                    self._held[hold.org_id] -= hold.amount
 
 
 @dataclass
@@ -256,10 +288,8 @@ class SettlementMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        key = headers.get(b"idempotency-key")
         settlement = Settlement(
-            self.meter, scope.get("pareta.request_id"), key.decode("latin-1") if key else None
+            self.meter, scope.get("pareta.request_id"), identity_of(scope).idempotency_key
         )
         scope[SETTLEMENT_KEY] = settlement
         delivered = False

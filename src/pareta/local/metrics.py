@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from .state import Endpoint, Traffic
+from .records import Endpoint, Traffic
 
 DEFAULT_WINDOW = "24h"
 MAX_WINDOW_SECONDS = 90 * 86400

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import api_key_from_headers
+from .identity import identity_of
 
-DEFAULT_RATE_BURST = 10
 # Buckets of orgs idle the longest are forgotten first; one reborn is simply full.
 MAX_BUCKETS = 100_000
 
@@ -94,7 +93,7 @@ class RateLimitMiddleware:
         if limiter is None or scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
-        api_key = api_key_from_headers(dict(scope["headers"]))
+        api_key = identity_of(scope).api_key
         if api_key is None:
             await self.app(scope, receive, send)
             return

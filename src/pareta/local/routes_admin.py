@@ -13,8 +13,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from .deps import CurrentOrg, State, json_response
-from .faults import Fault
-from .state import Org, ServerState
+from .faults import Fault, FaultQuotaExceeded
+from .quotas import QuotaExceeded
+from .records import Org
+from .state import ServerState
 
 router = APIRouter(prefix="/admin")
 
@@ -97,6 +99,8 @@ async def add_fault(request: FaultRequest, org: CurrentOrg, state: State) -> Res
         state.faults.add(fault)
     except (ValueError, TypeError) as exc:
         raise HTTPException(422, f"Invalid fault: {exc}") from None
+    except FaultQuotaExceeded as exc:
+        raise QuotaExceeded(409, "This org's faults", "max_faults_per_org", exc.limit) from None
     return json_response({"fault": fault.to_json()})
 
 

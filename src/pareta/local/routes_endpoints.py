@@ -10,7 +10,7 @@ import anyio
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 
-from . import metrics
+from . import metrics, quotas
 from .deps import (
     CurrentOrg,
     State,
@@ -21,7 +21,8 @@ from .deps import (
     not_found,
     sse_event,
 )
-from .state import NAME_RE, Endpoint, Org, ServerState
+from .records import Endpoint, Org
+from .state import NAME_RE, ServerState
 
 router = APIRouter()
 
@@ -70,6 +71,7 @@ async def deploy(request: Request, org: CurrentOrg, state: State) -> Response:
         raise invalid(["body", "name"], "name must be 1-64 letters, digits, '-', '_' or '.'", name)
     if name is not None and name in org.endpoints:
         raise HTTPException(409, f"An endpoint named {name!r} already exists.")
+    quotas.check_endpoints(org, state.config.max_endpoints)
     task = state.catalog.tasks.get(task_id)
     if task is None:
         return _error_stream(f"Unknown task {task_id!r}. List tasks with GET /v1/tasks.")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import time
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote
 
 import anyio
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import ClientDisconnect
 
+from . import quotas
 from .deps import (
     CurrentOrg,
     State,
@@ -26,10 +28,14 @@ from .deps import (
     parse_json,
     settlement,
 )
-from .runs import score_run
-from .state import EvalRun, EvalSet, Org, ServerState
+from .engine import count_tokens
+from .evals import estimate_cost
+from .records import EvalRun, EvalSet, Org
+from .runs import RunScoring
+from .state import ServerState
 from .storage import Blob, TokenRejected
 from .tasks import Task
+from .work import Busy
 
 router = APIRouter()
 MAX_ROWS = 100_000
@@ -76,10 +82,19 @@ async def _form_text(form: FormData, name: str) -> str | None:
     return value
 
 
-def _parse_rows(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
-    """JSONL rows, one line in memory at a time (run in a worker thread: it is CPU-bound)."""
+class Rows(NamedTuple):
+    rows: list[dict[str, Any]]
+    size: int  # bytes of JSONL
+    text_tokens: int  # of the rows' text inputs, for a run's cost estimate
+    text_rows: int
+
+
+def _parse_rows(lines: Iterable[bytes | str]) -> Rows:
+    """JSONL rows, one line in memory at a time (CPU-bound: run off the loop)."""
     rows: list[dict[str, Any]] = []
+    size = text_tokens = text_rows = 0
     for number, line in enumerate(lines, start=1):
+        size += len(line)
         if not line.strip():
             continue
         loc: list[str | int] = ["body", "items", number]
@@ -89,12 +104,16 @@ def _parse_rows(lines: Iterable[bytes | str]) -> list[dict[str, Any]]:
         if len(rows) == MAX_ROWS:
             raise invalid(["body", "items"], f"at most {MAX_ROWS} rows per eval set")
         rows.append(row)
+        text = row.get("input")
+        if text is not None:
+            text_rows += 1
+            text_tokens += count_tokens(text if isinstance(text, str) else json.dumps(text))
     if not rows:
         raise invalid(["body", "items"], "items must hold at least one JSONL row")
-    return rows
+    return Rows(rows, size, text_tokens, text_rows)
 
 
-async def _rows_of(form: FormData) -> list[dict[str, Any]]:
+async def _rows_of(form: FormData) -> Rows:
     items = form.get("items")
     if items is None:
         raise invalid(["body", "items"], "items (a JSONL file part) is required")
@@ -118,14 +137,18 @@ async def create_eval_set(request: Request, org: CurrentOrg, state: State) -> Re
         task = state.catalog.tasks.get(task_id)
         if task is None:
             raise not_found("Task", task_id)
-        rows = await _rows_of(form)
+        parsed = await _rows_of(form)
     eval_set = EvalSet(
         id=state.new_id("es", 8),
         task=task,
-        name=name or f"eval set ({len(rows)} items)",
-        rows=rows,
+        name=name or f"eval set ({len(parsed.rows)} items)",
+        rows=parsed.rows,
         created=time.time(),
+        size=parsed.size,
+        text_tokens=parsed.text_tokens,
+        text_rows=parsed.text_rows,
     )
+    quotas.store(org, quotas.eval_set_bytes(eval_set), state.config.max_stored_bytes)
     org.eval_sets[eval_set.id] = eval_set
     return json_response({"eval_set": eval_set.to_json()})
 
@@ -142,7 +165,7 @@ async def retrieve_eval_set(eval_set_id: str, org: CurrentOrg) -> Response:
 
 @router.delete("/v1/eval-sets/{eval_set_id}")
 async def delete_eval_set(eval_set_id: str, org: CurrentOrg) -> Response:
-    _eval_set(org, eval_set_id)
+    quotas.release(org, quotas.eval_set_bytes(_eval_set(org, eval_set_id)))
     del org.eval_sets[eval_set_id]
     return json_response({"id": eval_set_id, "object": "eval_set", "deleted": True})
 
@@ -192,6 +215,9 @@ async def attach_blob(
     idx = int(idx_raw)
     _check_slot(eval_set, idx, field_name)
     blob_mime = mime if isinstance(mime, str) and mime else part_mime or "application/octet-stream"
+    replaced = eval_set.blobs.get((idx, field_name))
+    growth = len(data) - (replaced.size + quotas.RECORD_BYTES if replaced else 0)
+    quotas.store(org, growth + quotas.RECORD_BYTES, state.config.max_stored_bytes)
     return json_response(_attached(eval_set, idx, field_name, Blob(data, blob_mime)))
 
 
@@ -237,14 +263,18 @@ async def put_blob(
         raise HTTPException(403, str(exc)) from None
     org = state.org_by_id(claims.org_id)
     eval_set = org.eval_sets.get(eval_set_id) if org else None
-    if eval_set is None:
+    if org is None or eval_set is None:
         raise not_found("Eval set", eval_set_id)
     chunks, size = [], 0
+    staged = eval_set.staged.get((idx, field_name))
+    held = org.stored_bytes - (staged[1].size + quotas.RECORD_BYTES if staged else 0)
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > claims.max_bytes:
                 raise _too_large(claims.max_bytes)
+            # Refused as it grows, so an org over its storage holds nothing more meanwhile.
+            quotas.store_check(org, held, size, state.config.max_stored_bytes)
             chunks.append(chunk)
     except ClientDisconnect:
         # Cut off mid-body: nothing is stored and the token stays valid for the retry.
@@ -254,6 +284,7 @@ async def put_blob(
     except TokenRejected as exc:  # a concurrent PUT with the same token finished first
         raise HTTPException(403, str(exc)) from None
     blob = Blob(b"".join(chunks), claims.mime)
+    org.stored_bytes = held + size + quotas.RECORD_BYTES
     eval_set.staged[(idx, field_name)] = (claims, blob)
     return json_response({"upload_id": claims.upload_id, "stored": True, **blob.describe()})
 
@@ -272,6 +303,9 @@ async def blob_upload_complete(
             "PUT them to the upload URL first.",
         )
     del eval_set.staged[(body.idx, body.field_name)]
+    replaced = eval_set.blobs.get((body.idx, body.field_name))
+    if replaced is not None:
+        quotas.release(org, replaced.size + quotas.RECORD_BYTES)
     claims, blob = staged
     return json_response(
         {**_attached(eval_set, body.idx, body.field_name, blob), "upload_id": claims.upload_id}
@@ -312,26 +346,56 @@ async def create_eval_run(
         run.scored = True
         org.runs[run.id] = run
         return json_response({"run_id": run.id, "status": "running"})
-    models = [state.catalog.resolve_candidate(task, m) for m in model_ids]
+    models = [
+        m for m in map(functools.partial(state.catalog.resolve_candidate, task), model_ids) if m
+    ]
+    _check_queued_runs(org, state.config.max_queued_runs)
     work = len(eval_set.rows) * len(models)
     run.finishes_at = now + work * state.config.eval_seconds_per_item
-    # Nothing is owed yet (the run is charged when scored), but an empty balance is a 402.
-    hold = state.meter.reserve(org.id, 0, "eval.run")
+    # An empty balance is a 402 before anything else; then the run's estimated cost is
+    # reserved (402 if the balance cannot cover it), to be settled when it is scored.
+    delivered = state.meter.reserve(org.id, 0, "eval.run")
+    estimate = estimate_cost(task, eval_set.text_tokens, eval_set.text_rows, eval_set.blobs, models)
+    reserved = state.meter.reserve(org.id, estimate, "eval.run", **_ledger_detail(run, eval_set))
     org.runs[run.id] = run
     paid = settlement(request)
-    billing = (paid.request_id, paid.idempotency_key)
-
-    def start_scoring() -> None:
-        chosen = [m for m in models if m is not None]
-        job = functools.partial(score_run, run, org, eval_set, chosen, state.meter, billing)
-        state.scoring.submit(job)
+    scoring = RunScoring(
+        run,
+        org,
+        eval_set,
+        models,
+        state.meter,
+        state.work,
+        reserved,
+        (paid.request_id, paid.idempotency_key),
+    )
 
     def forget_run() -> None:
         # An undelivered answer is unbilled, so the run must not exist either.
+        state.meter.release(reserved)
         org.runs.pop(run.id, None)
 
-    paid.add(hold, on_commit=start_scoring, on_abort=forget_run)
+    paid.add(delivered, on_commit=scoring.start, on_abort=forget_run)
     return json_response({"run_id": run.id, "status": "running"})
+
+
+def _check_queued_runs(org: Org, limit: int) -> None:
+    queued = sum(1 for run in org.runs.values() if not run.scored)
+    if queued >= limit:
+        raise Busy(
+            429,
+            f"This org has {queued} eval runs waiting or scoring; at most {limit} are "
+            "(max_queued_runs, --max-queued-runs). Retry once one has finished.",
+        )
+
+
+def _ledger_detail(run: EvalRun, eval_set: EvalSet) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "eval_set_id": eval_set.id,
+        "items": len(eval_set.rows),
+        "models": list(run.candidates),
+    }
 
 
 @router.get("/v1/eval-runs/{run_id}")

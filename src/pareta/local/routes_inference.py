@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import secrets
 import time
@@ -14,19 +12,19 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 
 from . import upstream
-from .catalog import ModelRef, Usage, predict, solve, usage_for
+from .catalog import ModelRef, Usage, usage_for
 from .deps import (
     CurrentOrg,
     State,
-    invalid,
-    json_body,
     json_response,
+    raw_body,
     settlement,
     sse_event,
 )
-from .engine import document_text, render_output
-from .scoring import SCORERS
-from .state import Endpoint, Org, ServerState, Traffic
+from .engine import render_output
+from .inference import infer, read_chat
+from .records import Endpoint, Org, Traffic
+from .state import ServerState
 from .tasks import Task
 
 router = APIRouter()
@@ -67,47 +65,6 @@ def resolve_model(
     )
 
 
-def _content_text(part: Any, loc: list[str | int]) -> tuple[str, int]:
-    if not isinstance(part, dict):
-        raise invalid(loc, "content parts must be objects", part)
-    if part.get("type") == "text":
-        return str(part.get("text", "")), 0
-    if part.get("type") in ("image_url", "file"):
-        ref = part.get("image_url") or part.get("file") or {}
-        url = ref.get("url") or ref.get("file_data") if isinstance(ref, dict) else ref
-        if isinstance(url, str) and url.startswith("data:") and "," in url:
-            try:
-                return document_text(base64.b64decode(url.split(",", 1)[1], validate=False)), 1
-            except (binascii.Error, ValueError):
-                raise invalid(loc, "image data URL is not valid base64") from None
-        return "", 1
-    return "", 0
-
-
-def read_messages(messages: Any) -> tuple[str, int]:
-    """The text the model reads (system and user turns) and how many documents came with it."""
-    if not isinstance(messages, list) or not messages:
-        raise invalid(["body", "messages"], "messages must be a non-empty list", messages)
-    texts: list[str] = []
-    documents = 0
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise invalid(["body", "messages", i], "each message needs a string 'role'", message)
-        if message["role"] == "assistant":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            texts.append(content)
-        elif isinstance(content, list):
-            for j, part in enumerate(content):
-                text, docs = _content_text(part, ["body", "messages", i, "content", j])
-                texts.append(text)
-                documents += docs
-        elif content is not None:
-            raise invalid(["body", "messages", i, "content"], "content must be a string or a list")
-    return "\n".join(t for t in texts if t), documents
-
-
 def _check_ready(endpoint: Endpoint) -> None:
     status = endpoint.status()
     if status == "live":
@@ -126,34 +83,35 @@ def _check_ready(endpoint: Endpoint) -> None:
     )
 
 
-def _options(body: dict[str, Any]) -> tuple[bool, int | None]:
-    stream = body.get("stream", False)
-    if stream is not None and not isinstance(stream, bool):
-        raise invalid(["body", "stream"], "stream must be a boolean", stream)
-    limit = body.get("max_completion_tokens", body.get("max_tokens"))
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
-        raise invalid(["body", "max_tokens"], "max_tokens must be a positive integer", limit)
-    return bool(stream), limit
-
-
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request, org: CurrentOrg, state: State) -> Response:
     started = time.perf_counter()
-    body = await json_body(request)
-    model_id = body.get("model")
-    if not isinstance(model_id, str) or not model_id:
-        raise invalid(["body", "model"], "model must be a non-empty string", model_id)
-    stream, max_tokens = _options(body)
-    text, documents = read_messages(body.get("messages"))
+    raw = await raw_body(request)
+    relayed = bool(state.config.upstream)
+    inline = len(raw) <= state.config.inline_work_bytes
+    chat = (
+        read_chat(raw, relayed) if inline else await state.work.run(org.id, read_chat, raw, relayed)
+    )
+    model_id, stream, max_tokens, text, documents = (
+        chat.model,
+        chat.stream,
+        chat.max_tokens,
+        chat.text,
+        chat.documents,
+    )
     task, model, endpoint = resolve_model(state, org, model_id)
     if endpoint is not None:
         _check_ready(endpoint)
     state.meter.require_credit(org.id)
-    if state.config.upstream:
-        return await upstream.relay(request, state, org, body, model_id, model, endpoint, stream)
+    if chat.body is not None:
+        return await upstream.relay(
+            request, state, org, chat.body, model_id, model, endpoint, stream
+        )
 
-    reference = solve(task, text)
-    output = predict(task, model, text, reference)
+    if len(text) <= state.config.inline_work_bytes:
+        output, quality = infer(task.id, model, text)
+    else:
+        output, quality = await state.work.run(org.id, infer, task.id, model, text)
     content = render_output(output)
     usage = usage_for(text, output, documents=documents)
     finish = "stop"
@@ -186,7 +144,7 @@ async def chat_completions(request: Request, org: CurrentOrg, state: State) -> R
                 completion_tokens=usage.completion_tokens,
                 cost_micro_usd=cost,
                 frontier_cost_micro_usd=baseline,
-                quality=SCORERS[task.default_scorer](output, reference),
+                quality=quality,
                 stream=stream,
             )
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import logging
 import socket
 import threading
@@ -13,11 +15,10 @@ import uvicorn
 
 from .app import create_app
 from .auth import mint_api_key
-from .bodies import DEFAULT_MAX_CHAT_BYTES, DEFAULT_MAX_JSON_BYTES
+from .config import Config
+from .connections import bounded_protocol
 from .faults import DropLogFilter, Fault
-from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS
-from .ratelimit import DEFAULT_RATE_BURST
-from .state import DEFAULT_BALANCE_MICRO_USD, DEFAULT_MAX_ORGS, Config, ServerState
+from .state import ServerState
 
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 10.0
@@ -45,8 +46,42 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def uvicorn_config(state: ServerState, **options: Any) -> uvicorn.Config:
+    """uvicorn's settings for serving `state`, with the connection bounds of its config."""
+    config = state.config
+    return uvicorn.Config(
+        create_app(state),
+        http=bounded_protocol(config),
+        timeout_keep_alive=config.idle_timeout,  # type: ignore[arg-type]
+        log_level=config.log_level,
+        lifespan="off",
+        **options,
+    )
+
+
 def as_faults(faults: Iterable[Fault | str]) -> list[Fault]:
     return [f if isinstance(f, Fault) else Fault.parse(f) for f in faults]
+
+
+def _configured(config: Config | None, options: dict[str, Any]) -> Config:
+    """`config`, with `options` (the fields of `Config`, as keywords) over it."""
+    if config is None:
+        return Config(**options)
+    return dataclasses.replace(config, **options) if options else config
+
+
+def _signature() -> inspect.Signature:
+    """`LocalServer(**options)` as `help()` shows it: every field of `Config`, with its default."""
+    config = inspect.Parameter("config", inspect.Parameter.POSITIONAL_ONLY, default=None)
+    fields = [
+        inspect.Parameter(
+            spec.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=spec.default,
+        )
+        for spec in dataclasses.fields(Config)
+    ]
+    return inspect.Signature([config, *fields])
 
 
 class _ThreadedServer(uvicorn.Server):
@@ -73,58 +108,20 @@ class LocalServer:
     Use it as a context manager (or call `start()` / `stop()`). It works from
     sync code and from asyncio or trio tests alike, since it owns its own
     thread and event loop. `base_url` has no trailing slash and no `/v1`;
-    `api_key` is a fresh org's key.
+    `api_key` is a fresh org's key. The options are the fields of
+    `pareta.local.Config`, as keywords (``LocalServer(balance=10**9,
+    rate_limit=5)``), or a `Config` itself; an unknown one is a TypeError.
     """
 
-    def __init__(
-        self,
-        *,
-        balance: int = DEFAULT_BALANCE_MICRO_USD,
-        deploy_seconds: float = 0.2,
-        eval_seconds_per_item: float = 0.001,
-        faults: Iterable[Fault | str] = (),
-        upstream: str | None = None,
-        upstream_api_key: str | None = None,
-        upstream_model: str | None = None,
-        seed: int | None = None,
-        max_upload_bytes: int = 64 * 1024 * 1024,
-        max_chat_bytes: int = DEFAULT_MAX_CHAT_BYTES,
-        max_json_bytes: int = DEFAULT_MAX_JSON_BYTES,
-        upload_url_ttl: float = 900.0,
-        rate_limit: float | None = None,
-        rate_burst: int = DEFAULT_RATE_BURST,
-        idempotency_ttl: float = DEFAULT_TTL_SECONDS,
-        idempotency_max_keys: int = DEFAULT_MAX_KEYS,
-        allow_server_faults: bool = False,
-        max_orgs: int = DEFAULT_MAX_ORGS,
-        api_key: str | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-    ) -> None:
-        config = Config(
-            starting_balance=balance,
-            deploy_seconds=deploy_seconds,
-            eval_seconds_per_item=eval_seconds_per_item,
-            max_upload_bytes=max_upload_bytes,
-            max_chat_bytes=max_chat_bytes,
-            max_json_bytes=max_json_bytes,
-            upload_url_ttl=upload_url_ttl,
-            seed=seed,
-            upstream=upstream,
-            upstream_api_key=upstream_api_key,
-            upstream_model=upstream_model,
-            rate_limit=rate_limit,
-            rate_burst=rate_burst,
-            idempotency_ttl=idempotency_ttl,
-            idempotency_max_keys=idempotency_max_keys,
-            allow_server_faults=allow_server_faults,
-            max_orgs=max_orgs,
-        )
-        self.state = ServerState(config, as_faults(faults))
-        self.api_key = api_key or mint_api_key()
+    __signature__ = _signature()
+
+    def __init__(self, config: Config | None = None, /, **options: Any) -> None:
+        config = _configured(config, options)
+        self.config = config
+        self.state = ServerState(config)
+        self.api_key = config.api_key or mint_api_key()
         self.state.org(self.api_key, pin=True)
-        self.host = host
-        self._port = port
+        self.host = config.host
         self._server: _ThreadedServer | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -142,14 +139,10 @@ class LocalServer:
         if self._thread is not None:
             raise RuntimeError("LocalServer already started")
         quiet_injected_drops()
-        self._socket = bind_socket(self.host, self._port)
-        config = uvicorn.Config(
-            create_app(self.state),
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
+        self.state.work.closed = False  # a server stopped and started again scores again
+        self._socket = bind_socket(self.host, self.config.port)
+        config = uvicorn_config(
+            self.state, log_config=None, access_log=False, timeout_graceful_shutdown=2
         )
         self._server = _ThreadedServer(config)
         self._thread = threading.Thread(

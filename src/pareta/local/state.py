@@ -1,4 +1,4 @@
-"""The server's in-memory state: configuration, orgs and what each org owns.
+"""The server's in-memory state: the orgs and the services every org shares.
 
 Lifecycles are functions of the clock rather than of background tasks: an
 endpoint stores its timed status transitions and an eval run its schedule, so
@@ -8,34 +8,28 @@ trio, and nothing is left running at shutdown.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import random
 import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from .auth import mint_api_key, org_id_for
-from .bodies import DEFAULT_MAX_CHAT_BYTES, DEFAULT_MAX_JSON_BYTES
 from .catalog import Catalog, ModelRef
+from .config import Config
 from .evals import evaluate
-from .faults import Fault, FaultInjector
-from .idempotency import DEFAULT_MAX_KEYS, DEFAULT_TTL_SECONDS, IdempotencyStore
+from .faults import FaultInjector
+from .idempotency import IdempotencyStore
 from .matcher import TaskMatcher
-from .metering import DEFAULT_LEDGER_KEPT, Meter
-from .ratelimit import DEFAULT_RATE_BURST, RateLimiter
-from .rolling import Rolling
-from .runs import ScoringPool
-from .storage import Blob, UploadClaims, UploadSigner
+from .metering import Meter
+from .ratelimit import RateLimiter
+from .records import Endpoint, EvalRun, EvalSet, Org
+from .storage import UploadSigner
 from .tasks import TASKS, Task
+from .work import WorkPool
 
-DEFAULT_BALANCE_MICRO_USD = 25_000_000
-TRAFFIC_KEPT = 100_000
-# Every new key opens an org (about 5 kB); past this many, the oldest idle one is dropped.
-DEFAULT_MAX_ORGS = 10_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # The endpoint ids the documentation's examples call, present in every org.
@@ -57,164 +51,6 @@ SEED_EVAL_SET = ("evset_123", "contract-key-fields", 3)
 SEED_RUN = ("run_456", ("contract-kie-1", "contract-kie-2"))
 
 
-@dataclass
-class Config:
-    starting_balance: int = DEFAULT_BALANCE_MICRO_USD
-    deploy_seconds: float = 0.2
-    eval_seconds_per_item: float = 0.001
-    max_upload_bytes: int = 64 * 1024 * 1024
-    max_chat_bytes: int = DEFAULT_MAX_CHAT_BYTES
-    max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
-    upload_url_ttl: float = 900.0
-    seed: int | None = None
-    upstream: str | None = None
-    upstream_api_key: str | None = None
-    upstream_model: str | None = None
-    rate_limit: float | None = None
-    rate_burst: int = DEFAULT_RATE_BURST
-    idempotency_ttl: float = DEFAULT_TTL_SECONDS
-    idempotency_max_keys: int = DEFAULT_MAX_KEYS
-    ledger_kept: int = DEFAULT_LEDGER_KEPT
-    allow_server_faults: bool = False
-    max_orgs: int = DEFAULT_MAX_ORGS
-
-
-class Traffic(NamedTuple):
-    """One served (or refused) inference request on an endpoint.
-
-    Kept in a `Rolling` log, so a server holding many collects as fast as an empty one.
-    """
-
-    at: float
-    latency_ms: float
-    status: int
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_micro_usd: int = 0
-    frontier_cost_micro_usd: int = 0
-    quality: float | None = None
-    stream: bool = False
-
-
-@dataclass
-class Endpoint:
-    id: str
-    task: Task
-    model: ModelRef
-    created: float
-    transitions: list[tuple[float, str]]
-    extra: dict[str, Any] = field(default_factory=dict)
-    seed: bool = False
-    # Metrics read the most recent requests only: memory stays flat under any load.
-    traffic: Rolling[Traffic] = field(default_factory=lambda: Rolling(Traffic, TRAFFIC_KEPT))
-
-    def status(self, now: float | None = None) -> str:
-        now = time.time() if now is None else now
-        i = bisect.bisect_right(self.transitions, (now, "\uffff"))
-        return self.transitions[i - 1][1] if i else "starting"
-
-    def schedule(self, now: float, *steps: tuple[float, str]) -> None:
-        """Forget pending transitions and plan new ones, each `delay` after now."""
-        self.transitions = [t for t in self.transitions if t[0] <= now]
-        self.transitions.extend((now + delay, status) for delay, status in steps)
-
-    def to_json(self, base_url: str) -> dict[str, Any]:
-        status = self.status()
-        record = {
-            **self.extra,
-            "id": self.id,
-            "object": "endpoint",
-            "name": self.id,
-            "model": self.model.id,
-            "task": self.task.id,
-            "status": status,
-            "url": f"{base_url}/v1" if status == "live" else None,
-            "created": int(self.created),
-            "owned_by": "pareta",
-            "seed": self.seed,
-        }
-        return record
-
-
-@dataclass
-class EvalSet:
-    id: str
-    task: Task
-    name: str
-    rows: list[dict[str, Any]]
-    created: float
-    blobs: dict[tuple[int, str], Blob] = field(default_factory=dict)
-    staged: dict[tuple[int, str], tuple[UploadClaims, Blob]] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "object": "eval_set",
-            "task_id": self.task.id,
-            "name": self.name,
-            "item_count": len(self.rows),
-            "scoring_strategy": self.task.scoring_strategy,
-            "default_scorer": self.task.default_scorer,
-            "has_blob_input": self.task.has_blob_input,
-            "blobs_attached": len(self.blobs),
-            "created_at": int(self.created),
-        }
-
-
-@dataclass
-class EvalRun:
-    id: str
-    eval_set_id: str
-    task: Task
-    name: str | None
-    candidates: list[str]
-    item_count: int
-    created: float
-    finishes_at: float
-    results: list[dict[str, Any]]
-    cost_micro_usd: int
-    error_detail: str | None = None
-    # Written by the scoring thread; the run is terminal once scored and its time is up.
-    scored: bool = False
-    items_scored: int = 0
-
-    def status(self, now: float | None = None) -> str:
-        now = time.time() if now is None else now
-        if self.scored and now >= self.finishes_at:
-            return "failed" if self.error_detail else "completed"
-        queued_until = self.created + 0.3 * (self.finishes_at - self.created)
-        scoring = self.items_scored and not self.scored
-        return "running" if now < queued_until and not scoring else "evaluating"
-
-    def to_json(self) -> dict[str, Any]:
-        status = self.status()
-        terminal = status in ("completed", "failed")
-        run = {
-            "id": self.id,
-            "object": "eval_run",
-            "status": status,
-            "eval_set_id": self.eval_set_id,
-            "task_id": self.task.id,
-            "name": self.name,
-            "candidate_models": list(self.candidates),
-            "item_count": self.item_count,
-            "cost_micro_usd": self.cost_micro_usd,
-            "error_detail": self.error_detail if terminal else None,
-            "created_at": int(self.created),
-            "completed_at": int(self.finishes_at) if terminal else None,
-        }
-        return {"run": run, "results": self.results if status == "completed" else []}
-
-
-@dataclass
-class Org:
-    id: str
-    api_key: str
-    endpoints: dict[str, Endpoint] = field(default_factory=dict)
-    eval_sets: dict[str, EvalSet] = field(default_factory=dict)
-    runs: dict[str, EvalRun] = field(default_factory=dict)
-
-
 @functools.cache
 def default_catalog() -> Catalog:
     """The catalog is immutable, so every server in a process shares one."""
@@ -222,29 +58,32 @@ def default_catalog() -> Catalog:
 
 
 class ServerState:
-    def __init__(self, config: Config | None = None, faults: list[Fault] | None = None) -> None:
-        self.config = config or Config()
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config = config or Config()
         self.catalog = default_catalog()
         self.matcher = TaskMatcher(TASKS)
-        config = self.config
-        self.meter = Meter(config.starting_balance, config.ledger_kept)
-        self.faults = FaultInjector(faults or (), seed=config.seed)
+        self.meter = Meter(config.balance, config.ledger_kept)
+        self.faults = FaultInjector(
+            config.parsed_faults(), seed=config.seed, max_per_org=config.max_faults_per_org
+        )
         self.idempotency = IdempotencyStore(config.idempotency_ttl, config.idempotency_max_keys)
         self.rate_limiter = (
             None if config.rate_limit is None else RateLimiter(config.rate_limit, config.rate_burst)
         )
         self.signer = UploadSigner(self.config.upload_url_ttl)
+        # The upstream's model, once named by the option or learnt from its model list.
+        self.upstream_model = config.upstream_model
         self._orgs: OrderedDict[str, Org] = OrderedDict()  # least recently used first
         self._by_id: dict[str, Org] = {}
         self._pinned: set[str] = set()
         self._lock = threading.Lock()
         self._rng = random.Random(self.config.seed)
-        self.scoring = ScoringPool()
+        self.work = WorkPool(config.workers, config.max_queued_per_org, config.max_queued)
         self.started = time.time()
 
     def close(self) -> None:
-        """Stop the scoring threads (runs in progress stop at their next batch of rows)."""
-        self.scoring.close()
+        """Stop scoring (runs in progress stop at their next chunk of rows)."""
+        self.work.close()
 
     def new_id(self, prefix: str, nbytes: int = 6) -> str:
         with self._lock:
@@ -295,6 +134,10 @@ class ServerState:
         return None  # pragma: no cover - only when every org is pinned
 
     def _forget(self, org: Org) -> None:
+        # Its runs stop and its queued work goes: nothing it started charges it after this.
+        for run in list(org.runs.values()):
+            run.cancelled = True
+        self.work.cancel_org(org.id)
         self.meter.close_account(org.id)
         self.idempotency.forget_org(org.api_key)
         self.faults.clear(org.id)
@@ -352,6 +195,5 @@ def _seed_run(catalog: Catalog) -> tuple[list[dict[str, Any]], list[dict[str, An
     task = catalog.tasks[task_id]
     rows: list[dict[str, Any]] = catalog.task_json(task, n)["examples"]
     models = [catalog.resolve_candidate(task, m) for m in SEED_RUN[1]]
-    # Scored whole, never stopped: only a run's own progress callback can stop scoring.
-    outcomes = evaluate(task, rows, {}, [m for m in models if m is not None]) or []
+    outcomes = evaluate(task, rows, {}, [m for m in models if m is not None])
     return rows, [o.to_json() for o in outcomes], sum(o.cost_micro_usd for o in outcomes)

@@ -19,7 +19,8 @@ from fastapi.responses import Response, StreamingResponse
 from .catalog import ModelRef, Usage
 from .deps import json_response, settlement, sse_event
 from .engine import count_tokens
-from .state import Endpoint, Org, ServerState, Traffic
+from .records import Endpoint, Org, Traffic
+from .state import ServerState
 
 TIMEOUT = httpx.Timeout(300.0, connect=5.0)
 # A stream's price is unknown until it ends: hold this many completion tokens meanwhile.
@@ -38,15 +39,15 @@ def _headers(state: ServerState) -> dict[str, str]:
 
 async def upstream_model(state: ServerState, client: httpx.AsyncClient, fallback: str) -> str:
     """The configured upstream model, else the first one the upstream lists."""
-    if state.config.upstream_model:
-        return state.config.upstream_model
+    if state.upstream_model:
+        return state.upstream_model
     try:
         models_url = chat_url(state.config.upstream or "").removesuffix("/chat/completions")
         response = await client.get(f"{models_url}/models", headers=_headers(state))
         models = response.json().get("data") or []
         if response.status_code == 200 and models:
-            state.config.upstream_model = str(models[0]["id"])
-            return state.config.upstream_model
+            state.upstream_model = str(models[0]["id"])
+            return state.upstream_model
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
         pass
     return fallback
