@@ -81,12 +81,14 @@ async def test_a_refused_call_releases_its_hold(local: LocalServer) -> None:
     assert spent_on(local, key) == 0
 
 
-async def test_an_empty_balance_and_a_failed_run(local: LocalServer) -> None:
+async def test_a_balance_that_cannot_cover_a_run_or_a_call_refuses_both_unbilled(
+    local: LocalServer,
+) -> None:
     key = fresh_key()
     async with in_process(api_key=key, base_url=local.base_url) as (client, _):
         await client.call_tool("spending", {})  # the org exists once its key is seen
         local.set_balance(1, api_key=key)
-        failed = await client.call_tool(
+        refused = await client.call_tool(
             "eval_run_start",
             {
                 "task_id": "contract-key-fields",
@@ -100,11 +102,11 @@ async def test_an_empty_balance_and_a_failed_run(local: LocalServer) -> None:
             "chat", {"endpoint_id": "ep_contract_kie", "messages": MESSAGES}
         )
         spending = data(await client.call_tool("spending", {}))
-    run = data(failed)
-    assert run["status"] == "failed" and "not billed" in run["error_detail"]
-    assert text(failed) == f"eval run {run['id']} failed: {run['error_detail']}"
-    assert error(broke)["type"] == "InsufficientCreditsError" and error(broke)["status"] == 402
-    assert "tops it up" in error(broke)["hint"]
+    # A run reserves what it may cost when it is created: 402 then, nothing scored.
+    for answer in (refused, broke):
+        assert error(answer)["type"] == "InsufficientCreditsError"
+        assert error(answer)["status"] == 402
+        assert "tops it up" in error(answer)["hint"]
     assert (spending["spent_micro_usd"], spending["held_micro_usd"]) == (0, 0)
 
 
