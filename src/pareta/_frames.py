@@ -42,6 +42,9 @@ class Table:
     rows: list[Sequence[Any]] = field(default_factory=list)
 
 
+MAX_MILLIS = 9.2e15
+
+
 def to_pandas(table: Table) -> pandas.DataFrame:
     try:
         import pandas
@@ -55,6 +58,9 @@ def to_pandas(table: Table) -> pandas.DataFrame:
             # no datetime holds (milliseconds sent as seconds) reads as NaT.
             seconds = pandas.Series([_float(value) for value in values], dtype=FLOAT)
             millis = (seconds * 1000).round()
+            # Past pandas' range (about the year 2262) a time is NaT before conversion: some
+            # pandas releases raise on it (an infinity) even when told to coerce.
+            millis = millis.where(millis.abs() < MAX_MILLIS)
             data[name] = pandas.to_datetime(millis, unit="ms", utc=True, errors="coerce")
         else:
             data[name] = _series(values, dtype)
