@@ -29,18 +29,14 @@ if TYPE_CHECKING:
     from ._batch.file import ResultsFileError
     from ._batch.state import BatchInterrupted, BatchResult, BatchStats, BatchStopped
     from ._extras import MissingDependencyError
-    from ._metric_report import MetricReport
-    from ._models import (
+    from ._objects.metric_report import MetricReport
+    from ._objects.models import (
         ChatCompletion,
         ChatCompletionChunk,
         Choice,
         Endpoint,
-        EvalResult,
-        EvalRun,
         EvalSet,
         FrontierModel,
-        Leaderboard,
-        LeaderboardEntry,
         Message,
         Model,
         ModelList,
@@ -49,7 +45,8 @@ if TYPE_CHECKING:
         TaskMatchCandidate,
         Usage,
     )
-    from ._raw import APIResponse
+    from ._objects.rankings import EvalResult, EvalRun, Leaderboard, LeaderboardEntry
+    from ._objects.raw import APIResponse
     from ._sync._client import Pareta
     from ._sync._streaming import DeployStream, Stream
     from ._sync.batch import BatchJob
@@ -74,25 +71,25 @@ _LAZY = {
     "BatchStopped": "._batch.state",
     "ResultsFileError": "._batch.file",
     "MissingDependencyError": "._extras",
-    "MetricReport": "._metric_report",
-    "APIResponse": "._raw",
-    "ChatCompletion": "._models",
-    "ChatCompletionChunk": "._models",
-    "Choice": "._models",
-    "Endpoint": "._models",
-    "EvalResult": "._models",
-    "EvalRun": "._models",
-    "EvalSet": "._models",
-    "FrontierModel": "._models",
-    "Leaderboard": "._models",
-    "LeaderboardEntry": "._models",
-    "Message": "._models",
-    "Model": "._models",
-    "ModelList": "._models",
-    "Task": "._models",
-    "TaskMatch": "._models",
-    "TaskMatchCandidate": "._models",
-    "Usage": "._models",
+    "MetricReport": "._objects.metric_report",
+    "APIResponse": "._objects.raw",
+    "ChatCompletion": "._objects.models",
+    "ChatCompletionChunk": "._objects.models",
+    "Choice": "._objects.models",
+    "Endpoint": "._objects.models",
+    "EvalResult": "._objects.rankings",
+    "EvalRun": "._objects.rankings",
+    "EvalSet": "._objects.models",
+    "FrontierModel": "._objects.models",
+    "Leaderboard": "._objects.rankings",
+    "LeaderboardEntry": "._objects.rankings",
+    "Message": "._objects.models",
+    "Model": "._objects.models",
+    "ModelList": "._objects.models",
+    "Task": "._objects.models",
+    "TaskMatch": "._objects.models",
+    "TaskMatchCandidate": "._objects.models",
+    "Usage": "._objects.models",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from ._models import FrontierModel
+from ._objects.models import FrontierModel
 
 RosterKeyword = Literal["all", "benchmarked"]
 KEYWORDS = ("all", "benchmarked", "none")

@@ -7,7 +7,8 @@ import pytest
 from rich.console import Console
 
 from pareta import EvalResult, EvalRun, Leaderboard, ParetaError
-from pareta._pareto import best_open, frontier_baseline, savings
+from pareta._objects.pareto import savings
+from pareta._objects.rankings import best_open, frontier_baseline
 from pareta.cli.console import Output
 from pareta.cli.progress import Stages, deploy_step, follow_deploy, run_step
 from pareta.cli.render import (

@@ -25,7 +25,7 @@ from pareta._batch.keys import call_name, default_job, idempotency_key, request_
 from pareta._batch.summary import summarize
 from pareta._checks import MAX_IDEMPOTENCY_KEY, require_idempotency_key
 from pareta._exceptions import status_error as status_error_of
-from pareta._models import ChatCompletion
+from pareta._objects.models import ChatCompletion
 
 
 def write_rows(path: Path, job: str, records: list[dict[str, object]]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pareta import EvalRun, Leaderboard, ModelList
-from pareta._metric_report import MetricReport
+from pareta._objects.metric_report import MetricReport
 
 HUGE = 10**400  # a 400-digit integer: valid JSON, and no float holds it
 ODD: list[Any] = [HUGE, -HUGE, 1.7e308, -1.0, 0, "n/a", True, None, [], {}]

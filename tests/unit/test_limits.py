@@ -180,14 +180,14 @@ def test_import_pareta_defers_the_clients() -> None:
     code = (
         "import sys, pareta; "
         "print(sorted(m for m in sys.modules if m.startswith(('pareta._async', 'pareta._sync', "
-        "'pareta._models')))); "
+        "'pareta._objects')))); "
         "from pareta import Pareta, AsyncPareta, ChatCompletion; "
         "print(Pareta.__module__, AsyncPareta.__module__, ChatCompletion.__module__)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == [
         "[]",
-        "pareta._sync._client pareta._async._client pareta._models",
+        "pareta._sync._client pareta._async._client pareta._objects.models",
     ]
 
 

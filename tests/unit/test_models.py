@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pareta
-from pareta import _models
 from pareta._baselines import parse_frontier, select_roster
-from pareta._fields import Field
 from pareta._money import floor_to_cents
+from pareta._objects import models as _models
+from pareta._objects import rankings as _rankings
+from pareta._objects.fields import Field
 from pareta._retry import backoff_delay, parse_retry_after
 from pareta._uploads import INLINE_UPLOAD_LIMIT, guess_mime, upload_from
 
@@ -25,8 +26,9 @@ json_values = st.recursive(
 )
 MODEL_TYPES = [
     cls
-    for _, cls in inspect.getmembers(_models, inspect.isclass)
-    if issubclass(cls, _models.ParetaObject)
+    for module in (_models, _rankings)
+    for _, cls in inspect.getmembers(module, inspect.isclass)
+    if issubclass(cls, _models.ParetaObject) and cls.__module__ == module.__name__
 ]
 
 

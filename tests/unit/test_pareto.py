@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pareta import EvalRun, Leaderboard
-from pareta._pareto import dominates, pareto_front, placed
+from pareta._objects.pareto import dominates, pareto_front, placed
 
 
 def entry(name: str, quality: Any, cost: Any, kind: str = "open") -> dict[str, Any]:

@@ -14,9 +14,9 @@ from .._config import USER_AGENT, Bounds
 from .._exceptions import ParetaError, status_error
 from .._forks import reset_in_children
 from .._logs import log_response, log_retry
+from .._objects.raw import Answer, noted
 from .._observers import Observer, current_observer
 from .._options import RequestOptions
-from .._raw import Answer, noted
 from .._request_bodies import multipart_content_type, plain_body
 from .._responses import (
     ACCEPT_ENCODING,

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 from httpx_sse import ServerSentEvent
 
-from .._accumulate import final_completion
 from .._exceptions import (
     APIConnectionError,
     APIStreamError,
@@ -27,8 +26,9 @@ from .._exceptions import (
     printable,
     request_id_text,
 )
-from .._models import ChatCompletion, ChatCompletionChunk, Usage
-from .._raw import noted
+from .._objects.accumulate import final_completion
+from .._objects.models import ChatCompletion, ChatCompletionChunk, Usage
+from .._objects.raw import noted
 from .._responses import BodyDecoder, Breach, connection_error, invalid_response, route
 from .._sse import SSEParser
 from .._twins import AsyncShieldCancellation, adrain, aunwind

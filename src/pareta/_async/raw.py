@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import httpx
 
-from .._models import ChatCompletion, Endpoint
+from .._objects.models import ChatCompletion, Endpoint
+from .._objects.raw import APIResponse, AsyncMethod, P, capturing, raw_response
 from .._options import Body, Headers, Query
-from .._raw import APIResponse, AsyncMethod, P, capturing, raw_response
 from ._streaming import AsyncDeployStream, AsyncSSEStream, AsyncStream
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from .._checks import (
     require_positive_int,
     require_text,
 )
-from .._models import ChatCompletion
+from .._objects.models import ChatCompletion
 from .._options import Body, Headers, Query, request_options
 from ._http import APIClient
 from ._streaming import Stream

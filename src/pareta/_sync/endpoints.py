@@ -10,10 +10,10 @@ from typing import Any, Literal, overload
 import httpx
 
 from .._checks import path_segment, require_idempotency_key, require_text
-from .._envelopes import record, records
 from .._exceptions import APITimeoutError, ParetaError, printable, request_id_text
-from .._metric_report import MetricReport
-from .._models import Endpoint
+from .._objects.envelopes import record, records
+from .._objects.metric_report import MetricReport
+from .._objects.models import Endpoint
 from .._options import Body, Headers, Query, RequestOptions, request_options
 from .._twins import Deadline
 from ._http import APIClient

@@ -21,9 +21,10 @@ from .._checks import (
     require_seconds,
     require_text,
 )
-from .._envelopes import record, records
 from .._exceptions import APITimeoutError, ParetaError, printable
-from .._models import EvalRun, EvalSet, FrontierModel
+from .._objects.envelopes import record, records
+from .._objects.models import EvalSet, FrontierModel
+from .._objects.rankings import EvalRun
 from .._options import Body, Headers, Query, RequestOptions, request_options
 from .._request_bodies import plain_body
 from .._responses import ACCEPT_ENCODING, jsonl, storage_error

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from .._models import ModelList
+from .._objects.models import ModelList
 from .._options import Body, Headers, Query, request_options
 from ._http import APIClient
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import httpx
 
-from .._models import ChatCompletion, Endpoint
+from .._objects.models import ChatCompletion, Endpoint
+from .._objects.raw import APIResponse, SyncMethod, P, capturing, raw_response
 from .._options import Body, Headers, Query
-from .._raw import APIResponse, SyncMethod, P, capturing, raw_response
 from ._streaming import DeployStream, SSEStream, Stream
 
 if TYPE_CHECKING:

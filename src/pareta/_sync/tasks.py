@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 
 from .._checks import path_segment, require_idempotency_key, require_positive_int, require_text
-from .._envelopes import record, records
-from .._models import Leaderboard, Task, TaskMatch
+from .._objects.envelopes import record, records
+from .._objects.models import Task, TaskMatch
+from .._objects.rankings import Leaderboard
 from .._options import Body, Headers, Query, request_options
 from ._http import APIClient
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .._models import EvalRun, Leaderboard
 from .._money import MICRO_USD_PER_USD
-from .._pareto import (
-    Point,
+from .._objects.pareto import Point, pareto_front, placed
+from .._objects.rankings import (
+    EvalRun,
+    Leaderboard,
     best_open,
     entry_point,
     leaderboard_entries,
-    pareto_front,
-    placed,
     result_point,
 )
 

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from .._models import ParetaObject
+from .._objects.models import ParetaObject
 
 # Narrower than this, indenting costs more than it helps.
 MIN_TEXT_WIDTH = 20

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from .._pareto import dominates
+from .._objects.pareto import dominates
 from .chart import Chart
 from .console import Output
 from .errors import UsageError

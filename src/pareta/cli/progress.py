@@ -17,7 +17,8 @@ from rich.progress import (
 )
 
 from .._exceptions import ParetaError
-from .._models import Endpoint, EvalRun
+from .._objects.models import Endpoint
+from .._objects.rankings import EvalRun
 from .console import Output
 
 FULL = 100.0

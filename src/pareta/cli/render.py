@@ -17,16 +17,10 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from .._models import (
-    Endpoint,
-    EvalRun,
-    EvalSet,
-    Leaderboard,
-    Task,
-    TaskMatch,
-)
 from .._money import MICRO_USD_PER_USD
-from .._pareto import best_open, frontier_baseline, savings
+from .._objects.models import Endpoint, EvalSet, Task, TaskMatch
+from .._objects.pareto import savings
+from .._objects.rankings import EvalRun, Leaderboard, best_open, frontier_baseline
 
 NONE = "-"
 UNBOUNDED = 10_000

@@ -8,7 +8,7 @@ from typing import Annotated
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from .._models import TaskMatchCandidate
+from .._objects.models import TaskMatchCandidate
 from .backend import Backend
 from .schemas import (
     Candidate,

@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
 from .._exceptions import APIStreamError, ParetaError, printable
-from .._models import Endpoint
+from .._objects.models import Endpoint
 from .backend import Backend
 from .schemas import EndpointActionOut, EndpointListOut, EndpointOut, MetricsOut
 from .tooling import CREATE, DESTROY, READ, SWITCH, tool

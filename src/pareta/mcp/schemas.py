@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .._pareto import best_open
+from .._objects.rankings import best_open
 from .spending import usd
 
 if TYPE_CHECKING:

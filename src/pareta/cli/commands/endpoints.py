@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from ..._exceptions import ParetaError
-from ..._models import Endpoint
+from ..._objects.models import Endpoint
 from ..console import Output
 from ..progress import Stages, follow_deploy
 from ..render import endpoints_table, fields_table

@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..._exceptions import printable
-from ..._models import EvalRun
+from ..._objects.rankings import EvalRun
 from ..chart import run_chart
 from ..console import Output
 from ..errors import EXIT_RUN_FAILED, EXIT_RUN_TIMEOUT, UsageError

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import AsyncPareta
-from ..._models import Endpoint
+from ..._objects.models import Endpoint
 from ..._twins import asleep
 from ..progress import follow_deploy
 from .story import NAME, POLL_INTERVAL, Story

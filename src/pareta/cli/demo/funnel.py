@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import Pareta
-from ..._models import Endpoint
+from ..._objects.models import Endpoint
 from ..._twins import sleep
 from ..progress import follow_deploy
 from .story import NAME, POLL_INTERVAL, Story

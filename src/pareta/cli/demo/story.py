@@ -14,15 +14,9 @@ from rich.text import Text
 
 from ..._exceptions import ParetaError
 from ..._extras import MissingDependencyError
-from ..._models import (
-    ChatCompletionChunk,
-    Endpoint,
-    EvalRun,
-    Leaderboard,
-    Task,
-    TaskMatch,
-)
-from ..._pareto import best_open, frontier_baseline, savings
+from ..._objects.models import ChatCompletionChunk, Endpoint, Task, TaskMatch
+from ..._objects.pareto import savings
+from ..._objects.rankings import EvalRun, Leaderboard, best_open, frontier_baseline
 from ..chart import run_chart
 from ..console import Output
 from ..plot import show_chart, why_not_drawn

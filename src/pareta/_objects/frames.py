@@ -6,27 +6,16 @@ columns are listed in the README ("Quality against cost").
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ._extras import missing
-from ._money import MICRO_USD_PER_USD
-from ._pareto import (
-    best_open,
-    entry_point,
-    frontier_baseline,
-    leaderboard_entries,
-    pareto_front,
-    result_point,
-    savings,
-)
+from .._extras import missing
+from .._money import MICRO_USD_PER_USD
 
 if TYPE_CHECKING:
     import pandas
-
-    from ._models import EvalRun, Leaderboard, Model
 
 # pandas dtypes; TIME columns hold Unix seconds and become UTC datetimes.
 STRING, FLOAT, INT, BOOL, OBJECT, TIME = "string", "float64", "Int64", "boolean", "object", "time"
@@ -133,7 +122,7 @@ def _formatted(name: str, dtype: str, value: Any) -> str:
     return str(value)
 
 
-def _usd(micro_usd: int | None) -> float | None:
+def dollars(micro_usd: int | None) -> float | None:
     if micro_usd is None:
         return None
     try:
@@ -143,94 +132,6 @@ def _usd(micro_usd: int | None) -> float | None:
 
 
 # -- the objects -------------------------------------------------------------------------
-
-
-def leaderboard_table(board: Leaderboard) -> Table:
-    table = Table(
-        f"Leaderboard: {board.task_id} (recommended: {board.recommended})",
-        [
-            ("name", STRING),
-            ("kind", STRING),
-            ("quality", FLOAT),
-            ("cost_per_request_micro_usd", INT),
-            ("cost_per_request_usd", FLOAT),
-            ("savings", FLOAT),
-            ("context_k", INT),
-            ("run_mode", STRING),
-            ("on_front", BOOL),
-            ("recommended", BOOL),
-        ],
-    )
-    entries = leaderboard_entries(board)
-    front = {id(entry) for entry in pareto_front(entries, entry_point)}
-    baseline = board.frontier.cost_per_request_micro_usd if board.frontier else None
-    for entry in entries:
-        cost = entry.cost_per_request_micro_usd
-        table.rows.append(
-            (
-                entry.name,
-                entry.kind,
-                entry.quality,
-                cost,
-                _usd(cost),
-                savings(cost, baseline),
-                entry.context_k,
-                entry.run_mode,
-                id(entry) in front,
-                entry.name is not None and entry.name == board.recommended,
-            )
-        )
-    return table
-
-
-def run_table(run: EvalRun) -> Table:
-    table = Table(
-        f"Eval run {run.id}: {run.status}",
-        [
-            ("model_id", STRING),
-            ("kind", STRING),
-            ("quality_mean", FLOAT),
-            ("quality_ci_low", FLOAT),
-            ("quality_ci_high", FLOAT),
-            ("mean_cost_micro_usd", INT),
-            ("cost_per_item_usd", FLOAT),
-            ("savings", FLOAT),
-            ("n_succeeded", INT),
-            ("error_count", INT),
-            ("on_front", BOOL),
-            ("winner", BOOL),
-        ],
-    )
-    results = run.results
-    front = {id(result) for result in pareto_front(results, result_point)}
-    baseline = frontier_baseline(results)
-    base_cost = baseline.mean_cost_micro_usd if baseline else None
-    winner = best_open(results)
-    for result in results:
-        cost = result.mean_cost_micro_usd
-        table.rows.append(
-            (
-                result.model_id,
-                result.kind,
-                result.quality_mean,
-                result.quality_ci_low,
-                result.quality_ci_high,
-                cost,
-                _usd(cost),
-                savings(cost, base_cost),
-                result.n_succeeded,
-                result.error_count,
-                id(result) in front,
-                result is winner,
-            )
-        )
-    return table
-
-
-def models_table(models: Iterable[Model]) -> Table:
-    table = Table("Models", [("id", STRING), ("owned_by", STRING), ("created", TIME)])
-    table.rows.extend((model.id, model.owned_by, model.created) for model in models)
-    return table
 
 
 def metric_table(report: Mapping[str, Any]) -> Table:

@@ -1,5 +1,5 @@
-"""Quality against cost: the Pareto front of a leaderboard or an eval run, and the frontier
-baseline, the winner and the savings read from the same numbers.
+"""Quality against cost: the Pareto front of any entries with both, and the savings against
+a baseline (``rankings`` applies them to leaderboards and eval runs).
 
 An entry is *placed* when it has a finite quality and a finite, non-negative cost; only
 placed entries take part in the front (an entry the server sent without a quality or a
@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, TypeVar
-
-if TYPE_CHECKING:
-    from ._models import EvalResult, EvalRun, Leaderboard, LeaderboardEntry
+from typing import TypeVar
 
 _T = TypeVar("_T")
 Point = tuple[float | None, float | None]
@@ -63,53 +60,6 @@ def pareto_front(items: Iterable[_T], point: Callable[[_T], Point]) -> list[_T]:
     return front
 
 
-# -- leaderboards ----------------------------------------------------------------------
-
-
-def leaderboard_entries(board: Leaderboard) -> list[LeaderboardEntry]:
-    """The ranked models, then the frontier baseline unless the ranking already lists it."""
-    entries = list(board.models)
-    frontier = board.frontier
-    if frontier is not None and frontier.name not in {entry.name for entry in entries}:
-        entries.append(frontier)
-    return entries
-
-
-def entry_point(entry: LeaderboardEntry) -> Point:
-    return entry.quality, _number(entry.cost_per_request_micro_usd)
-
-
-def leaderboard_front(board: Leaderboard) -> list[LeaderboardEntry]:
-    return pareto_front(leaderboard_entries(board), entry_point)
-
-
-# -- eval runs ---------------------------------------------------------------------------
-
-
-def result_point(result: EvalResult) -> Point:
-    return result.quality_mean, _number(result.mean_cost_micro_usd)
-
-
-def run_front(run: EvalRun) -> list[EvalResult]:
-    return pareto_front(run.results, result_point)
-
-
-def frontier_baseline(results: Iterable[EvalResult]) -> EvalResult | None:
-    """The frontier result an open model has to beat: the best-scoring one."""
-    frontier = [r for r in results if r.kind == "frontier"]
-    return max(frontier, key=lambda r: r.quality_mean or 0.0, default=None)
-
-
-def best_open(results: Iterable[EvalResult]) -> EvalResult | None:
-    """The winner to deploy: the highest-quality open model (cheaper on a tie)."""
-    candidates = [r for r in results if r.kind == "open" and r.quality_mean is not None]
-    return max(
-        candidates,
-        key=lambda r: (r.quality_mean or 0.0, -(r.mean_cost_micro_usd or 0)),
-        default=None,
-    )
-
-
 def savings(cost: float | None, baseline: float | None) -> float | None:
     """The fraction of ``baseline`` that ``cost`` saves (negative when it costs more)."""
     if cost is None or not baseline:
@@ -117,14 +67,4 @@ def savings(cost: float | None, baseline: float | None) -> float | None:
     try:
         return 1 - cost / baseline
     except OverflowError:  # integers too far apart for a float ratio
-        return None
-
-
-def _number(value: int | None) -> float | None:
-    """The value as a float, or ``None`` for one no float holds (it is then not placed)."""
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except OverflowError:
         return None

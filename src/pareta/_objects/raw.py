@@ -14,7 +14,7 @@ from typing import Any, Generic, NamedTuple, ParamSpec, TypeVar
 
 import httpx
 
-from ._exceptions import ParetaError
+from .._exceptions import ParetaError
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._models import ChatCompletion, ChatCompletionChunk
+from .models import ChatCompletion, ChatCompletionChunk
 
 # Fields a completion takes from the first chunk that carries them.
 _HEAD = ("id", "model", "created", "system_fingerprint")

@@ -1,18 +1,17 @@
 """Response objects: thin, lazy views over the server's JSON.
 
 Each object keeps the dict the server sent and reads the documented fields from it on
-access (declared with the descriptors of ``_fields``, which hold the rule for a missing or
+access (declared with the descriptors of ``fields``, which hold the rule for a missing or
 mistyped value), so building one costs no more than the ``json.loads`` that produced the
 dict, and no field the API returns is lost. Reading a field never raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from decimal import Decimal
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ._fields import (
+from .fields import (
     Flag,
     Float,
     Id,
@@ -21,14 +20,10 @@ from ._fields import (
     Objs,
     OptObj,
     Str,
-    as_int,
-    first_str,
     objects,
 )
-from ._fields import ParetaObject as ParetaObject  # the base, importable from here too
-from ._frames import Ranked, Tabular, leaderboard_table, models_table, run_table
-from ._money import floor_to_cents
-from ._pareto import leaderboard_front, run_front
+from .fields import ParetaObject as ParetaObject  # the base, importable from here too
+from .frames import STRING, TIME, Table, Tabular
 
 _MISSING: Any = object()
 
@@ -90,6 +85,12 @@ class Model(ParetaObject):
     created = Int()
 
 
+def models_table(models: Iterable[Model]) -> Table:
+    table = Table("Models", [("id", STRING), ("owned_by", STRING), ("created", TIME)])
+    table.rows.extend((model.id, model.owned_by, model.created) for model in models)
+    return table
+
+
 class ModelList(Tabular, ParetaObject):
     """The callable models: iterate it, take its ``len``, or read ``.data``."""
 
@@ -145,28 +146,6 @@ class TaskMatch(ParetaObject):
     matcher = Str()
 
 
-class LeaderboardEntry(ParetaObject):
-    __slots__ = ()
-    name = Id()  # the alias to deploy or evaluate (the vendor id on the frontier row)
-    kind = Str()
-    quality = Float()
-    cost_per_request_micro_usd = Int()
-    context_k = Int()
-    run_mode = Str()
-
-
-class Leaderboard(Ranked["LeaderboardEntry"], ParetaObject):
-    __slots__ = ()
-    task_id = Id()
-    metric = Str()
-    cost_unit = Str()
-    recommended = Str()  # None when no model is ranked
-    models = Objs(LeaderboardEntry)
-    frontier = OptObj(LeaderboardEntry)
-
-    _rows, _front = leaderboard_table, leaderboard_front
-
-
 class FrontierModel(ParetaObject):
     __slots__ = ()
     id = Id()
@@ -183,75 +162,3 @@ class EvalSet(ParetaObject):
     name = Str()
     item_count = Int()
     scoring_strategy = Str()
-
-
-class EvalResult(ParetaObject):
-    __slots__ = ()
-    model_id = Id()
-    kind = Str()
-    quality_mean = Float()
-    quality_ci_low = Float()
-    quality_ci_high = Float()
-    mean_cost_micro_usd = Int()
-    n_succeeded = Int()
-    error_count = Int()
-
-
-TERMINAL_RUN_STATUSES = frozenset({"completed", "failed"})
-
-
-class EvalRun(Ranked["EvalResult"], ParetaObject):
-    """A run, flattened from the server's ``{"run": {...}, "results": [...]}`` envelope.
-
-    It also reads the ``{"run_id", "status"}`` answer of ``POST /v1/eval-runs``.
-    """
-
-    __slots__ = ()
-    eval_set_id = Str(within="run")
-    error_detail = Str(within="run")
-
-    @property
-    def _run(self) -> dict[str, Any]:
-        run = self._data.get("run")
-        return run if isinstance(run, dict) else self._data
-
-    @property
-    def id(self) -> str | None:
-        run = self._run
-        return first_str(run.get("id"), run.get("run_id"), self._data.get("run_id")) or None
-
-    @property
-    def status(self) -> str | None:
-        return first_str(self._run.get("status"), self._data.get("status"))
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in TERMINAL_RUN_STATUSES
-
-    @property
-    def candidate_models(self) -> list[str]:
-        run = self._run
-        models = run.get("candidate_models", _MISSING)
-        if models is _MISSING:
-            models = run.get("candidate_model_ids")
-        if not isinstance(models, list):
-            return []
-        return [model for model in models if isinstance(model, str)]
-
-    @property
-    def cost_micro_usd(self) -> int:
-        return as_int(self._run.get("cost_micro_usd")) or 0
-
-    @property
-    def cost(self) -> Decimal:
-        """The billed total in dollars, floored to whole cents."""
-        return floor_to_cents(self.cost_micro_usd)
-
-    @property
-    def results(self) -> list[EvalResult]:
-        results = self._data.get("results", _MISSING)
-        if results is _MISSING:
-            results = self._run.get("results")
-        return objects(EvalResult, results)
-
-    _rows, _front = run_table, run_front

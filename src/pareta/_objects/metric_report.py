@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._frames import metric_table, to_html, to_pandas
+from .frames import metric_table, to_html, to_pandas
 
 if TYPE_CHECKING:
     import pandas
