@@ -38,6 +38,7 @@ def rows(n: int) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.slow
 def test_a_rate_limited_batch_loses_no_row_and_bills_each_once(
     limited: LocalServer, tmp_path: Path
 ) -> None:
@@ -64,6 +65,7 @@ def test_a_rate_limited_batch_loses_no_row_and_bills_each_once(
     )
 
 
+@pytest.mark.slow
 def test_a_clients_next_job_starts_at_the_pace_its_last_one_learned(
     limited: LocalServer,
 ) -> None:

@@ -85,6 +85,7 @@ def test_demo_rows_must_be_positive(run: Run) -> None:
     assert result.err == "error: --rows must be at least 1, got 0\n"
 
 
+@pytest.mark.slow
 def test_the_demo_reads_well_piped_into_a_narrow_terminal(tmp_path: Path) -> None:
     env = {**os.environ, "COLUMNS": "40", "TERM": "xterm-256color"}
     env.pop("PARETA_API_KEY", None)
@@ -110,6 +111,7 @@ def test_the_demo_reads_well_piped_into_a_narrow_terminal(tmp_path: Path) -> Non
     assert "    kind: open" in lines
 
 
+@pytest.mark.slow
 def test_on_a_terminal_the_demo_draws_live_progress_bars(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:

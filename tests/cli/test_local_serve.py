@@ -56,6 +56,7 @@ def test_without_the_local_extra_it_names_it(
     assert 'pip install "pareta[local]"' in result.err
 
 
+@pytest.mark.slow
 def test_serve_prints_what_to_export_and_serves_it(
     run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

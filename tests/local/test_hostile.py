@@ -264,6 +264,7 @@ def _org_flood_is_bounded(served: Served) -> None:
         assert operator.get("/admin/balance").status_code == 200
 
 
+@pytest.mark.slow
 def test_a_hostile_client_gets_documented_answers_and_cannot_exhaust_the_server(
     served: Served,
 ) -> None:

@@ -16,6 +16,7 @@ def _get(server: LocalServer, key: str, path: str) -> httpx.Response:
     return httpx.get(f"{server.base_url}{path}", headers={"Authorization": f"Bearer {key}"})
 
 
+@pytest.mark.slow
 def test_made_up_keys_cannot_grow_the_orgs_without_end() -> None:
     with LocalServer(max_orgs=5) as server:
         kept = "pareta_sk_kept"

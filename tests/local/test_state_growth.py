@@ -14,6 +14,7 @@ import sys
 import types
 
 import httpx
+import pytest
 
 from pareta.local import LocalServer
 from pareta.local.records import Traffic
@@ -54,6 +55,7 @@ def _tracked_held_by(server: LocalServer) -> int:
     return len(seen)
 
 
+@pytest.mark.slow
 def test_requests_leave_bounded_state_and_no_tracked_objects() -> None:
     with LocalServer(idempotency_max_keys=40, balance=10**12) as server:
         server.state.meter.ledger_kept = 40

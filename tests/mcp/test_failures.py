@@ -22,6 +22,7 @@ pytestmark = pytest.mark.anyio
 MESSAGES = [{"role": "user", "content": CONTRACT}]
 
 
+@pytest.mark.slow
 async def test_a_dropped_call_counts_its_estimate(local: LocalServer) -> None:
     key = fresh_key()
     local.inject_fault("POST /v1/chat/completions drop", api_key=key)
@@ -336,6 +337,7 @@ async def test_a_deploy_stream_may_carry_events_it_does_not_know() -> None:
     assert progress.seen == [(0.0, 100.0, "warming up")]
 
 
+@pytest.mark.slow
 async def test_one_job_at_a_time_writes_a_results_file(local: LocalServer, tmp_path: Path) -> None:
     key = fresh_key()
     # Its one row takes three seconds: the second start comes well within them.

@@ -269,6 +269,7 @@ async def test_deleting_needs_confirm(local: LocalServer) -> None:
     assert endpoint["id"] not in {e["id"] for e in after["endpoints"]}
 
 
+@pytest.mark.slow
 async def test_stop_start_and_metrics_of_an_endpoint(local: LocalServer) -> None:
     async with in_process(api_key=fresh_key(), base_url=local.base_url) as (client, _):
         endpoint = data(

@@ -73,6 +73,7 @@ STORM_CALLS = 2000
 STORM_LATENCY = 0.05
 
 
+@pytest.mark.slow
 async def test_2000_random_cancellations_leave_no_slot_and_no_dead_pool(
     local: LocalServer, anyio_backend: str
 ) -> None:
