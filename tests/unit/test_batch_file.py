@@ -397,6 +397,42 @@ def test_identical_rows_are_numbered_and_the_fast_reader_keys_as_the_slow_one(
     assert sum(passed) == 666 and fresh[1][1].parse() == {"n": 3}
 
 
+def test_whole_blocks_of_done_rows_pass_at_once_and_key_as_the_slow_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pareta._batch import input as _input
+    from pareta._batch.keys import RowKeys
+
+    monkeypatch.setattr(_input, "_BLOCK", 64)  # five or six lines a block
+    # Each repeated below is done before the tail: 7 twice, in whole blocks; 38 once read
+    # line by line (blank lines around it), then in a whole block; 260 twice in one block.
+    head = [*range(100), 7, *range(100, 200), 38, *range(200, 261), 260, *range(261, 300)]
+    # In the tail, repeats of 5 and 250 are done; the rest is fresh, and so is the first
+    # 120 (the rows after it are checked against it).
+    tail = [5, 250, 120, 5, 999, 38, 7, 260]
+    values = head + tail
+    lines = [b'{"n": %d}' % value for value in values]
+    lines[38:39] = [b"", lines[38], b""]
+    rows = tmp_path / "rows.jsonl"
+    rows.write_bytes(b"\n".join(lines) + b"\n")
+    slow = RowKeys("j", "m", None)
+    expected = [slow.of_line(line) for line in lines if line]
+    fresh_at = {values.index(120), *range(len(head) + 2, len(values))}
+    done = {hash(key) for n, (_, key) in enumerate(expected) if n not in fresh_at}
+    passed: list[int] = []
+    keys = RowKeys("j", "m", None)
+    fresh = list(_input.fresh_lines(rows, keys, done, passed.append))
+    assert [(index, line.row_key, line.key) for index, line in fresh] == [
+        (n, *expected[n]) for n in sorted(fresh_at)
+    ]
+    parsed = [line.parse() for _, line in fresh]
+    assert parsed == [{"n": n} for n in (120, 120, 5, 999, 38, 7, 260)]
+    assert [line.row_key[-2:] for _, line in fresh[-3:]] == [".3", ".3", ".3"]
+    assert sum(passed) == len(expected) - len(fresh_at)
+    # Most rows passed a block at a time, never entering the table of identities.
+    assert keys.seen.size < len(expected) // 2
+
+
 def big_results(path: Path, rows: int) -> None:
     writer = open_results(path, "j", "m").writer
     for n in range(rows):

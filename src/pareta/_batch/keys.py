@@ -22,6 +22,7 @@ import os
 import re
 import uuid
 from array import array
+from collections.abc import Iterable
 from typing import Any
 
 from .._checks import MAX_IDEMPOTENCY_KEY
@@ -90,6 +91,17 @@ class Seen:
             return self.repeat(identity)
         self.add(slot, identity)
         return 1
+
+    def has_any(self, identities: Iterable[int]) -> bool:
+        """Whether any of ``identities`` (none of them 0) came up before."""
+        table, mask = self.table, self.mask
+        for identity in identities:
+            slot = identity & mask
+            while (found := table[slot]) and found != identity:
+                slot = (slot + 1) & mask
+            if found:
+                return True
+        return False
 
     def repeat(self, identity: int) -> int:
         """``identity``, seen before, comes up again: how many times now."""
