@@ -263,13 +263,19 @@ def _text(response: httpx.Response, limit: int | None = None) -> str:
     return content.decode(_charset(response), "replace")
 
 
+# Codecs Python counts as text encodings that are no body's charset: they transform text
+# (and punycode decodes "no such model" to "" on Python 3.13, where it no longer raises).
+_NOT_CHARSETS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape"})
+
+
 def _charset(response: httpx.Response) -> str:
     """The body's charset if it decodes text, else UTF-8: a server may name a codec that
-    is not a text encoding (``rot13``, ``base64``, ``zlib``) or one that fails anyway."""
+    is not a text encoding (``rot13``, ``base64``, ``zlib``, ``punycode``) or one that
+    fails anyway."""
     try:
         name = response.encoding or "utf-8"
         codec = codecs.lookup(name)
-        if not getattr(codec, "_is_text_encoding", True):
+        if not getattr(codec, "_is_text_encoding", True) or codec.name in _NOT_CHARSETS:
             return "utf-8"
         codec.decode(b"\xff\x00a", "replace")
         "\ufffd".encode(name, "replace")
