@@ -87,6 +87,7 @@ async def test_bad_batches_fail_before_any_request() -> None:
         assert await pa.chat.completions.create_many([]) == []
 
 
+@pytest.mark.slow
 async def test_fan_out_against_the_local_server(local: LocalServer, key: str) -> None:
     prompts = [f"Effective as of 2026-01-{day:02d}. Fee: ${day}00." for day in range(1, 29)] * 4
     requests: list[dict[str, Any]] = [

@@ -29,6 +29,7 @@ class DropsWhileSending(httpx.AsyncBaseTransport):
         raise AssertionError("the body was empty")
 
 
+@pytest.mark.slow
 async def test_a_body_abandoned_mid_send_is_retried_and_leaves_no_generator(
     backoff_delays: list[float],
 ) -> None:

@@ -173,6 +173,7 @@ def test_rows_from_a_jsonl_file_with_a_bad_line(tmp_path: Path) -> None:
     assert bad[0]["done"] is True  # the row itself is wrong: a resume does not resend it
 
 
+@pytest.mark.slow
 def test_a_429_is_paced_and_never_a_rows_error(backoff_delays: list[float]) -> None:
     server = Server(refuse={"p1": [429, 429, 429, 429], "p2": [503]})
     with client(server) as pa:
@@ -331,6 +332,7 @@ def test_bad_options_fail_before_any_request(options: dict[str, Any], error: typ
     assert server.keys == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_finishes_what_is_in_flight_and_leaves_a_resumable_file(
     tmp_path: Path,
 ) -> None:

@@ -85,6 +85,7 @@ def test_an_endless_body_of_the_wrong_type_is_read_only_in_part() -> None:
     assert len(info.value.response.content) == LIMIT
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_stops_at_max_decoded_bytes() -> None:
     with HostileServer(hostile.gzip_bomb(64 * MiB)) as server:
         with client_of(server, max_json_bytes=4 * MiB) as client:
@@ -99,6 +100,7 @@ def test_a_gzip_bomb_stops_at_max_decoded_bytes() -> None:
     assert "GET /v1/models" in str(info.value)
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_within_max_decoded_bytes_still_stops_at_max_json_bytes() -> None:
     with HostileServer(hostile.gzip_bomb(64 * MiB)) as server:
         with client_of(server, max_decoded_bytes=8 * MiB) as client:
@@ -110,6 +112,7 @@ def test_a_gzip_bomb_within_max_decoded_bytes_still_stops_at_max_json_bytes() ->
     assert peak[0] < 2 * LIMIT
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_on_a_stream_stops_at_max_decoded_bytes() -> None:
     with HostileServer(hostile.gzip_bomb(64 * MiB, "text/event-stream")) as server:
         with client_of(server, max_event_bytes=16 * MiB) as client:

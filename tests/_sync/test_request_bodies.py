@@ -30,6 +30,7 @@ class DropsWhileSending(httpx.BaseTransport):
         raise AssertionError("the body was empty")
 
 
+@pytest.mark.slow
 def test_a_body_abandoned_mid_send_is_retried_and_leaves_no_generator(
     backoff_delays: list[float],
 ) -> None:

@@ -69,6 +69,7 @@ CHARTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(CHARTS))
 def test_every_front_name_is_placed_clear_and_inside(kind: str) -> None:
     chart = CHARTS[kind]
@@ -102,6 +103,7 @@ def test_every_front_name_is_placed_clear_and_inside(kind: str) -> None:
     assert not legend.overlaps(area)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(CHARTS))
 @pytest.mark.parametrize("suffix", ["png", "svg"])
 def test_the_same_chart_is_the_same_bytes(kind: str, suffix: str, tmp_path: Path) -> None:

@@ -101,6 +101,7 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
+@pytest.mark.slow
 def test_the_leaderboard_written_to_png_and_svg(cli: Run, tmp_path: Path) -> None:
     png, svg = tmp_path / "front.png", tmp_path / "front.SVG"
     result = cli("tasks", "leaderboard", TASK, "--plot", str(png))
@@ -146,6 +147,7 @@ def test_an_eval_run_written_to_svg(cli: Run, run_id: str, tmp_path: Path) -> No
     assert any(name in labels or f"{name} (winner)" in labels for name in front)
 
 
+@pytest.mark.slow
 def test_with_json_a_file_is_written_and_stdout_stays_json(cli: Run, tmp_path: Path) -> None:
     png = tmp_path / "front.png"
     result = cli("tasks", "leaderboard", TASK, "--plot", str(png), "--json")

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from .helpers import Run
 
 TASK = "contract-key-fields"
@@ -52,6 +54,7 @@ def test_match_on_a_blank_query_is_a_usage_error(cli: Run) -> None:
     assert result.out == ""
 
 
+@pytest.mark.slow
 def test_leaderboard_shows_dollars_per_request(cli: Run) -> None:
     board = cli("tasks", "leaderboard", TASK, "--json").json()
     top = board["models"][0]

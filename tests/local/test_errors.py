@@ -178,6 +178,7 @@ def _error(response: httpx.Response) -> tuple[list[object], str]:
     return error["loc"], error["msg"]
 
 
+@pytest.mark.slow
 def test_422_for_invalid_eval_set_uploads(client: httpx.Client) -> None:
     def upload(data: dict[str, str], items: bytes | None) -> httpx.Response:
         files = {"items": ("items.jsonl", items)} if items is not None else None

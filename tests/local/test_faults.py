@@ -98,6 +98,7 @@ def test_dropped_plain_response(server: LocalServer, client: httpx.Client, api_k
     assert client.get("/v1/tasks").status_code == 200
 
 
+@pytest.mark.slow
 def test_probability_is_seeded() -> None:
     def failures(seed: int) -> list[int]:
         with LocalServer(seed=seed, faults=["GET /v1/models status=500 probability=0.3"]) as s:

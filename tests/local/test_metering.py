@@ -94,6 +94,7 @@ def test_errors_are_not_remembered(server: LocalServer, client: httpx.Client, ap
     assert "idempotent-replayed" not in retried.headers
 
 
+@pytest.mark.slow
 def test_concurrent_duplicate_gets_409() -> None:
     with LocalServer(deploy_seconds=30) as server:
         headers = {"Authorization": f"Bearer {server.api_key}", "Idempotency-Key": "deploy-1"}

@@ -92,6 +92,7 @@ def test_faults_stop_at_the_quota(org: httpx.Client) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_fault_lookup_reads_only_the_requests_own_org(
     server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -59,6 +59,7 @@ def test_a_run_the_balance_cannot_cover_is_402_at_creation(queued: LocalServer) 
     assert queued.balance(api_key=key) == 1
 
 
+@pytest.mark.slow
 def test_queued_runs_per_org_are_bounded_and_another_org_is_not_kept_waiting(
     queued: LocalServer,
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from pareta.local import LocalServer
 
@@ -13,6 +14,7 @@ from .helpers import wait_for_run
 ROWS = 100_000
 
 
+@pytest.mark.slow
 def test_another_org_is_served_while_a_100k_row_run_is_scored() -> None:
     with LocalServer(eval_seconds_per_item=0, balance=10**12) as server:
         owner = httpx.Client(

@@ -47,6 +47,7 @@ async def test_a_dropped_call_counts_its_estimate(local: LocalServer) -> None:
     assert after_run["held_micro_usd"] == 0
 
 
+@pytest.mark.slow
 async def test_a_refused_call_releases_its_hold(local: LocalServer) -> None:
     key = fresh_key()
     async with in_process(api_key=key, base_url=local.base_url) as (client, _):

@@ -32,6 +32,7 @@ def _logging_and_leaks() -> Iterator[None]:
     gc.collect()
 
 
+@pytest.mark.slow
 async def test_local_over_http_from_a_thread(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -68,6 +69,7 @@ async def test_local_over_http_from_a_thread(
     assert spending["cap_micro_usd"] == 250_000
 
 
+@pytest.mark.slow
 def test_a_stdio_server_ends_when_its_client_hangs_up(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

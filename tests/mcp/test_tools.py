@@ -147,6 +147,7 @@ async def test_the_cap_refuses_a_call_before_it_is_sent(local: LocalServer) -> N
     assert after["spent_micro_usd"] == 0 and after["held_micro_usd"] == 0
 
 
+@pytest.mark.slow
 async def test_calls_stop_at_the_cap_and_the_spend_never_passes_it(local: LocalServer) -> None:
     key = fresh_key()
     messages = [{"role": "user", "content": CONTRACT}]

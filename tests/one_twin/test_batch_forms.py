@@ -83,6 +83,7 @@ async def test_an_async_job_iterates_only_inside_async_with() -> None:
     assert server.keys == []
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 @pytest.mark.parametrize("checkpoints", [0, 1, 2, 3, 5, 8, 13])
 async def test_an_async_job_cancelled_as_it_starts_leaves_nothing_open(

@@ -285,6 +285,7 @@ def never_reads(conn: Connection) -> None:
         conn.pause()
 
 
+@pytest.mark.slow
 async def test_an_upload_nobody_reads_is_a_write_timeout() -> None:
     with HostileServer(never_reads) as server:
         async with AsyncNativePool() as pool:

@@ -441,6 +441,7 @@ def big_results(path: Path, rows: int) -> None:
     writer.close()
 
 
+@pytest.mark.slow
 def test_status_reads_a_results_file_once_in_memory_that_grows_little_with_its_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
