@@ -83,25 +83,24 @@ class Seen:
     def count(self, identity: int) -> int:
         """1 the first time ``identity`` comes up, 2 the second, and so on."""
         identity = identity or 1  # 0 marks an empty slot
-        table, mask = self.table, self.mask
-        slot = identity & mask
-        while (found := table[slot]) and found != identity:
-            slot = (slot + 1) & mask
-        if found:
+        slot = self._slot(identity)
+        if self.table[slot]:
             return self.repeat(identity)
         self.add(slot, identity)
         return 1
 
     def has_any(self, identities: Iterable[int]) -> bool:
         """Whether any of ``identities`` (none of them 0) came up before."""
+        table = self.table
+        return any(table[self._slot(identity)] for identity in identities)
+
+    def _slot(self, identity: int) -> int:
+        """Where ``identity`` is, or the empty slot where it would go."""
         table, mask = self.table, self.mask
-        for identity in identities:
-            slot = identity & mask
-            while (found := table[slot]) and found != identity:
-                slot = (slot + 1) & mask
-            if found:
-                return True
-        return False
+        slot = identity & mask
+        while (found := table[slot]) and found != identity:
+            slot = (slot + 1) & mask
+        return slot
 
     def repeat(self, identity: int) -> int:
         """``identity``, seen before, comes up again: how many times now."""

@@ -25,8 +25,6 @@ from .fields import (
 from .fields import ParetaObject as ParetaObject  # the base, importable from here too
 from .frames import STRING, TIME, Table, Tabular
 
-_MISSING: Any = object()
-
 
 # -- inference ---------------------------------------------------------------------------
 class Message(ParetaObject):
