@@ -71,6 +71,24 @@ def test_running_the_same_command_again_resumes(
     assert status["failed"] == 0
 
 
+def test_rows_keyed_by_content_are_done_per_set_of_options(
+    cli: Run, tmp_path: Path, server: LocalServer
+) -> None:
+    # The options go into every request, so a row asked with other options is a new row;
+    # going back to the first options bills nothing again.
+    path = rows_file(tmp_path, [{"prompt": f"Effective 2026-04-{n + 1:02d}."} for n in range(5)])
+    out = str(tmp_path / "out.jsonl")
+    before = len(server.ledger())
+    assert cli("batch", "ep_contract_kie", path, "-o", out).code == 0
+    shorter = cli("batch", "ep_contract_kie", path, "-o", out, "--max-tokens", "16")
+    assert "(5 answered and 0 already done in this run)" in shorter.out, shorter.err
+    again = cli("batch", "ep_contract_kie", path, "-o", out)
+    assert "(0 answered and 5 already done in this run)" in again.out, again.err
+    again = cli("batch", "ep_contract_kie", path, "-o", out, "--max-tokens", "16")
+    assert "(0 answered and 5 already done in this run)" in again.out, again.err
+    assert len(server.ledger()) - before == 10
+
+
 def test_batch_json_is_a_summary(cli: Run, tmp_path: Path) -> None:
     rows = [{"prompt": "Effective 2026-01-01."}, {"prompt": "Effective 2026-01-02."}]
     summary = cli("--json", "batch", "ep_contract_kie", rows_file(tmp_path, rows)).json()

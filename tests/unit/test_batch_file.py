@@ -71,6 +71,36 @@ def test_a_new_file_starts_with_its_job_and_resumes_with_its_done_rows(tmp_path:
     assert len(done) == 2
 
 
+def test_a_job_keyed_by_content_reads_the_row_keys_of_its_own_variant(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    torn = json.dumps(row_record("j.dd.v1", "dd", 3, 1, None, "ok"), separators=(",", ":"))
+    write_rows(
+        out,
+        "j",
+        [
+            row_record("j.aa.v1", "aa", 0, 1, None, "ok"),
+            row_record("j.aa.2.v1", "aa.2", 1, 1, None, "ok"),
+            row_record("j.bb.v2", "bb", 2, 1, None, "ok"),  # asked with other options
+            row_record(
+                "j.cc.v1", "cc", 3, 1, None, error=InsufficientCreditsError("no", status_code=402)
+            ),
+        ],
+    )
+    spliced = row_record("j.ee.v1", "ee", 4, 1, None, "ok")
+    out.write_bytes(
+        out.read_bytes()
+        + torn[:40].encode()
+        + json.dumps(spliced, separators=(",", ":")).encode()
+        + b"\n"
+    )
+    opened = open_results(out, "j", "m", variant="v1")
+    opened.writer.close()
+    assert "aa" in opened.done and "aa.2" in opened.done
+    assert len(opened.done) == 2  # not bb (v2), cc (not done), dd (torn) or ee (spliced)
+    everything = reopen(out, "j")  # without a variant: whole keys, of every variant
+    assert "j.bb.v2" in everything and "bb" not in everything and len(everything) == 3
+
+
 def test_a_torn_last_line_is_cut_off_and_not_counted(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     write_rows(out, "j", [row_record("j.a.1", "a", 0, 1, None, "ok")])
@@ -390,7 +420,7 @@ def test_identical_rows_are_numbered_and_the_fast_reader_keys_as_the_slow_one(
     expected = [slow.of_line(line) for line in lines]
     assert len(set(expected)) == 1000
     passed: list[int] = []
-    done = {hash(key) for n, (_, key) in enumerate(expected) if n % 3}
+    done = {hash(row_key) for n, (row_key, _) in enumerate(expected) if n % 3}
     fresh = list(fresh_lines(rows, RowKeys("j", "m", None), done, passed.append))
     assert [(line.row_key, line.key) for _, line in fresh] == expected[::3]
     assert [index for index, _ in fresh] == list(range(0, 1000, 3))
@@ -418,7 +448,7 @@ def test_whole_blocks_of_done_rows_pass_at_once_and_key_as_the_slow_reader(
     slow = RowKeys("j", "m", None)
     expected = [slow.of_line(line) for line in lines if line]
     fresh_at = {values.index(120), *range(len(head) + 2, len(values))}
-    done = {hash(key) for n, (_, key) in enumerate(expected) if n not in fresh_at}
+    done = {hash(row_key) for n, (row_key, _) in enumerate(expected) if n not in fresh_at}
     passed: list[int] = []
     keys = RowKeys("j", "m", None)
     fresh = list(_input.fresh_lines(rows, keys, done, passed.append))

@@ -31,6 +31,9 @@ from .lock import Held, HeldElsewhere, hold
 FORMAT = 2
 # A done row's whole line: the key it starts with is the key it ends with.
 _DONE_ROW = re.compile(rb'\n\{"id":"([^"\\\n]*)","done":true,[^\n]*,"end":"\1"\}(?=\n)')
+# A content-keyed row's key: its line's hex digest, then ".2", ".3" from its second
+# occurrence on (one character class: an optional group costs the scan a tenth).
+_ROW_KEY = rb"([0-9a-f.]+)"
 _BLOCK = 1 << 22
 # Past two million done rows, their hashes are kept in 8 bytes each rather than ~60.
 COMPACT_FROM = 2_000_000
@@ -47,7 +50,11 @@ class ResultsFileError(ParetaError):
 class DoneKeys:
     """The keys of rows already done, as 64-bit hashes (``hash(key) in done.hashes``): a
     set up to ``COMPACT_FROM`` keys (about 60 bytes a key, the fastest lookup), a sorted
-    array of 8 bytes a key beyond."""
+    array of 8 bytes a key beyond.
+
+    A job keyed by content and opened with its ``variant`` keeps its row keys, the middle
+    of its idempotency keys: a resume then checks a row by its line's digest alone,
+    without making the whole key of a row that is done."""
 
     def __init__(self) -> None:
         self._set: set[int] = set()
@@ -131,10 +138,13 @@ def open_results(
     key_field: str | None = None,
     *,
     named: bool = True,
+    variant: str | None = None,
 ) -> Opened:
     """Lock and open (or start) the results file of ``job``, with the keys it has done.
 
-    A job that was not ``named`` by the caller takes the job of the file it resumes."""
+    A job that was not ``named`` by the caller takes the job of the file it resumes. A job
+    keyed by content that gives its ``variant`` gets the row keys of its done rows (see
+    ``DoneKeys``); done rows of another variant are not its own."""
     name = os.fspath(path)
     try:
         lock = hold(path)
@@ -147,7 +157,7 @@ def open_results(
     except OSError as exc:
         raise ResultsFileError(f"cannot use {name!r} as a results file: {exc}") from exc
     try:
-        opened = _open_locked(path, job, method, key_field, named)
+        opened = _open_locked(path, job, method, key_field, named, variant)
     except BaseException:
         lock.release()
         raise
@@ -157,7 +167,12 @@ def open_results(
 
 
 def _open_locked(
-    path: str | os.PathLike[str], job: str, method: str, key_field: str | None, named: bool
+    path: str | os.PathLike[str],
+    job: str,
+    method: str,
+    key_field: str | None,
+    named: bool,
+    variant: str | None,
 ) -> Opened:
     header = {"pareta_batch": FORMAT, "job": job, "method": method, "key": key_field}
     try:
@@ -171,7 +186,10 @@ def _open_locked(
                 file.write(json.dumps(header, separators=(",", ":")).encode() + b"\n")
                 return Opened(ResultsFile(file), DoneKeys.empty(), job)
             job = _check_header(first, header, path, named)
-            return Opened(ResultsFile(file), _scan(file), job)
+            done_rows = _DONE_ROW
+            if key_field is None and variant is not None:
+                done_rows = _done_rows_of(job, variant)
+            return Opened(ResultsFile(file), _scan(file, done_rows), job)
         except BaseException:
             file.close()
             raise
@@ -179,7 +197,15 @@ def _open_locked(
         raise ResultsFileError(f"cannot use {os.fspath(path)!r} as a results file: {exc}") from exc
 
 
-def _scan(file: IO[bytes]) -> DoneKeys:
+def _done_rows_of(job: str, variant: str) -> re.Pattern[bytes]:
+    """A done row's whole line, for rows of ``job`` keyed by content under ``variant``:
+    what it captures is the row key."""
+    key = re.escape(f"{job}.".encode()) + _ROW_KEY + re.escape(f".{variant}".encode())
+    end = re.escape(f"{job}.".encode()) + rb"\1" + re.escape(f".{variant}".encode())
+    return re.compile(rb'\n\{"id":"' + key + rb'","done":true,[^\n]*,"end":"' + end + rb'"\}(?=\n)')
+
+
+def _scan(file: IO[bytes], done_rows: re.Pattern[bytes]) -> DoneKeys:
     done = DoneKeys()
     end = file.tell()
     carry = b"\n"  # the newline that ends the header: every row line follows one
@@ -187,7 +213,7 @@ def _scan(file: IO[bytes]) -> DoneKeys:
     while block := file.read(_BLOCK):
         chunk = carry + block
         cut = chunk.rfind(b"\n")  # what follows the last newline is not whole yet
-        done.add(map(hash, map(bytes.decode, _DONE_ROW.findall(chunk, 0, cut + 1))))
+        done.add(map(hash, map(bytes.decode, done_rows.findall(chunk, 0, cut + 1))))
         end += cut  # chunk[0] is the newline at end - 1, chunk[cut] the last one
         carry = chunk[cut:]
     # Anything after the last newline is the torn last line of a killed run: cut it off,

@@ -143,6 +143,12 @@ def content_key(digest: str, times: int) -> str:
     return digest if times == 1 else f"{digest}.{times}"
 
 
+def variant_of(method_name: str, salt: str = "") -> str:
+    """What ends a content-keyed row's key: the method, and the command line's options."""
+    method = method_name if not salt else f"{method_name}\n{salt}"
+    return hashlib.sha256(method.encode()).hexdigest()[:8]
+
+
 class RowKeys:
     """The keys of one job's rows, in input order (identical rows are numbered)."""
 
@@ -152,7 +158,7 @@ class RowKeys:
         self.seen = Seen()
         # The command line's options (the endpoint, max_tokens) are part of every request.
         self._method = method_name if not salt else f"{method_name}\n{salt}"
-        self.variant = hashlib.sha256(self._method.encode()).hexdigest()[:8]
+        self.variant = variant_of(method_name, salt)
         self._line = LineDigest(self._method)
 
     def of_line(self, raw: bytes) -> tuple[str, str]:

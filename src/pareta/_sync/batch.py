@@ -37,6 +37,7 @@ from .._batch.keys import (
     repeated_key,
     require_job,
     row_key_of,
+    variant_of,
 )
 from .._batch.rate import RateControl, Spacing, pace_for, parse_rate
 from .._batch.state import (
@@ -142,7 +143,12 @@ class BatchJob:
         self._entered = True
         if self._output is not None:
             opened = open_results(
-                self._output, self.job, self._name, self._key_field, named=self._named
+                self._output,
+                self.job,
+                self._name,
+                self._key_field,
+                named=self._named,
+                variant=variant_of(self._name, self._salt),
             )
             self._file, self._done, self.job = opened.writer, opened.done, opened.job
         self._keys = RowKeys(self.job, self._name, self._key_field, self._salt)
@@ -337,8 +343,8 @@ class BatchJob:
             raw = row.raw
             row = row.parse()
         if self._by_content:
-            row_key, key = self._keys.of_value(row)
-            return None if key in self._done else self._shaped(index, row_key, key, row)
+            row_key, key = self._keys.of_value(row)  # the file keeps row keys: see __aenter__
+            return None if row_key in self._done else self._shaped(index, row_key, key, row)
         shaped = row if self._shape is None else self._shape(row, index)
         error = shaped.error if isinstance(shaped, BadRow) else None
         try:
