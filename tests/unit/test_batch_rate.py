@@ -160,8 +160,32 @@ def test_a_lone_503_is_a_fault_not_a_limit_but_many_are() -> None:
     answer(rc, clock, 200, n=50)
     answer(rc, clock, 503)
     assert rc.rate is None
-    answer(rc, clock, 503, n=10)
+    answer(rc, clock, 503, n=10)  # a sixth of the answers
+    assert rc.rate is None
+    answer(rc, clock, 503, n=10)  # near a third
     assert rc.rate is not None
+
+
+@pytest.mark.parametrize("per_second", [20, 200, 1200])
+def test_a_few_percent_of_503s_at_random_are_faults_at_any_pace(per_second: int) -> None:
+    # A flaky server's 503s come in chance clusters (three in the first twenty answers):
+    # retried, they are no reason to slow a whole job down.
+    import random
+
+    for seed in range(20):
+        rc, clock = control()
+        chance = random.Random(seed)
+        for _ in range(per_second * 10):
+            answer(rc, clock, 503 if chance.random() < 0.05 else 200, every=1 / per_second)
+        assert (rc.signals, rc.rate) == (0, None), seed
+
+
+def test_503s_from_an_overloaded_server_cut_the_pace_within_a_second() -> None:
+    rc, clock = control()
+    answer(rc, clock, 200, n=200, every=0.005)
+    for n in range(150):  # shedding half its load
+        answer(rc, clock, 503 if n % 2 == 0 else 200, every=0.005)
+    assert rc.rate is not None and rc.rate < 200 * 0.9
 
 
 def test_with_no_limit_stated_the_climb_steepens_the_longer_no_signal_comes() -> None:

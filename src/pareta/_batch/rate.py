@@ -12,8 +12,10 @@ process sees alike because they describe the one org:
   reset is sent). A bucket that empties means the org as a whole sends faster than its
   limit; how fast it empties says by how much, so every process cuts its own rate by the
   same factor, and together they land just under the limit before anyone is refused.
-- A 429 (the bucket is empty) cuts harder. So do 503s that are a tenth of the last
-  second's answers (a lone 503 is a fault to retry, not a limit).
+- A 429 (the bucket is empty) cuts harder. So do 503s that are a quarter of the last
+  second's answers, and of at least the last 50: a server that sheds load sheds that
+  much, while a flaky one's few percent of 503s are faults to retry, not a limit, even
+  when chance brings three of them in twenty answers.
 - While the bucket stays near full, the rate climbs: a little for every process, and
   more the further it is below the ceiling. Cuts keep each process's share; the climb
   gives more to whoever has less, so processes that started apart converge on equal
@@ -46,7 +48,10 @@ REFUSED = 0.75  # a 429: the bucket is empty
 MIN_RATE = 0.5
 SIGNAL_SPACING = 0.5  # long enough for a cut to show in the answers
 WINDOW = 1.0
-OVERLOAD_SHARE = 0.1
+OVERLOAD_SHARE = 0.25
+# Fewer answers than this cannot tell load shed from chance: 5% of faults make 13 of 50
+# one time in 300,000.
+OVERLOAD_ANSWERS = 50
 HORIZON = 0.25
 UNDER_LIMIT = 0.95  # the ceiling: the bucket refills between bursts
 REFILL = 0.93  # after a drain, the org is steered to this share of its limit
@@ -137,7 +142,7 @@ class RateControl(Spacing):
         with self._lock:
             now = self._clock()
             self._answers.append((now, status))
-            while self._answers[0][0] < now - WINDOW:
+            while self._answers[0][0] < now - WINDOW and len(self._answers) > OVERLOAD_ANSWERS:
                 self._answers.popleft()
             self._limit = _stated_limit(headers) or self._limit
             if sent is None:  # unknown: at most one change a ``SIGNAL_SPACING``
@@ -206,6 +211,8 @@ class RateControl(Spacing):
         return min(UNDER_LIMIT, max(0.5, REFILL * limit / (limit + excess)))
 
     def _overloaded(self) -> bool:
+        if len(self._answers) < OVERLOAD_ANSWERS:
+            return False
         overloaded = sum(1 for _, s in self._answers if s == 503)
         return overloaded >= OVERLOAD_SHARE * len(self._answers)
 
@@ -242,7 +249,8 @@ class RateControl(Spacing):
         self.signals += 1
         self._slow_start = False
         if self.rate is None:
-            successes = sum(1 for _, s in self._answers if 200 <= s < 300)
+            recent = now - WINDOW  # the answers kept go back further when they are few
+            successes = sum(1 for t, s in self._answers if 200 <= s < 300 and t >= recent)
             measured = successes / max(min(WINDOW, now - self._started), 0.05)
             self.rate = measured * DECREASE
         else:
