@@ -2,7 +2,7 @@
 pareta.dask (two worker processes), on the same local server, as ratios.
 
     python benchmarks/cluster.py [--rows 4000] [--limited-rows 3000] [--workers 2]
-                                 [--only plain,faults,limited]
+                                 [--only plain,faults,limited] [--rounds 3]
 
 Three servers (``python -m pareta.local``, each in its own process, 50 ms of latency on
 every chat completion), each engine's rows as a fresh org:
@@ -12,12 +12,17 @@ every chat completion), each engine's rows as a fresh org:
   clients start inside it) and while rows were answered (first debit to last), and the
   server's CPU time a row (it shares the machine's cores with the engines);
 - faults: 5% of completions answered 503 (retried after a backoff), Ray and Dask with
-  batches of 100 rows, as a share of pa.batch's job rows a second;
+  batches of 100 rows, as a share of pa.batch's job rows a second, and of its rows a
+  second while answering (which leaves out the engine's start: how soon its first row
+  is answered is printed beside it);
 - limited: ``--rate-limit 100`` (a burst of 10), ``rate="auto"``: the share of attempts
   answered 429, and the pace as a share of the limit, over the whole job and after a
   10 s ramp.
 
-Every row an engine answered has one debit; the script fails otherwise.
+Each scenario runs ``--rounds`` times; a ratio is the median of the rounds' own ratios
+(each round's engines run within a minute of each other, on a machine whose load can
+swing from one minute to the next), each round's printed beside it. Every row an engine
+answered has one debit; the script fails otherwise.
 Needs the ``cluster`` dependency group (``nox -s cluster --install-only`` installs it).
 """
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -68,6 +74,7 @@ class Figures(NamedTuple):
     answering: float  # debits a second, first to last
     after_ramp: float  # debits a second after the first RAMP seconds
     throttled: float  # share of attempts answered 429 (or otherwise retried)
+    start: float  # seconds from handing over the rows to the first debit
 
 
 def rows(count: int) -> list[dict[str, Any]]:
@@ -178,12 +185,14 @@ def measure(name: str, server: Server, count: int, run: Callable[[Server, str], 
         answering=(len(times) - 1) / (times[-1] - times[0]),
         after_ramp=(len(late) - 1) / (late[-1] - late[0]) if len(late) > 1 else float("nan"),
         throttled=(done.attempts - count) / done.attempts,
+        start=times[0] - done.began,
     )
     print(
         f"  {name:<9} {done.answered}/{count} rows, {done.attempts} attempts "
         f"({figures.throttled:.1%} retried); "
         f"job {figures.job:5.1f} rows/s; answering {figures.answering:5.1f}/s, after "
-        f"{RAMP:.0f} s {figures.after_ramp:5.1f}/s; server CPU {cpu / count * 1000:.2f} ms a row",
+        f"{RAMP:.0f} s {figures.after_ramp:5.1f}/s; first answer after {figures.start:.2f} s; "
+        f"server CPU {cpu / count * 1000:.2f} ms a row",
         flush=True,
     )
     return figures
@@ -228,36 +237,56 @@ def main() -> None:
     parser.add_argument("--limited-rows", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2, help="Ray actors and Dask workers")
     parser.add_argument("--only", default="plain,faults,limited", help="scenarios to run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each scenario")
     args = parser.parse_args()
-    results: dict[str, dict[str, Figures]] = {}
+    results: dict[str, list[dict[str, Figures]]] = {}
     with ray_cluster(args.workers):
         for name in args.only.split(","):
             count = args.limited_rows if name == "limited" else args.rows
             with local_server(*SERVERS[name]) as server:
-                results[name] = scenario(name, count, args.workers, server)
-    print("ratios")
+                results[name] = [
+                    scenario(f"{name}, round {n + 1}", count, args.workers, server)
+                    for n in range(args.rounds)
+                ]
+    print("ratios (the median of the rounds; each round's in brackets)")
     for name in ("ray", "dask"):
         line = []
         if "plain" in results:
-            run, base = results["plain"][name], results["plain"]["pa.batch"]
             line.append(
-                f"plain: job {run.job / base.job:.0%} of pa.batch, answering "
-                f"{run.answering / base.answering:.0%}"
+                f"plain: job {ratio(results['plain'], name, 'job')} of pa.batch, answering "
+                f"{ratio(results['plain'], name, 'answering')}"
             )
         if "faults" in results:
-            run, base = results["faults"][name], results["faults"]["pa.batch"]
-            line.append(f"5% 503s: job {run.job / base.job:.0%} of pa.batch")
+            starts = [f"{rounds[name].start:.1f}" for rounds in results["faults"]]
+            line.append(
+                f"5% 503s: job {ratio(results['faults'], name, 'job')} of pa.batch, "
+                f"answering {ratio(results['faults'], name, 'answering')}, first answer "
+                f"after {'/'.join(starts)} s"
+            )
         if "limited" in results:
-            line.append(limited(results["limited"][name]))
+            line.append(limited([rounds[name] for rounds in results["limited"]]))
         print(f"  {name:<5} " + "; ".join(line))
     if "limited" in results:
-        print(f"  pa.batch {limited(results['limited']['pa.batch'])}")
+        print(f"  pa.batch {limited([rounds['pa.batch'] for rounds in results['limited']])}")
 
 
-def limited(run: Figures) -> str:
+def ratio(rounds: list[dict[str, Figures]], name: str, field: str) -> str:
+    """``name``'s ``field`` as a share of pa.batch's: the median round, and every round."""
+    shares = [
+        getattr(figures[name], field) / getattr(figures["pa.batch"], field) for figures in rounds
+    ]
+    each = ", ".join(f"{share:.0%}" for share in shares)
+    return f"{statistics.median(shares):.0%} [{each}]"
+
+
+def limited(runs: list[Figures]) -> str:
+    """The median round's share of attempts refused and pace against the limit."""
+    throttled = statistics.median(run.throttled for run in runs)
+    answering = statistics.median(run.answering for run in runs)
+    after_ramp = statistics.median(run.after_ramp for run in runs)
     return (
-        f"--rate-limit {LIMIT:g}: {run.throttled:.1%} of attempts 429, "
-        f"{run.answering / LIMIT:.0%} of the limit ({run.after_ramp / LIMIT:.0%} after "
+        f"--rate-limit {LIMIT:g}: {throttled:.1%} of attempts 429, "
+        f"{answering / LIMIT:.0%} of the limit ({after_ramp / LIMIT:.0%} after "
         f"{RAMP:.0f} s)"
     )
 
