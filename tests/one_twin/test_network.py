@@ -242,6 +242,77 @@ async def test_asyncio_stops_reading_while_the_caller_does_not_read(
     assert size == 16 * MiB
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_asyncio_sends_a_requests_head_and_body_at_once(
+    local: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio.selector_events
+
+    from pareta._network._asyncio import _Protocol
+
+    writes: list[int] = []
+    transport = asyncio.selector_events._SelectorSocketTransport
+    write = transport.write
+
+    def counted(self: Any, data: Any) -> None:
+        if isinstance(self.get_protocol(), _Protocol):  # the client's, not the server's
+            writes.append(len(data))
+        write(self, data)
+
+    monkeypatch.setattr(transport, "write", counted)
+    async with AsyncPareta(api_key=local.mint_key(), base_url=local.base_url) as pa:
+        await pa.tasks.list()  # connected: the next request reuses the connection
+        writes.clear()
+        await pa.chat.completions.create(
+            model="ep_contract_kie", messages=[{"role": "user", "content": "Effective 2026-01-01."}]
+        )
+    assert len(writes) == 1 and writes[0] > 200  # the head and the JSON body together
+
+
+@contextlib.contextmanager
+def raw_peer() -> Iterator[tuple[str, int, Callable[[], socket.socket]]]:
+    """A listening socket; ``accept()`` its one connection (5 s at most for anything)."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(5)
+
+        def accept() -> socket.socket:
+            conn = listener.accept()[0]
+            conn.settimeout(5)
+            return conn
+
+        yield "127.0.0.1", listener.getsockname()[1], accept
+
+
+def received(conn: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size and (chunk := conn.recv(size - len(data))):
+        data += chunk
+    return data
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_asyncio_holds_a_small_write_only_until_the_loops_turn_ends() -> None:
+    backend: Any = loop_backend()
+    with raw_peer() as (host, port, accept):
+        stream = await backend.connect_tcp(host, port)
+        conn = await anyio.to_thread.run_sync(accept)
+        with conn:
+            # Nothing reads after this write, and it still arrives.
+            await stream.write(b"ping")
+            assert await anyio.to_thread.run_sync(received, conn, 4) == b"ping"
+            # A large write goes out at once, after what is held, in order.
+            await stream.write(b"a" * 10)
+            await stream.write(b"b" * 70_000)
+            assert stream._held == []
+            assert (
+                await anyio.to_thread.run_sync(received, conn, 70_010) == b"a" * 10 + b"b" * 70_000
+            )
+            # Closing sends what is held first.
+            await stream.write(b"bye")
+            await stream.aclose()
+            assert await anyio.to_thread.run_sync(received, conn, 100) == b"bye"
+
+
 async def test_a_certificate_nobody_vouched_for_is_a_connect_error(
     tls_server: _CountingServer,
 ) -> None:
