@@ -251,7 +251,7 @@ async def test_asyncio_sends_a_requests_head_and_body_at_once(
     from pareta._network._asyncio import _Protocol
 
     writes: list[int] = []
-    transport = asyncio.selector_events._SelectorSocketTransport
+    transport: Any = getattr(asyncio.selector_events, "_SelectorSocketTransport")  # noqa: B009 - not in the stubs
     write = transport.write
 
     def counted(self: Any, data: Any) -> None:
