@@ -313,6 +313,68 @@ async def test_asyncio_holds_a_small_write_only_until_the_loops_turn_ends() -> N
             assert await anyio.to_thread.run_sync(received, conn, 100) == b"bye"
 
 
+class _CountedSends:
+    """A socket that counts its sends (trio's stream holds the socket itself)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.sends: list[int] = []
+
+    def send(self, data: Any) -> int:
+        self.sends.append(len(data))
+        return self.sock.send(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_trio_holds_small_writes_until_the_read_unless_a_read_is_under_way() -> None:
+    backend: Any = loop_backend()
+    with raw_peer() as (host, port, accept):
+        stream = await backend.connect_tcp(host, port)
+        counted = stream._sock = _CountedSends(stream._sock)
+        conn = await anyio.to_thread.run_sync(accept)
+        with conn:
+            # A request's head and body, then its read: one send.
+            await stream.write(b"HEAD\r\n\r\n")
+            await stream.write(b"body")
+            assert counted.sends == []
+            conn.sendall(b"answer")
+            assert await stream.read(100) == b"answer"
+            assert counted.sends == [len(b"HEAD\r\n\r\nbody")]
+            assert received(conn, 12) == b"HEAD\r\n\r\nbody"
+
+            # While another task waits to read (HTTP/2 reads and writes at once), a write
+            # goes out at once: the answer it waits for depends on it.
+            async def echo() -> None:
+                request = await anyio.to_thread.run_sync(received, conn, 4)
+                conn.sendall(request.upper())
+
+            async with anyio.create_task_group() as tg:
+                answers: list[bytes] = []
+
+                async def read() -> None:
+                    answers.append(await stream.read(100))
+
+                tg.start_soon(read)
+                await _until(lambda: stream._reading == 1)
+                tg.start_soon(echo)
+                await stream.write(b"ping")
+            assert answers == [b"PING"]
+            # A large write sends what is held first; the close sends what is held.
+            await stream.write(b"a" * 10)
+            await stream.write(b"b" * 70_000)
+            assert (
+                await anyio.to_thread.run_sync(received, conn, 70_010) == b"a" * 10 + b"b" * 70_000
+            )
+            await stream.write(b"bye")
+            await stream.aclose()
+            assert await anyio.to_thread.run_sync(received, conn, 100) == b"bye"
+            with pytest.raises(httpcore.WriteError):
+                await stream.write(b"late")
+
+
 async def test_a_certificate_nobody_vouched_for_is_a_connect_error(
     tls_server: _CountingServer,
 ) -> None:

@@ -23,6 +23,9 @@ SocketOption = Any  # httpcore's SOCKET_OPTION: a tuple for socket.setsockopt
 # What a wait that times out, and one whose socket another task closed, raise.
 _READING = (httpcore.ReadTimeout, httpcore.ReadError)
 _WRITING = (httpcore.WriteTimeout, httpcore.WriteError)
+# Writes smaller than this wait for the next read (a request's head and body then leave in
+# one send: a send on loopback costs more than the rest of a small request's writing).
+_COALESCE = 64 * 1024
 
 
 async def _ready(
@@ -46,23 +49,53 @@ async def _ready(
 
 
 class TrioStream(httpcore.AsyncNetworkStream):
-    """One plain TCP (or Unix) connection: a non-blocking socket, read and written directly."""
+    """One plain TCP (or Unix) connection: a non-blocking socket, read and written directly.
+
+    A small write is held until the next read, a large write, TLS or the close, whichever
+    comes first; it goes out at once while another task's read is under way (HTTP/2 reads
+    and writes at the same time), so nobody waits for an answer to bytes still held."""
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
+        self._held: list[bytes] = []
+        self._held_bytes = 0
+        self._reading = 0
+
+    def _take_held(self) -> bytes:
+        held, self._held, self._held_bytes = self._held, [], 0
+        return held[0] if len(held) == 1 else b"".join(held)
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        while self._held:  # and what other tasks hold while this is sent, after it
+            await self._send(self._take_held(), timeout)
         sock = self._sock
-        while True:
-            try:
-                return sock.recv(max_bytes)
-            except BlockingIOError:
-                pass
-            except OSError as exc:
-                raise httpcore.ReadError(str(exc)) from exc
-            await _ready(trio.lowlevel.wait_readable, sock, timeout, *_READING)
+        self._reading += 1
+        try:
+            while True:
+                try:
+                    return sock.recv(max_bytes)
+                except BlockingIOError:
+                    pass
+                except OSError as exc:
+                    raise httpcore.ReadError(str(exc)) from exc
+                await _ready(trio.lowlevel.wait_readable, sock, timeout, *_READING)
+        finally:
+            self._reading -= 1
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        if self._sock.fileno() < 0:
+            raise httpcore.WriteError("the connection is closed")
+        if not self._reading and self._held_bytes + len(buffer) < _COALESCE:
+            self._held.append(buffer)
+            self._held_bytes += len(buffer)
+            return
+        while self._held:
+            await self._send(self._take_held(), timeout)
+        await self._send(buffer, timeout)
+
+    async def _send(self, buffer: bytes, timeout: float | None) -> None:
         sock = self._sock
         view = memoryview(buffer)
         while view:
@@ -76,6 +109,9 @@ class TrioStream(httpcore.AsyncNetworkStream):
             await _ready(trio.lowlevel.wait_writable, sock, timeout, *_WRITING)
 
     async def aclose(self) -> None:
+        if self._held and self._sock.fileno() >= 0:
+            with contextlib.suppress(OSError):  # what fits now, as a close would have sent
+                self._sock.send(self._take_held())
         if self._sock.fileno() >= 0:
             # Wakes, with ClosedResourceError, any task still waiting on this socket.
             trio.lowlevel.notify_closing(self._sock)
@@ -90,6 +126,8 @@ class TrioStream(httpcore.AsyncNetworkStream):
         # TLS records need trio's SSLStream: httpcore's own trio stream drives it.
         from httpcore._backends.trio import TrioStream as TrioTLSStream
 
+        while self._held:  # what was written goes before the handshake, in the clear
+            await self._send(self._take_held(), timeout)
         plain = trio.SocketStream(trio.socket.from_stdlib_socket(self._sock))
         return await TrioTLSStream(plain).start_tls(ssl_context, server_hostname, timeout)
 
