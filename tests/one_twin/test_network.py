@@ -329,7 +329,7 @@ class _CountedSends:
 
 
 @pytest.mark.parametrize("anyio_backend", ["trio"])
-async def test_trio_holds_small_writes_until_the_read_unless_a_read_is_under_way() -> None:
+async def test_trio_holds_small_writes_of_http1_until_the_read() -> None:
     backend: Any = loop_backend()
     with raw_peer() as (host, port, accept):
         stream = await backend.connect_tcp(host, port)
@@ -344,24 +344,6 @@ async def test_trio_holds_small_writes_until_the_read_unless_a_read_is_under_way
             assert await stream.read(100) == b"answer"
             assert counted.sends == [len(b"HEAD\r\n\r\nbody")]
             assert received(conn, 12) == b"HEAD\r\n\r\nbody"
-
-            # While another task waits to read (HTTP/2 reads and writes at once), a write
-            # goes out at once: the answer it waits for depends on it.
-            async def echo() -> None:
-                request = await anyio.to_thread.run_sync(received, conn, 4)
-                conn.sendall(request.upper())
-
-            async with anyio.create_task_group() as tg:
-                answers: list[bytes] = []
-
-                async def read() -> None:
-                    answers.append(await stream.read(100))
-
-                tg.start_soon(read)
-                await _until(lambda: stream._reading == 1)
-                tg.start_soon(echo)
-                await stream.write(b"ping")
-            assert answers == [b"PING"]
             # A large write sends what is held first; the close sends what is held.
             await stream.write(b"a" * 10)
             await stream.write(b"b" * 70_000)
@@ -373,6 +355,51 @@ async def test_trio_holds_small_writes_until_the_read_unless_a_read_is_under_way
             assert await anyio.to_thread.run_sync(received, conn, 100) == b"bye"
             with pytest.raises(httpcore.WriteError):
                 await stream.write(b"late")
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_trio_sends_what_it_held_within_the_writes_timeout() -> None:
+    backend: Any = loop_backend()
+    with raw_peer() as (host, port, accept):
+        stream = await backend.connect_tcp(host, port)
+        conn = await anyio.to_thread.run_sync(accept)
+        with conn:  # a peer that never reads: fill every buffer between the two
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    stream._sock.send(b"x" * 65536)
+            await stream.write(b"request", timeout=0.1)
+            with anyio.fail_after(5), pytest.raises(httpcore.WriteTimeout):
+                await stream.read(100)  # no read timeout: the write's bounds the send
+            await stream.aclose()
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_trio_never_holds_the_writes_of_http2() -> None:
+    # HTTP/2's tasks read and write at once: a write must leave while another task reads.
+    backend: Any = loop_backend()
+    preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    with raw_peer() as (host, port, accept):
+        stream = await backend.connect_tcp(host, port)
+        conn = await anyio.to_thread.run_sync(accept)
+        with conn:
+            await stream.write(preface)
+            assert await anyio.to_thread.run_sync(received, conn, len(preface)) == preface
+
+            async def echo() -> None:
+                request = await anyio.to_thread.run_sync(received, conn, 4)
+                conn.sendall(request.upper())
+
+            answers: list[bytes] = []
+
+            async def read() -> None:
+                answers.append(await stream.read(100))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(read)
+                tg.start_soon(echo)
+                await stream.write(b"ping")
+            assert answers == [b"PING"]
+            await stream.aclose()
 
 
 async def test_a_certificate_nobody_vouched_for_is_a_connect_error(

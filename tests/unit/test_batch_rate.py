@@ -180,6 +180,19 @@ def test_a_few_percent_of_503s_at_random_are_faults_at_any_pace(per_second: int)
         assert (rc.signals, rc.rate) == (0, None), seed
 
 
+def test_503s_from_long_ago_say_nothing_of_the_server_now() -> None:
+    # A client's pace outlives its jobs: an earlier job's 503s, before a pause, are not
+    # counted with the next job's few first answers.
+    rc, clock = control()
+    for n in range(40):
+        answer(rc, clock, 503 if n % 2 else 200)
+    assert rc.rate is None  # too few answers to tell
+    clock.now += 20.0
+    answer(rc, clock, 200, n=10)
+    answer(rc, clock, 503)
+    assert (rc.signals, rc.rate) == (0, None)
+
+
 def test_503s_from_an_overloaded_server_cut_the_pace_within_a_second() -> None:
     rc, clock = control()
     answer(rc, clock, 200, n=200, every=0.005)

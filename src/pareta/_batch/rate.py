@@ -13,9 +13,9 @@ process sees alike because they describe the one org:
   limit; how fast it empties says by how much, so every process cuts its own rate by the
   same factor, and together they land just under the limit before anyone is refused.
 - A 429 (the bucket is empty) cuts harder. So do 503s that are a quarter of the last
-  second's answers, and of at least the last 50: a server that sheds load sheds that
-  much, while a flaky one's few percent of 503s are faults to retry, not a limit, even
-  when chance brings three of them in twenty answers.
+  second's answers, and of at least the last 50 (of the last ten seconds): a server that
+  sheds load sheds that much, while a flaky one's few percent of 503s are faults to
+  retry, not a limit, even when chance brings three of them in twenty answers.
 - While the bucket stays near full, the rate climbs: a little for every process, and
   more the further it is below the ceiling. Cuts keep each process's share; the climb
   gives more to whoever has less, so processes that started apart converge on equal
@@ -52,6 +52,7 @@ OVERLOAD_SHARE = 0.25
 # Fewer answers than this cannot tell load shed from chance: 5% of faults make 13 of 50
 # one time in 300,000.
 OVERLOAD_ANSWERS = 50
+STALE = 10.0  # answers this old say nothing of the server now, however few came since
 HORIZON = 0.25
 UNDER_LIMIT = 0.95  # the ceiling: the bucket refills between bursts
 REFILL = 0.93  # after a drain, the org is steered to this share of its limit
@@ -142,7 +143,9 @@ class RateControl(Spacing):
         with self._lock:
             now = self._clock()
             self._answers.append((now, status))
-            while self._answers[0][0] < now - WINDOW and len(self._answers) > OVERLOAD_ANSWERS:
+            while (oldest := self._answers[0][0]) < now - WINDOW and (
+                len(self._answers) > OVERLOAD_ANSWERS or oldest < now - STALE
+            ):
                 self._answers.popleft()
             self._limit = _stated_limit(headers) or self._limit
             if sent is None:  # unknown: at most one change a ``SIGNAL_SPACING``

@@ -26,6 +26,8 @@ _WRITING = (httpcore.WriteTimeout, httpcore.WriteError)
 # Writes smaller than this wait for the next read (a request's head and body then leave in
 # one send: a send on loopback costs more than the rest of a small request's writing).
 _COALESCE = 64 * 1024
+# How an HTTP/2 connection without TLS begins (over TLS it runs on httpcore's own stream).
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n"
 
 
 async def _ready(
@@ -51,48 +53,51 @@ async def _ready(
 class TrioStream(httpcore.AsyncNetworkStream):
     """One plain TCP (or Unix) connection: a non-blocking socket, read and written directly.
 
-    A small write is held until the next read, a large write, TLS or the close, whichever
-    comes first; it goes out at once while another task's read is under way (HTTP/2 reads
-    and writes at the same time), so nobody waits for an answer to bytes still held."""
+    On HTTP/1.1, where one task writes a request and then reads its answer, a small write
+    is held until the next read, a large write, TLS or the close, whichever comes first,
+    and then sent within the timeout of the write that began the hold. An HTTP/2
+    connection, whose tasks read and write at the same time, is never held: another
+    task's answer may depend on bytes a read has not sent yet."""
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._held: list[bytes] = []
         self._held_bytes = 0
-        self._reading = 0
+        self._held_timeout: float | None = None
+        self._hold: bool | None = None  # known at the first write
 
     def _take_held(self) -> bytes:
         held, self._held, self._held_bytes = self._held, [], 0
         return held[0] if len(held) == 1 else b"".join(held)
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        while self._held:  # and what other tasks hold while this is sent, after it
-            await self._send(self._take_held(), timeout)
+        if self._held:
+            await self._send(self._take_held(), self._held_timeout)
         sock = self._sock
-        self._reading += 1
-        try:
-            while True:
-                try:
-                    return sock.recv(max_bytes)
-                except BlockingIOError:
-                    pass
-                except OSError as exc:
-                    raise httpcore.ReadError(str(exc)) from exc
-                await _ready(trio.lowlevel.wait_readable, sock, timeout, *_READING)
-        finally:
-            self._reading -= 1
+        while True:
+            try:
+                return sock.recv(max_bytes)
+            except BlockingIOError:
+                pass
+            except OSError as exc:
+                raise httpcore.ReadError(str(exc)) from exc
+            await _ready(trio.lowlevel.wait_readable, sock, timeout, *_READING)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
             return
         if self._sock.fileno() < 0:
             raise httpcore.WriteError("the connection is closed")
-        if not self._reading and self._held_bytes + len(buffer) < _COALESCE:
+        if self._hold is None:
+            self._hold = not buffer.startswith(_HTTP2_PREFACE)
+        if self._hold and self._held_bytes + len(buffer) < _COALESCE:
+            if not self._held:
+                self._held_timeout = timeout
             self._held.append(buffer)
             self._held_bytes += len(buffer)
             return
-        while self._held:
-            await self._send(self._take_held(), timeout)
+        if self._held:
+            await self._send(self._take_held(), self._held_timeout)
         await self._send(buffer, timeout)
 
     async def _send(self, buffer: bytes, timeout: float | None) -> None:
@@ -126,8 +131,8 @@ class TrioStream(httpcore.AsyncNetworkStream):
         # TLS records need trio's SSLStream: httpcore's own trio stream drives it.
         from httpcore._backends.trio import TrioStream as TrioTLSStream
 
-        while self._held:  # what was written goes before the handshake, in the clear
-            await self._send(self._take_held(), timeout)
+        if self._held:  # what was written goes before the handshake, in the clear
+            await self._send(self._take_held(), self._held_timeout)
         plain = trio.SocketStream(trio.socket.from_stdlib_socket(self._sock))
         return await TrioTLSStream(plain).start_tls(ssl_context, server_hostname, timeout)
 
