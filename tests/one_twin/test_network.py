@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -269,18 +269,18 @@ async def test_asyncio_sends_a_requests_head_and_body_at_once(
     assert len(writes) == 1 and writes[0] > 200  # the head and the JSON body together
 
 
-@contextlib.contextmanager
-def raw_peer() -> Iterator[tuple[str, int, Callable[[], socket.socket]]]:
-    """A listening socket; ``accept()`` its one connection (5 s at most for anything)."""
+@contextlib.asynccontextmanager
+async def raw_peer() -> AsyncIterator[tuple[Any, socket.socket]]:
+    """A stream of the loop's own backend, and the peer's end of its connection (a plain
+    blocking socket: 5 s at most for anything)."""
     with socket.create_server(("127.0.0.1", 0)) as listener:
         listener.settimeout(5)
-
-        def accept() -> socket.socket:
-            conn = listener.accept()[0]
-            conn.settimeout(5)
-            return conn
-
-        yield "127.0.0.1", listener.getsockname()[1], accept
+        backend: Any = loop_backend()
+        stream = await backend.connect_tcp("127.0.0.1", listener.getsockname()[1])
+        conn = await anyio.to_thread.run_sync(lambda: listener.accept()[0])
+        conn.settimeout(5)
+        with conn:
+            yield stream, conn
 
 
 def received(conn: socket.socket, size: int) -> bytes:
@@ -290,27 +290,24 @@ def received(conn: socket.socket, size: int) -> bytes:
     return data
 
 
+async def large_write_and_close_keep_the_order(stream: Any, conn: socket.socket) -> None:
+    """A large write goes out at once, after what is held; the close sends what is held."""
+    await stream.write(b"a" * 10)
+    await stream.write(b"b" * 70_000)
+    assert stream._held == []
+    assert await anyio.to_thread.run_sync(received, conn, 70_010) == b"a" * 10 + b"b" * 70_000
+    await stream.write(b"bye")
+    await stream.aclose()
+    assert await anyio.to_thread.run_sync(received, conn, 100) == b"bye"
+
+
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_asyncio_holds_a_small_write_only_until_the_loops_turn_ends() -> None:
-    backend: Any = loop_backend()
-    with raw_peer() as (host, port, accept):
-        stream = await backend.connect_tcp(host, port)
-        conn = await anyio.to_thread.run_sync(accept)
-        with conn:
-            # Nothing reads after this write, and it still arrives.
-            await stream.write(b"ping")
-            assert await anyio.to_thread.run_sync(received, conn, 4) == b"ping"
-            # A large write goes out at once, after what is held, in order.
-            await stream.write(b"a" * 10)
-            await stream.write(b"b" * 70_000)
-            assert stream._held == []
-            assert (
-                await anyio.to_thread.run_sync(received, conn, 70_010) == b"a" * 10 + b"b" * 70_000
-            )
-            # Closing sends what is held first.
-            await stream.write(b"bye")
-            await stream.aclose()
-            assert await anyio.to_thread.run_sync(received, conn, 100) == b"bye"
+    async with raw_peer() as (stream, conn):
+        # Nothing reads after this write, and it still arrives.
+        await stream.write(b"ping")
+        assert await anyio.to_thread.run_sync(received, conn, 4) == b"ping"
+        await large_write_and_close_keep_the_order(stream, conn)
 
 
 class _CountedSends:
@@ -330,76 +327,57 @@ class _CountedSends:
 
 @pytest.mark.parametrize("anyio_backend", ["trio"])
 async def test_trio_holds_small_writes_of_http1_until_the_read() -> None:
-    backend: Any = loop_backend()
-    with raw_peer() as (host, port, accept):
-        stream = await backend.connect_tcp(host, port)
+    async with raw_peer() as (stream, conn):
         counted = stream._sock = _CountedSends(stream._sock)
-        conn = await anyio.to_thread.run_sync(accept)
-        with conn:
-            # A request's head and body, then its read: one send.
-            await stream.write(b"HEAD\r\n\r\n")
-            await stream.write(b"body")
-            assert counted.sends == []
-            conn.sendall(b"answer")
-            assert await stream.read(100) == b"answer"
-            assert counted.sends == [len(b"HEAD\r\n\r\nbody")]
-            assert received(conn, 12) == b"HEAD\r\n\r\nbody"
-            # A large write sends what is held first; the close sends what is held.
-            await stream.write(b"a" * 10)
-            await stream.write(b"b" * 70_000)
-            assert (
-                await anyio.to_thread.run_sync(received, conn, 70_010) == b"a" * 10 + b"b" * 70_000
-            )
-            await stream.write(b"bye")
-            await stream.aclose()
-            assert await anyio.to_thread.run_sync(received, conn, 100) == b"bye"
-            with pytest.raises(httpcore.WriteError):
-                await stream.write(b"late")
+        # A request's head and body, then its read: one send.
+        await stream.write(b"HEAD\r\n\r\n")
+        await stream.write(b"body")
+        assert counted.sends == []
+        conn.sendall(b"answer")
+        assert await stream.read(100) == b"answer"
+        assert counted.sends == [len(b"HEAD\r\n\r\nbody")]
+        assert received(conn, 12) == b"HEAD\r\n\r\nbody"
+        await large_write_and_close_keep_the_order(stream, conn)
+        with pytest.raises(httpcore.WriteError):
+            await stream.write(b"late")
 
 
 @pytest.mark.parametrize("anyio_backend", ["trio"])
 async def test_trio_sends_what_it_held_within_the_writes_timeout() -> None:
-    backend: Any = loop_backend()
-    with raw_peer() as (host, port, accept):
-        stream = await backend.connect_tcp(host, port)
-        conn = await anyio.to_thread.run_sync(accept)
-        with conn:  # a peer that never reads: fill every buffer between the two
-            with contextlib.suppress(BlockingIOError):
-                while True:
-                    stream._sock.send(b"x" * 65536)
-            await stream.write(b"request", timeout=0.1)
-            with anyio.fail_after(5), pytest.raises(httpcore.WriteTimeout):
-                await stream.read(100)  # no read timeout: the write's bounds the send
-            await stream.aclose()
+    async with raw_peer() as (stream, _peer):
+        # A peer that never reads: fill every buffer between the two.
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                stream._sock.send(b"x" * 65536)
+        await stream.write(b"request", timeout=0.1)
+        with anyio.fail_after(5), pytest.raises(httpcore.WriteTimeout):
+            await stream.read(100)  # no read timeout: the write's bounds the send
+        await stream.aclose()
 
 
 @pytest.mark.parametrize("anyio_backend", ["trio"])
 async def test_trio_never_holds_the_writes_of_http2() -> None:
     # HTTP/2's tasks read and write at once: a write must leave while another task reads.
-    backend: Any = loop_backend()
     preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-    with raw_peer() as (host, port, accept):
-        stream = await backend.connect_tcp(host, port)
-        conn = await anyio.to_thread.run_sync(accept)
-        with conn:
-            await stream.write(preface)
-            assert await anyio.to_thread.run_sync(received, conn, len(preface)) == preface
+    async with raw_peer() as (stream, conn):
+        await stream.write(preface)
+        assert await anyio.to_thread.run_sync(received, conn, len(preface)) == preface
 
-            async def echo() -> None:
-                request = await anyio.to_thread.run_sync(received, conn, 4)
-                conn.sendall(request.upper())
+        async def echo() -> None:
+            request = await anyio.to_thread.run_sync(received, conn, 4)
+            conn.sendall(request.upper())
 
-            answers: list[bytes] = []
+        answers: list[bytes] = []
 
-            async def read() -> None:
-                answers.append(await stream.read(100))
+        async def read() -> None:
+            answers.append(await stream.read(100))
 
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(read)
-                tg.start_soon(echo)
-                await stream.write(b"ping")
-            assert answers == [b"PING"]
-            await stream.aclose()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read)
+            tg.start_soon(echo)
+            await stream.write(b"ping")
+        assert answers == [b"PING"]
+        await stream.aclose()
 
 
 async def test_a_certificate_nobody_vouched_for_is_a_connect_error(

@@ -143,10 +143,15 @@ def content_key(digest: str, times: int) -> str:
     return digest if times == 1 else f"{digest}.{times}"
 
 
+def _salted(method_name: str, salt: str) -> str:
+    """The method, and the command line's options (the endpoint, max_tokens), which are
+    part of every request."""
+    return method_name if not salt else f"{method_name}\n{salt}"
+
+
 def variant_of(method_name: str, salt: str = "") -> str:
-    """What ends a content-keyed row's key: the method, and the command line's options."""
-    method = method_name if not salt else f"{method_name}\n{salt}"
-    return hashlib.sha256(method.encode()).hexdigest()[:8]
+    """What ends a content-keyed row's key: a digest of the method and its options."""
+    return hashlib.sha256(_salted(method_name, salt).encode()).hexdigest()[:8]
 
 
 class RowKeys:
@@ -156,8 +161,7 @@ class RowKeys:
         self.job = job
         self.key_field = key_field
         self.seen = Seen()
-        # The command line's options (the endpoint, max_tokens) are part of every request.
-        self._method = method_name if not salt else f"{method_name}\n{salt}"
+        self._method = _salted(method_name, salt)
         self.variant = variant_of(method_name, salt)
         self._line = LineDigest(self._method)
 
